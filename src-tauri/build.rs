@@ -1,0 +1,26 @@
+fn main() {
+    #[cfg(feature = "desktop")]
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(numberdesk_commands())),
+    )
+    .expect("tauri-build failed: check tauri.conf.json and src-tauri/capabilities");
+}
+
+/// Every command the UI may call. tauri-build turns each into an `allow-<name>` permission, so a
+/// capability can list exactly these and nothing else.
+#[cfg(feature = "desktop")]
+fn numberdesk_commands() -> &'static [&'static str] {
+    &[
+        "get_session",
+        "list_workspaces",
+        "create_workspace",
+        "rename_workspace",
+        "update_workspace",
+        "delete_workspace",
+        "switch_workspace",
+        "set_theme",
+        "get_app_info",
+    ]
+}

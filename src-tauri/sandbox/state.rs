@@ -1,0 +1,864 @@
+//! The sandbox's in-memory world: carrier accounts, their credentials, owned numbers, Telnyx
+//! orders, TeXML applications and messaging profiles, and which numbers have left the stock.
+//! Handlers share it through an `Arc`; nothing here knows about HTTP.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::RwLock;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::faults::{FaultState, OrderCompletion};
+use super::inspect::CallLog;
+use super::inventory::{self, AvailableNumber, Inventory, NumberType};
+use super::BaseUrls;
+
+/// Everything the handlers share.
+pub(crate) struct Shared {
+    pub world: RwLock<World>,
+    pub inventory: Inventory,
+    pub faults: FaultState,
+    pub calls: CallLog,
+    pub base: BaseUrls,
+}
+
+impl Shared {
+    /// Reads the world; a handler that panicked while holding the lock left nothing half-done
+    /// that matters to a test server, so a poisoned lock is used as it is.
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Seeded numbers are dated from here, one minute apart, so replies are stable across runs.
+pub(crate) fn seed_epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 2, 15, 4, 5)
+        .single()
+        .unwrap_or_default()
+}
+
+pub(crate) fn rfc2822(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S +0000").to_string()
+}
+
+pub(crate) fn iso8601(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub(crate) fn iso8601_seconds(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Twilio
+
+/// The `capabilities` object of an IncomingPhoneNumber (lowercase keys, as Twilio sends them).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct TwilioCapabilities {
+    pub mms: bool,
+    pub sms: bool,
+    pub voice: bool,
+    pub fax: bool,
+}
+
+/// Twilio's IncomingPhoneNumber resource, field for field as `api.v2010.account.incoming_phone_number`.
+/// Unset URLs are `""` and unset SIDs `null`, as the live API sends them.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TwilioNumber {
+    pub account_sid: String,
+    pub address_sid: Option<String>,
+    pub address_requirements: &'static str,
+    pub api_version: String,
+    pub beta: bool,
+    pub capabilities: TwilioCapabilities,
+    pub date_created: String,
+    pub date_updated: String,
+    pub friendly_name: String,
+    pub identity_sid: Option<String>,
+    pub phone_number: String,
+    pub origin: &'static str,
+    pub sid: String,
+    pub sms_application_sid: Option<String>,
+    pub sms_fallback_method: String,
+    pub sms_fallback_url: String,
+    pub sms_method: String,
+    pub sms_url: String,
+    pub status_callback: String,
+    pub status_callback_method: String,
+    pub trunk_sid: Option<String>,
+    pub uri: String,
+    pub voice_receive_mode: &'static str,
+    pub voice_application_sid: Option<String>,
+    pub voice_caller_id_lookup: bool,
+    pub voice_fallback_method: String,
+    pub voice_fallback_url: String,
+    pub voice_method: String,
+    pub voice_url: String,
+    pub emergency_status: &'static str,
+    pub emergency_address_sid: Option<String>,
+    pub emergency_address_status: &'static str,
+    pub bundle_sid: Option<String>,
+    pub status: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip)]
+    pub routes: RoutesConfig,
+}
+
+/// The Routes v2 inbound-processing-region record of a number.
+#[derive(Debug, Clone)]
+pub(crate) struct RoutesConfig {
+    pub sid: String,
+    pub voice_region: String,
+    pub friendly_name: Option<String>,
+    pub date_created: DateTime<Utc>,
+    pub date_updated: DateTime<Utc>,
+}
+
+pub(crate) struct TwilioAccount {
+    pub sid: String,
+    pub auth_token: String,
+    pub api_key_sid: String,
+    pub api_key_secret: String,
+    pub friendly_name: String,
+    pub date_created: DateTime<Utc>,
+    /// Owned numbers by creation sequence: the list order and the paging cursor.
+    pub numbers: BTreeMap<u64, TwilioNumber>,
+    pub by_sid: HashMap<String, u64>,
+    pub by_e164: HashMap<String, u64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telnyx
+
+/// Telnyx's `PhoneNumberDetailed`, field for field.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TelnyxNumber {
+    pub id: String,
+    pub record_type: &'static str,
+    pub phone_number: String,
+    pub status: &'static str,
+    pub tags: Vec<String>,
+    pub connection_id: Option<String>,
+    pub connection_name: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    pub messaging_profile_name: Option<String>,
+    pub billing_group_id: Option<String>,
+    pub customer_reference: Option<String>,
+    pub country_iso_alpha2: String,
+    pub phone_number_type: &'static str,
+    pub emergency_enabled: bool,
+    pub emergency_address_id: Option<String>,
+    pub emergency_status: &'static str,
+    pub call_forwarding_enabled: bool,
+    pub call_recording_enabled: bool,
+    pub cnam_listing_enabled: bool,
+    pub caller_id_name_enabled: bool,
+    pub t38_fax_gateway_enabled: bool,
+    pub hd_voice_enabled: bool,
+    pub inbound_call_screening: &'static str,
+    pub external_pin: Option<String>,
+    pub deletion_lock_enabled: bool,
+    pub source_type: Option<&'static str>,
+    pub purchased_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub activated_at: Option<String>,
+    #[serde(skip)]
+    pub messaging_product: String,
+    #[serde(skip)]
+    pub sms: bool,
+    #[serde(skip)]
+    pub mms: bool,
+}
+
+/// Telnyx's `TexmlApplication`, field for field.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TexmlApplication {
+    pub id: String,
+    pub record_type: &'static str,
+    pub friendly_name: String,
+    pub active: bool,
+    pub anchorsite_override: &'static str,
+    pub dtmf_type: &'static str,
+    pub first_command_timeout: bool,
+    pub first_command_timeout_secs: u32,
+    pub voice_url: String,
+    pub voice_fallback_url: String,
+    pub voice_method: &'static str,
+    pub status_callback: String,
+    pub status_callback_method: &'static str,
+    pub call_cost_in_webhooks: bool,
+    pub inbound: TexmlInbound,
+    pub outbound: TexmlOutbound,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TexmlInbound {
+    pub channel_limit: u32,
+    pub shaken_stir_enabled: bool,
+    pub sip_subdomain: String,
+    pub sip_subdomain_receive_settings: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TexmlOutbound {
+    pub channel_limit: u32,
+    pub outbound_voice_profile_id: String,
+}
+
+/// Telnyx's `MessagingProfile`, field for field.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MessagingProfile {
+    pub id: String,
+    pub record_type: &'static str,
+    pub name: String,
+    pub enabled: bool,
+    pub webhook_url: Option<String>,
+    pub webhook_failover_url: Option<String>,
+    pub webhook_api_version: &'static str,
+    pub whitelisted_destinations: Vec<String>,
+    pub number_pool_settings: Option<serde_json::Value>,
+    pub url_shortener_settings: Option<serde_json::Value>,
+    pub alpha_sender: Option<String>,
+    pub daily_spend_limit: String,
+    pub daily_spend_limit_enabled: bool,
+    pub mms_fall_back_to_sms: bool,
+    pub mms_transcoding: bool,
+    pub mobile_only: bool,
+    pub smart_encoding: bool,
+    pub redaction_enabled: bool,
+    pub redaction_level: u32,
+    pub organization_id: String,
+    pub resource_group_id: Option<String>,
+    pub ai_assistant_id: Option<String>,
+    pub v1_secret: String,
+    pub health_webhook_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// How a Telnyx order ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Pending,
+    Success,
+    Failure,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Success => "success",
+            OrderStatus::Failure => "failure",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OrderLine {
+    pub id: String,
+    pub phone_number: String,
+    pub number_id: String,
+    pub kind: NumberType,
+    pub country: &'static str,
+    pub locality: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NumberOrder {
+    pub id: String,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
+    pub connection_id: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    pub billing_group_id: Option<String>,
+    pub customer_reference: Option<String>,
+    pub sub_number_order_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_instant: Instant,
+    pub polls: u32,
+    pub completion: OrderCompletion,
+}
+
+pub(crate) struct TelnyxAccount {
+    pub api_key: String,
+    pub organization_id: String,
+    pub balance_cents: i64,
+    pub credit_limit_cents: i64,
+    /// Owned numbers by creation sequence.
+    pub numbers: BTreeMap<u64, TelnyxNumber>,
+    pub by_id: HashMap<String, u64>,
+    pub by_e164: HashMap<String, u64>,
+    pub orders: BTreeMap<u64, NumberOrder>,
+    pub orders_by_id: HashMap<String, u64>,
+    pub texml_applications: Vec<TexmlApplication>,
+    pub messaging_profiles: Vec<MessagingProfile>,
+}
+
+impl TelnyxAccount {
+    pub fn connection_name(&self, connection_id: &str) -> Option<String> {
+        self.texml_applications
+            .iter()
+            .find(|app| app.id == connection_id)
+            .map(|app| app.friendly_name.clone())
+    }
+
+    pub fn messaging_profile_name(&self, profile_id: &str) -> Option<String> {
+        self.messaging_profiles
+            .iter()
+            .find(|profile| profile.id == profile_id)
+            .map(|profile| profile.name.clone())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world
+
+pub(crate) struct World {
+    pub twilio: Vec<TwilioAccount>,
+    pub telnyx: Vec<TelnyxAccount>,
+    /// Numbers that have left the stock: bought by an account or by "another user".
+    pub taken: HashSet<String>,
+    rng: ChaCha8Rng,
+    next_seq: u64,
+    next_telnyx_number_id: u64,
+}
+
+/// What seeding produces for the start-up line.
+pub(crate) struct SeedSummary;
+
+impl World {
+    pub fn seed(
+        seed: u64,
+        inventory: &Inventory,
+        owned_first: usize,
+        accounts_per_carrier: usize,
+        owned_others: usize,
+    ) -> World {
+        let mut world = World {
+            twilio: Vec::new(),
+            telnyx: Vec::new(),
+            taken: HashSet::new(),
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_5a9d_b0c5_0001),
+            next_seq: 1,
+            next_telnyx_number_id: 1_293_384_261_075_731_499,
+        };
+        let mut used = HashSet::new();
+        for index in 0..accounts_per_carrier.max(1) {
+            let owned = if index == 0 { owned_first } else { owned_others };
+            world.seed_twilio_account(index, owned, inventory, &mut used);
+        }
+        for index in 0..accounts_per_carrier.max(1) {
+            let owned = if index == 0 { owned_first } else { owned_others };
+            world.seed_telnyx_account(index, owned, inventory, &mut used);
+        }
+        world
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    pub fn twilio_sid(&mut self, prefix: &str) -> String {
+        let value: u128 = self.rng.random();
+        format!("{prefix}{value:032x}")
+    }
+
+    pub fn uuid(&mut self) -> String {
+        let value: u128 = self.rng.random();
+        // Version 4, RFC 4122 variant, as Telnyx's UUIDs are.
+        let value = (value & !(0xf_u128 << 76)) | (0x4_u128 << 76);
+        let value = (value & !(0x3_u128 << 62)) | (0x2_u128 << 62);
+        let hex = format!("{value:032x}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    fn secret(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..len)
+            .map(|_| char::from(ALPHABET[self.rng.random_range(0..ALPHABET.len())]))
+            .collect()
+    }
+
+    pub fn next_telnyx_number_id(&mut self) -> String {
+        let id = self.next_telnyx_number_id;
+        self.next_telnyx_number_id += 1;
+        id.to_string()
+    }
+
+    fn seed_twilio_account(
+        &mut self,
+        index: usize,
+        owned: usize,
+        inventory: &Inventory,
+        used: &mut HashSet<String>,
+    ) {
+        let sid = self.twilio_sid("AC");
+        let auth_token = format!("{:032x}", self.rng.random::<u128>());
+        let api_key_sid = self.twilio_sid("SK");
+        let api_key_secret = self.secret(32);
+        let mut account = TwilioAccount {
+            sid,
+            auth_token,
+            api_key_sid,
+            api_key_secret,
+            friendly_name: account_name(index),
+            date_created: seed_epoch() - ChronoDuration::days(400),
+            numbers: BTreeMap::new(),
+            by_sid: HashMap::new(),
+            by_e164: HashMap::new(),
+        };
+        let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
+        for (position, number) in numbers.iter().enumerate() {
+            let at = seed_epoch() + ChronoDuration::minutes(position as i64);
+            let sid = self.twilio_sid("PN");
+            let routes_sid = self.twilio_sid("QQ");
+            let seq = self.next_seq();
+            let mut record = new_twilio_number(&account.sid, sid, routes_sid, number, at);
+            // Seeded numbers already point somewhere, as a real account's would.
+            record.voice_url = format!("https://agents.example.com/voice/{}", position % 7);
+            insert_twilio(&mut account, seq, record);
+        }
+        self.twilio.push(account);
+    }
+
+    fn seed_telnyx_account(
+        &mut self,
+        index: usize,
+        owned: usize,
+        inventory: &Inventory,
+        used: &mut HashSet<String>,
+    ) {
+        let api_key = format!("KEY{:032X}_{}", self.rng.random::<u128>(), self.secret(22));
+        let organization_id = self.uuid();
+        let created = iso8601(seed_epoch() - ChronoDuration::days(300));
+        let mut texml_applications = Vec::new();
+        for (position, name) in ["Voice agent", "Fallback IVR"].into_iter().enumerate() {
+            let id = (1_293_384_261_075_000_000_u64 + (index as u64) * 100 + position as u64)
+                .to_string();
+            texml_applications.push(TexmlApplication {
+                id,
+                record_type: "texml_application",
+                friendly_name: format!("{name} ({})", account_name(index)),
+                active: true,
+                anchorsite_override: "Latency",
+                dtmf_type: "RFC 2833",
+                first_command_timeout: false,
+                first_command_timeout_secs: 30,
+                voice_url: format!("https://agents.example.com/texml/{index}/{position}"),
+                voice_fallback_url: format!("https://agents.example.com/texml/{index}/fallback"),
+                voice_method: "post",
+                status_callback: format!("https://agents.example.com/texml/{index}/status"),
+                status_callback_method: "post",
+                call_cost_in_webhooks: false,
+                inbound: TexmlInbound {
+                    channel_limit: 10,
+                    shaken_stir_enabled: true,
+                    sip_subdomain: format!("sandbox-{index}-{position}"),
+                    sip_subdomain_receive_settings: "only_my_connections",
+                },
+                outbound: TexmlOutbound {
+                    channel_limit: 10,
+                    outbound_voice_profile_id: (1_293_384_261_075_500_000_u64 + index as u64)
+                        .to_string(),
+                },
+                tags: Vec::new(),
+                created_at: created.clone(),
+                updated_at: created.clone(),
+            });
+        }
+        let mut messaging_profiles = Vec::new();
+        for name in ["Default", "Marketing"] {
+            let id = self.uuid();
+            let v1_secret = self.secret(24);
+            messaging_profiles.push(MessagingProfile {
+                id,
+                record_type: "messaging_profile",
+                name: format!("{name} ({})", account_name(index)),
+                enabled: true,
+                webhook_url: Some(format!("https://agents.example.com/sms/{index}")),
+                webhook_failover_url: None,
+                webhook_api_version: "2",
+                whitelisted_destinations: vec!["US".to_string(), "CA".to_string()],
+                number_pool_settings: None,
+                url_shortener_settings: None,
+                alpha_sender: None,
+                daily_spend_limit: "100.00".to_string(),
+                daily_spend_limit_enabled: false,
+                mms_fall_back_to_sms: false,
+                mms_transcoding: false,
+                mobile_only: false,
+                smart_encoding: false,
+                redaction_enabled: false,
+                redaction_level: 2,
+                organization_id: organization_id.clone(),
+                resource_group_id: None,
+                ai_assistant_id: None,
+                v1_secret,
+                health_webhook_url: None,
+                created_at: created.clone(),
+                updated_at: created.clone(),
+            });
+        }
+        let mut account = TelnyxAccount {
+            api_key,
+            organization_id,
+            balance_cents: 30_000,
+            credit_limit_cents: 10_000,
+            numbers: BTreeMap::new(),
+            by_id: HashMap::new(),
+            by_e164: HashMap::new(),
+            orders: BTreeMap::new(),
+            orders_by_id: HashMap::new(),
+            texml_applications,
+            messaging_profiles,
+        };
+        let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
+        let connection = account.texml_applications[0].id.clone();
+        let connection_name = account.texml_applications[0].friendly_name.clone();
+        let profile = account.messaging_profiles[0].id.clone();
+        let profile_name = account.messaging_profiles[0].name.clone();
+        for (position, number) in numbers.iter().enumerate() {
+            let at = seed_epoch() + ChronoDuration::minutes(position as i64);
+            let id = self.next_telnyx_number_id();
+            let seq = self.next_seq();
+            let mut record = new_telnyx_number(id, number, at, "active");
+            record.activated_at = Some(iso8601(at));
+            if position % 3 != 2 {
+                record.connection_id = Some(connection.clone());
+                record.connection_name = Some(connection_name.clone());
+            }
+            if position % 2 == 0 {
+                record.messaging_profile_id = Some(profile.clone());
+                record.messaging_profile_name = Some(profile_name.clone());
+            }
+            insert_telnyx(&mut account, seq, record);
+        }
+        self.telnyx.push(account);
+    }
+
+    pub fn twilio_by_sid(&self, sid: &str) -> Option<usize> {
+        self.twilio.iter().position(|account| account.sid == sid)
+    }
+
+    pub fn telnyx_by_key(&self, api_key: &str) -> Option<usize> {
+        self.telnyx
+            .iter()
+            .position(|account| account.api_key == api_key)
+    }
+
+    /// Buys `number` for a Twilio account: it leaves the stock and joins the account.
+    pub fn buy_twilio(
+        &mut self,
+        account: usize,
+        number: &AvailableNumber,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let sid = self.twilio_sid("PN");
+        let routes_sid = self.twilio_sid("QQ");
+        let seq = self.next_seq();
+        self.taken.insert(number.e164.clone());
+        let record = new_twilio_number(&self.twilio[account].sid, sid, routes_sid, number, now);
+        insert_twilio(&mut self.twilio[account], seq, record);
+        seq
+    }
+
+    /// Adds a purchase-pending number to a Telnyx account (a number order line).
+    pub fn add_pending_telnyx(
+        &mut self,
+        account: usize,
+        number: &AvailableNumber,
+        now: DateTime<Utc>,
+    ) -> String {
+        let id = self.next_telnyx_number_id();
+        let seq = self.next_seq();
+        self.taken.insert(number.e164.clone());
+        let record = new_telnyx_number(id.clone(), number, now, "purchase-pending");
+        insert_telnyx(&mut self.telnyx[account], seq, record);
+        id
+    }
+}
+
+fn account_name(index: usize) -> String {
+    match index {
+        0 => "NumberDesk Sandbox".to_string(),
+        other => format!("NumberDesk Sandbox {}", other + 1),
+    }
+}
+
+fn insert_twilio(account: &mut TwilioAccount, seq: u64, record: TwilioNumber) {
+    account.by_sid.insert(record.sid.clone(), seq);
+    account.by_e164.insert(record.phone_number.clone(), seq);
+    account.numbers.insert(seq, record);
+}
+
+pub(crate) fn remove_twilio(account: &mut TwilioAccount, seq: u64) -> Option<TwilioNumber> {
+    let record = account.numbers.remove(&seq)?;
+    account.by_sid.remove(&record.sid);
+    account.by_e164.remove(&record.phone_number);
+    Some(record)
+}
+
+fn insert_telnyx(account: &mut TelnyxAccount, seq: u64, record: TelnyxNumber) {
+    account.by_id.insert(record.id.clone(), seq);
+    account.by_e164.insert(record.phone_number.clone(), seq);
+    account.numbers.insert(seq, record);
+}
+
+pub(crate) fn remove_telnyx(account: &mut TelnyxAccount, seq: u64) -> Option<TelnyxNumber> {
+    let record = account.numbers.remove(&seq)?;
+    account.by_id.remove(&record.id);
+    account.by_e164.remove(&record.phone_number);
+    Some(record)
+}
+
+fn new_twilio_number(
+    account_sid: &str,
+    sid: String,
+    routes_sid: String,
+    number: &AvailableNumber,
+    at: DateTime<Utc>,
+) -> TwilioNumber {
+    let date = rfc2822(at);
+    TwilioNumber {
+        account_sid: account_sid.to_string(),
+        address_sid: None,
+        address_requirements: "none",
+        api_version: "2010-04-01".to_string(),
+        beta: false,
+        capabilities: TwilioCapabilities {
+            mms: number.capabilities.mms,
+            sms: number.capabilities.sms,
+            voice: number.capabilities.voice,
+            fax: number.capabilities.fax,
+        },
+        date_created: date.clone(),
+        date_updated: date,
+        friendly_name: number.friendly_name(),
+        identity_sid: None,
+        phone_number: number.e164.clone(),
+        origin: "twilio",
+        uri: format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json"),
+        sid,
+        sms_application_sid: None,
+        sms_fallback_method: "POST".to_string(),
+        sms_fallback_url: String::new(),
+        sms_method: "POST".to_string(),
+        sms_url: String::new(),
+        status_callback: String::new(),
+        status_callback_method: "POST".to_string(),
+        trunk_sid: None,
+        voice_receive_mode: "voice",
+        voice_application_sid: None,
+        voice_caller_id_lookup: false,
+        voice_fallback_method: "POST".to_string(),
+        voice_fallback_url: String::new(),
+        voice_method: "POST".to_string(),
+        voice_url: String::new(),
+        emergency_status: "Inactive",
+        emergency_address_sid: None,
+        emergency_address_status: "unregistered",
+        bundle_sid: None,
+        status: "in-use",
+        kind: number.kind.as_str(),
+        routes: RoutesConfig {
+            sid: routes_sid,
+            voice_region: "us1".to_string(),
+            friendly_name: None,
+            date_created: at,
+            date_updated: at,
+        },
+    }
+}
+
+fn new_telnyx_number(
+    id: String,
+    number: &AvailableNumber,
+    at: DateTime<Utc>,
+    status: &'static str,
+) -> TelnyxNumber {
+    let stamp = iso8601(at);
+    TelnyxNumber {
+        id,
+        record_type: "phone_number",
+        phone_number: number.e164.clone(),
+        status,
+        tags: Vec::new(),
+        connection_id: None,
+        connection_name: None,
+        messaging_profile_id: None,
+        messaging_profile_name: None,
+        billing_group_id: None,
+        customer_reference: None,
+        country_iso_alpha2: number.country.to_string(),
+        phone_number_type: number.kind.as_str(),
+        emergency_enabled: false,
+        emergency_address_id: None,
+        emergency_status: "disabled",
+        call_forwarding_enabled: true,
+        call_recording_enabled: false,
+        cnam_listing_enabled: false,
+        caller_id_name_enabled: false,
+        t38_fax_gateway_enabled: false,
+        hd_voice_enabled: false,
+        inbound_call_screening: "disabled",
+        external_pin: None,
+        deletion_lock_enabled: false,
+        source_type: Some("number_order"),
+        purchased_at: stamp.clone(),
+        created_at: stamp.clone(),
+        updated_at: stamp,
+        activated_at: None,
+        messaging_product: "P2P".to_string(),
+        sms: number.capabilities.sms,
+        mms: number.capabilities.mms,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots for the inspection API and Rust tests
+
+/// One owned number as the inspection API reports it (carrier-neutral).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberState {
+    /// Twilio `PN…` SID or Telnyx phone-number id.
+    pub id: String,
+    pub phone_number: String,
+    pub status: String,
+    pub friendly_name: Option<String>,
+    pub voice_url: Option<String>,
+    pub sms_url: Option<String>,
+    pub voice_region: Option<String>,
+    pub connection_id: Option<String>,
+    pub messaging_profile_id: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// One account as the inspection API reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountState {
+    /// `twilio` or `telnyx`.
+    pub carrier: String,
+    /// Twilio account SID, or the Telnyx organization id.
+    pub account_id: String,
+    pub owned_numbers: usize,
+    /// Telnyx only: orders placed, by id, with their status.
+    pub orders: Vec<OrderState>,
+    /// Telnyx only: the balance as a decimal string.
+    pub balance: Option<String>,
+    pub numbers: Vec<NumberState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderState {
+    pub id: String,
+    pub status: OrderStatus,
+    pub phone_numbers: Vec<String>,
+    pub polls: u32,
+}
+
+impl World {
+    /// A snapshot of one account; `with_numbers` adds every owned number (large for 10,000).
+    pub fn account_state(&self, account_id: &str, with_numbers: bool) -> Option<AccountState> {
+        if let Some(account) = self.twilio.iter().find(|account| account.sid == account_id) {
+            let numbers = if with_numbers {
+                account
+                    .numbers
+                    .values()
+                    .map(|number| NumberState {
+                        id: number.sid.clone(),
+                        phone_number: number.phone_number.clone(),
+                        status: number.status.to_string(),
+                        friendly_name: Some(number.friendly_name.clone()),
+                        voice_url: Some(number.voice_url.clone()),
+                        sms_url: Some(number.sms_url.clone()),
+                        voice_region: Some(number.routes.voice_region.clone()),
+                        connection_id: None,
+                        messaging_profile_id: None,
+                        tags: Vec::new(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            return Some(AccountState {
+                carrier: "twilio".to_string(),
+                account_id: account.sid.clone(),
+                owned_numbers: account.numbers.len(),
+                orders: Vec::new(),
+                balance: None,
+                numbers,
+            });
+        }
+        let account = self
+            .telnyx
+            .iter()
+            .find(|account| account.organization_id == account_id)?;
+        let numbers = if with_numbers {
+            account
+                .numbers
+                .values()
+                .map(|number| NumberState {
+                    id: number.id.clone(),
+                    phone_number: number.phone_number.clone(),
+                    status: number.status.to_string(),
+                    friendly_name: None,
+                    voice_url: None,
+                    sms_url: None,
+                    voice_region: None,
+                    connection_id: number.connection_id.clone(),
+                    messaging_profile_id: number.messaging_profile_id.clone(),
+                    tags: number.tags.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(AccountState {
+            carrier: "telnyx".to_string(),
+            account_id: account.organization_id.clone(),
+            owned_numbers: account.numbers.len(),
+            orders: account
+                .orders
+                .values()
+                .map(|order| OrderState {
+                    id: order.id.clone(),
+                    status: order.status,
+                    phone_numbers: order
+                        .lines
+                        .iter()
+                        .map(|line| line.phone_number.clone())
+                        .collect(),
+                    polls: order.polls,
+                })
+                .collect(),
+            balance: Some(inventory::format_cents(
+                u32::try_from(account.balance_cents.max(0)).unwrap_or(u32::MAX),
+            )),
+            numbers,
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! The commands the UI calls. Each parses its arguments, calls the core off the UI thread, and
+//! maps the error; nothing is decided here.
+
+use tauri::State;
+
+use super::dto::{AppInfoDto, SessionDto, WorkspaceDto, WorkspaceInputDto};
+use super::error::IpcError;
+use super::settings::Theme;
+use super::AppState;
+
+/// Runs blocking core work (SQLite, keyring) on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    work: impl FnOnce(&AppState) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let state = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || work(&state))
+        .await
+        .map_err(|_| IpcError::internal("finish that task"))?
+}
+
+#[tauri::command]
+pub async fn get_session(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
+    blocking(&state, |s| s.session()).await
+}
+
+#[tauri::command]
+pub async fn list_workspaces(state: State<'_, AppState>) -> Result<Vec<WorkspaceDto>, IpcError> {
+    blocking(&state, |s| {
+        Ok(s.core.workspaces().list()?.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_workspace(
+    state: State<'_, AppState>,
+    input: WorkspaceInputDto,
+) -> Result<SessionDto, IpcError> {
+    blocking(&state, move |s| {
+        let workspace = s.core.workspaces().create(&input.into())?;
+        s.settings.set_last_workspace(Some(workspace.id));
+        s.session()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn rename_workspace(
+    state: State<'_, AppState>,
+    id: i64,
+    name: String,
+) -> Result<SessionDto, IpcError> {
+    blocking(&state, move |s| {
+        s.core.workspaces().rename(id, &name)?;
+        s.session()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn update_workspace(
+    state: State<'_, AppState>,
+    id: i64,
+    input: WorkspaceInputDto,
+) -> Result<SessionDto, IpcError> {
+    blocking(&state, move |s| {
+        s.core.workspaces().update(id, &input.into())?;
+        s.session()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn delete_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
+    blocking(&state, move |s| {
+        s.core.delete_workspace(id)?;
+        s.session()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn switch_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
+    blocking(&state, move |s| {
+        s.core.workspaces().get(id)?;
+        s.settings.set_last_workspace(Some(id));
+        s.session()
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_theme(state: State<'_, AppState>, theme: Theme) -> Result<(), IpcError> {
+    blocking(&state, move |s| {
+        s.settings.set_theme(theme);
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
+    AppInfoDto {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: state.paths.data_dir.display().to_string(),
+        log_dir: state.paths.log_dir.display().to_string(),
+        database_path: state.paths.database.display().to_string(),
+    }
+}

@@ -1,0 +1,132 @@
+//! The one error shape the UI receives: `{ code, message }`. The message is a sentence for the
+//! user; the code is there only where the UI branches on it. No secret and no debug dump crosses.
+
+use serde::Serialize;
+
+use crate::context::ContextError;
+use crate::secrets::SecretsError;
+use crate::store::StoreError;
+use crate::workspaces::WorkspaceError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    NotFound,
+    Conflict,
+    KeyringUnavailable,
+    Storage,
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl IpcError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(what: &str) -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            format!("NumberDesk could not {what}. The log file has the details."),
+        )
+    }
+}
+
+impl From<StoreError> for IpcError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "database operation failed");
+        match error {
+            StoreError::NotFound { what } => Self::new(ErrorCode::NotFound, format!("{} was not found.", capitalise(&what))),
+            StoreError::Conflict(what) => Self::new(ErrorCode::Conflict, format!("{}.", capitalise(&what))),
+            StoreError::Open { path, .. } => Self::new(
+                ErrorCode::Storage,
+                format!("NumberDesk could not open its database at {path}. Check that the folder is writable and has free space."),
+            ),
+            StoreError::Migrate(_) => Self::new(
+                ErrorCode::Storage,
+                "NumberDesk could not upgrade its database. If a newer NumberDesk opened it, use that version.",
+            ),
+            StoreError::Sqlite(_) => Self::new(
+                ErrorCode::Storage,
+                "NumberDesk could not read or write its database. Nothing was changed; try again.",
+            ),
+        }
+    }
+}
+
+impl From<WorkspaceError> for IpcError {
+    fn from(error: WorkspaceError) -> Self {
+        match error {
+            WorkspaceError::Store(inner) => inner.into(),
+            WorkspaceError::NotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
+            WorkspaceError::NameTaken(_) => Self::new(ErrorCode::Conflict, error.to_string()),
+            other => {
+                debug_assert!(other.is_invalid_input());
+                Self::new(ErrorCode::InvalidInput, other.to_string())
+            }
+        }
+    }
+}
+
+impl From<SecretsError> for IpcError {
+    fn from(error: SecretsError) -> Self {
+        tracing::error!(%error, "keyring operation failed");
+        match error {
+            SecretsError::Unavailable { reason } => Self::new(
+                ErrorCode::KeyringUnavailable,
+                format!("The system keyring is not available, so credentials cannot be kept safely: {reason}."),
+            ),
+            SecretsError::Backend { operation, reason, .. } => Self::new(
+                ErrorCode::KeyringUnavailable,
+                format!("The system keyring refused to {operation} the credentials: {reason}."),
+            ),
+        }
+    }
+}
+
+impl From<ContextError> for IpcError {
+    fn from(error: ContextError) -> Self {
+        match error {
+            ContextError::Store(inner) => inner.into(),
+            ContextError::Secrets(inner) => inner.into(),
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_input_keeps_the_sentence() {
+        let error: IpcError = WorkspaceError::EmptyName.into();
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert_eq!(error.message, "Give the workspace a name.");
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(json, r#"{"code":"invalid_input","message":"Give the workspace a name."}"#);
+    }
+
+    #[test]
+    fn database_failures_do_not_leak_sql() {
+        let error: IpcError = StoreError::Sqlite(rusqlite::Error::InvalidQuery).into();
+        assert_eq!(error.code, ErrorCode::Storage);
+        assert!(!error.message.contains("Query"));
+    }
+}

@@ -1,0 +1,129 @@
+//! The Tauri shell: builds the window, opens the core once, and exposes commands. The only code
+//! that names Tauri. It translates; the core decides.
+
+mod commands;
+pub mod dto;
+pub mod error;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::{Manager, WindowEvent};
+
+use crate::clock::SystemClock;
+use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
+use crate::logging::{self, LogGuard, Redactor};
+use crate::secrets::{KeyringStore, DEFAULT_SERVICE};
+use dto::SessionDto;
+use error::IpcError;
+use settings::{Settings, WindowSize};
+
+/// Everything the commands share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    core: Arc<Context>,
+    settings: Settings,
+    paths: Arc<Paths>,
+    _log: Arc<LogGuard>,
+}
+
+impl AppState {
+    /// The workspaces and which one is open: the last one used if it still exists, else the first.
+    fn session(&self) -> Result<SessionDto, IpcError> {
+        let workspaces = self.core.workspaces().list()?;
+        let remembered = self.settings.last_workspace();
+        let current = remembered
+            .filter(|id| workspaces.iter().any(|w| w.id == *id))
+            .or_else(|| workspaces.first().map(|w| w.id));
+        if current != remembered {
+            self.settings.set_last_workspace(current);
+        }
+        Ok(SessionDto {
+            workspaces: workspaces.into_iter().map(Into::into).collect(),
+            current_workspace_id: current,
+            theme: self.settings.theme(),
+            keyring_available: self.core.keyring_problem.is_none(),
+            keyring_problem: self.core.keyring_problem.clone(),
+        })
+    }
+}
+
+fn paths(app: &tauri::AppHandle) -> Result<Paths, Box<dyn std::error::Error>> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(Paths::under(&PathBuf::from(dir)));
+    }
+    let data_dir = app.path().app_data_dir()?;
+    Ok(Paths {
+        log_dir: app.path().app_log_dir()?,
+        database: data_dir.join(crate::store::DATABASE_FILE),
+        data_dir,
+    })
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let paths = paths(&handle)?;
+    let redactor = Redactor::new();
+    let log = logging::init(&paths.log_dir, redactor.clone())?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %paths.data_dir.display(), "NumberDesk starting");
+
+    let service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| DEFAULT_SERVICE.to_owned());
+    let secrets = Arc::new(KeyringStore::new(service, redactor.clone()));
+    let core = Context::open(&paths.database, secrets, Arc::new(SystemClock), redactor)
+        .inspect_err(|error| tracing::error!(%error, "could not open the database"))?;
+    let settings = Settings::open(&handle, &paths.data_dir)?;
+
+    if let (Some(window), Some(size)) = (app.get_webview_window("main"), settings.window_size()) {
+        let _ = window.set_size(tauri::LogicalSize::new(size.width, size.height));
+    }
+    app.manage(AppState {
+        core: Arc::new(core),
+        settings,
+        paths: Arc::new(paths),
+        _log: Arc::new(log),
+    });
+    Ok(())
+}
+
+/// Remembers the window size when the user closes the window.
+fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { .. } = event {
+        let (Some(state), Ok(size), Ok(scale)) = (
+            window.try_state::<AppState>(),
+            window.inner_size(),
+            window.scale_factor(),
+        ) else {
+            return;
+        };
+        let size = size.to_logical::<f64>(scale);
+        state.settings.set_window_size(WindowSize {
+            width: size.width,
+            height: size.height,
+        });
+    }
+}
+
+/// Starts the desktop app. Exits the process with a message if it cannot start.
+pub fn run() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .setup(setup)
+        .on_window_event(on_window_event)
+        .invoke_handler(tauri::generate_handler![
+            commands::get_session,
+            commands::list_workspaces,
+            commands::create_workspace,
+            commands::rename_workspace,
+            commands::update_workspace,
+            commands::delete_workspace,
+            commands::switch_workspace,
+            commands::set_theme,
+            commands::get_app_info,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("NumberDesk could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,166 @@
+//! The local database: one SQLite file (WAL, foreign keys on), schema migrations applied at open,
+//! and one module per table or aggregate. The store never calls the network or the keyring, and
+//! holds no credential.
+
+pub mod numbers;
+pub mod workspaces;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite_migration::{Migrations, M};
+
+/// File name of the database inside the data folder.
+pub const DATABASE_FILE: &str = "numberdesk.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("could not open the database at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("could not bring the database schema up to date: {0}")]
+    Migrate(String),
+    #[error("{what} was not found")]
+    NotFound { what: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+}
+
+/// True when `error` is SQLite refusing a row because a UNIQUE constraint would break.
+pub(crate) fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(inner, _)
+            if inner.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}
+
+/// The schema, oldest first. Append only: a released migration is never edited.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+}
+
+/// The database. One connection, used from one thread at a time: SQLite serialises writers anyway,
+/// and a desktop app has one user. Async callers run store work in `spawn_blocking`.
+pub struct Store {
+    connection: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and migrates it to the current schema.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_error = |reason: String| StoreError::Open {
+            path: path.display().to_string(),
+            reason,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(e.to_string()))?;
+        }
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| open_error(e.to_string()))?;
+        let journal_mode: String = connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| open_error(e.to_string()))?;
+        if !journal_mode.eq_ignore_ascii_case("wal") {
+            return Err(open_error(format!(
+                "the file system refused write-ahead logging (journal mode is {journal_mode})"
+            )));
+        }
+        Self::prepare(connection, Some(path.to_path_buf()))
+    }
+
+    /// A private database in memory, for unit tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::prepare(Connection::open_in_memory()?, None)
+    }
+
+    fn prepare(mut connection: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations()
+            .to_latest(&mut connection)
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written row (writes run in
+        // transactions that roll back when dropped), so the connection is still good to use.
+        self.connection.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` with the connection, for reads.
+    pub fn read<T, E>(&self, work: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        work(&self.lock())
+    }
+
+    /// Runs `work` in one transaction: committed if it returns Ok, rolled back otherwise.
+    pub fn write<T, E>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction()
+            .map_err(|e| E::from(StoreError::from(e)))?;
+        let value = work(&tx)?;
+        tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
+        Ok(value)
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn in_memory_store_has_foreign_keys_on() {
+        let store = Store::open_in_memory().unwrap();
+        let on: i64 = store
+            .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(on, 1);
+        assert_eq!(store.schema_version().unwrap(), 1);
+    }
+}

@@ -1,0 +1,126 @@
+//! Rows of `phone_numbers`: every number a workspace holds, whatever its source. Always scoped by
+//! workspace id, so one workspace's numbers are never read through another.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Row, Transaction};
+use serde::Serialize;
+
+use super::{is_unique_violation, StoreError};
+
+/// A number as the table shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NumberRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub e164: String,
+    pub carrier: String,
+    pub source: String,
+    pub status: String,
+    pub number_type: Option<String>,
+    pub region: Option<String>,
+    pub voice: bool,
+    pub sms: bool,
+    pub mms: bool,
+    pub monthly_cost_credits: i64,
+    pub connection_id: Option<i64>,
+    pub carrier_number_id: Option<String>,
+    pub webhook_mode: String,
+}
+
+/// What is needed to record a number the workspace now holds.
+#[derive(Debug, Clone)]
+pub struct NewNumber<'a> {
+    pub e164: &'a str,
+    pub carrier: &'a str,
+    pub source: &'a str,
+    pub status: &'a str,
+    pub number_type: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub voice: bool,
+    pub sms: bool,
+    pub mms: bool,
+    pub monthly_cost_credits: i64,
+    pub connection_id: Option<i64>,
+    pub carrier_number_id: Option<&'a str>,
+    pub webhook_mode: &'a str,
+}
+
+const COLUMNS: &str = "id, workspace_id, e164, carrier, source, status, number_type, region, \
+    feature_voice, feature_sms, feature_mms, monthly_cost_credits, connection_id, carrier_number_id, webhook_mode";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
+    Ok(NumberRow {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        e164: row.get(2)?,
+        carrier: row.get(3)?,
+        source: row.get(4)?,
+        status: row.get(5)?,
+        number_type: row.get(6)?,
+        region: row.get(7)?,
+        voice: row.get(8)?,
+        sms: row.get(9)?,
+        mms: row.get(10)?,
+        monthly_cost_credits: row.get(11)?,
+        connection_id: row.get(12)?,
+        carrier_number_id: row.get(13)?,
+        webhook_mode: row.get(14)?,
+    })
+}
+
+pub fn insert(
+    tx: &Transaction<'_>,
+    workspace_id: i64,
+    number: &NewNumber<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, number_type, region,
+             feature_voice, feature_sms, feature_mms, monthly_cost_credits, connection_id,
+             carrier_number_id, webhook_mode, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+        params![
+            workspace_id,
+            number.e164,
+            number.carrier,
+            number.source,
+            number.status,
+            number.number_type,
+            number.region,
+            number.voice,
+            number.sms,
+            number.mms,
+            number.monthly_cost_credits,
+            number.connection_id,
+            number.carrier_number_id,
+            number.webhook_mode,
+            now
+        ],
+    )
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            StoreError::Conflict(format!("{} is already in this workspace", number.e164))
+        } else {
+            StoreError::Sqlite(error)
+        }
+    })?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<NumberRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 ORDER BY e164"
+    ))?;
+    let rows = statement
+        .query_map([workspace_id], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn count(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "SELECT count(*) FROM phone_numbers WHERE workspace_id = ?1",
+        [workspace_id],
+        |r| r.get(0),
+    )?)
+}

@@ -1,0 +1,88 @@
+//! The database file: created from nothing, migrated, kept across reopen.
+
+use numberdesk::store::{self, Store};
+
+use crate::support::{input, open_core, TestDir};
+
+#[test]
+fn a_new_file_is_migrated_to_the_current_schema_in_wal_mode() {
+    let dir = TestDir::new();
+    assert!(!dir.database().exists());
+    let store = Store::open(&dir.database()).unwrap();
+    assert!(dir.database().exists());
+    assert_eq!(store.schema_version().unwrap(), 1);
+    let (mode, foreign_keys): (String, i64) = store
+        .read(|c| {
+            let mode = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let fk = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            Ok::<_, rusqlite::Error>((mode, fk))
+        })
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(foreign_keys, 1);
+    let tables: Vec<String> = store
+        .read(|c| {
+            let mut s = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+            let names = s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>();
+            names
+        })
+        .unwrap();
+    for table in [
+        "agents",
+        "carrier_connections",
+        "carrier_snapshots",
+        "credit_entries",
+        "journal",
+        "orders",
+        "phone_numbers",
+        "workspace_flags",
+        "workspaces",
+    ] {
+        assert!(tables.iter().any(|t| t == table), "missing table {table}: {tables:?}");
+    }
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_migrate_twice() {
+    let dir = TestDir::new();
+    let id = {
+        let core = open_core(&dir);
+        core.workspaces().create(&input("Kept")).unwrap().id
+    };
+    let core = open_core(&dir);
+    assert_eq!(core.store.schema_version().unwrap(), 1);
+    let kept = core.workspaces().get(id).unwrap();
+    assert_eq!(kept.name, "Kept");
+    assert_eq!(core.workspaces().list().unwrap().len(), 1);
+}
+
+#[test]
+fn a_folder_that_cannot_hold_the_database_is_a_clear_error() {
+    let dir = TestDir::new();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"file").unwrap();
+    let error = Store::open(&blocker.join(store::DATABASE_FILE)).unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("could not open the database at"), "{message}");
+}
+
+#[test]
+fn the_schema_refuses_malformed_numbers() {
+    let dir = TestDir::new();
+    let core = open_core(&dir);
+    let workspace = core.workspaces().create(&input("Checks")).unwrap();
+    let result = core.store.write(|tx| {
+        tx.execute(
+            "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, created_at, updated_at)
+             VALUES (?1, '4155550100', 'twilio', 'imported', 'active', 'now', 'now')",
+            [workspace.id],
+        )
+        .map_err(store::StoreError::from)
+    });
+    assert!(result.is_err(), "a number without + was stored");
+    let count = core
+        .store
+        .read(|c| store::numbers::count(c, workspace.id))
+        .unwrap();
+    assert_eq!(count, 0);
+}

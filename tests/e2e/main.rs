@@ -1,0 +1,2 @@
+//! End-to-end tests: the real app window driven through WebDriver (placeholder until the harness lands).
+fn main() {}
