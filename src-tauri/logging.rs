@@ -221,7 +221,10 @@ mod tests {
             ("authorization=\"Bearer KEYabc.def\"", "KEYabc.def"),
             ("sent auth_token=0123456789abcdef&x=1", "0123456789abcdef"),
             (r#"{"api_key": "supersecretvalue"}"#, "supersecretvalue"),
-            ("key KEY0123456789ABCDEFGHIJ_abc here", "KEY0123456789ABCDEFGHIJ_abc"),
+            (
+                "key KEY0123456789ABCDEFGHIJ_abc here",
+                "KEY0123456789ABCDEFGHIJ_abc",
+            ),
         ];
         for (line, secret) in cases {
             let out = redactor.redact(line);

@@ -67,7 +67,10 @@ impl SecretKey {
 
     /// The keyring "user" of this entry. Stable: changing it would orphan stored credentials.
     pub fn account_name(&self) -> String {
-        format!("workspace-{}/connection-{}", self.workspace_id, self.connection_id)
+        format!(
+            "workspace-{}/connection-{}",
+            self.workspace_id, self.connection_id
+        )
     }
 }
 
@@ -169,7 +172,10 @@ fn classify(error: keyring::Error, operation: &'static str, key: &str) -> Secret
 
 /// Says in plain words what a missing Secret Service usually looks like.
 fn platform_reason(raw: &str) -> String {
-    if raw.contains("autolaunch") || raw.contains("DBUS_SESSION_BUS_ADDRESS") || raw.contains("org.freedesktop.secrets") {
+    if raw.contains("autolaunch")
+        || raw.contains("DBUS_SESSION_BUS_ADDRESS")
+        || raw.contains("org.freedesktop.secrets")
+    {
         "no Secret Service is running on the session bus (start gnome-keyring or KeePassXC's Secret Service)".to_owned()
     } else if raw.to_lowercase().contains("locked") {
         "the keyring is locked; unlock it and try again".to_owned()
@@ -244,11 +250,17 @@ impl MemorySecretStore {
     }
 
     pub fn fail_deletes(&self, fail: bool) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).delete = fail;
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .delete = fail;
     }
 
     pub fn set_unavailable(&self, unavailable: bool) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).unavailable = unavailable;
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unavailable = unavailable;
     }
 
     pub fn len(&self) -> usize {
@@ -336,7 +348,9 @@ mod tests {
         let store = MemorySecretStore::new(redactor.clone());
         let a = SecretKey::new(1, 1);
         let b = SecretKey::new(1, 2);
-        store.put(a, &Sensitive::from(r#"{"auth_token":"tok-123456789"}"#)).unwrap();
+        store
+            .put(a, &Sensitive::from(r#"{"auth_token":"tok-123456789"}"#))
+            .unwrap();
         assert_eq!(
             store.get(a).unwrap().unwrap().expose(),
             r#"{"auth_token":"tok-123456789"}"#
@@ -356,13 +370,22 @@ mod tests {
         store.put(key, &Sensitive::from("first-secret")).unwrap();
         store.fail_deletes(true);
         let error = store.delete(key).unwrap_err();
-        assert!(matches!(error, SecretsError::Backend { operation: "delete", .. }));
+        assert!(matches!(
+            error,
+            SecretsError::Backend {
+                operation: "delete",
+                ..
+            }
+        ));
         assert!(!error.to_string().contains("first-secret"));
         assert!(store.get(key).unwrap().is_some());
     }
 
     #[test]
     fn account_names_are_stable() {
-        assert_eq!(SecretKey::new(3, 14).account_name(), "workspace-3/connection-14");
+        assert_eq!(
+            SecretKey::new(3, 14).account_name(),
+            "workspace-3/connection-14"
+        );
     }
 }

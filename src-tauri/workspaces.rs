@@ -160,7 +160,9 @@ pub fn validate_webhook_base_url(raw: &str) -> Result<String, WorkspaceError> {
     let bad = |why: &str| WorkspaceError::InvalidWebhookUrl(why.to_owned());
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(bad("is empty. Enter the https:// address of your voice platform."));
+        return Err(bad(
+            "is empty. Enter the https:// address of your voice platform.",
+        ));
     }
     let url = url::Url::parse(raw)
         .map_err(|_| bad("is not a web address. It should look like https://voice.example.com."))?;
@@ -178,7 +180,9 @@ pub fn validate_webhook_base_url(raw: &str) -> Result<String, WorkspaceError> {
         return Err(bad("must not contain a user name or password."));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must not contain ? or # parts; give the base address only."));
+        return Err(bad(
+            "must not contain ? or # parts; give the base address only.",
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -318,8 +322,14 @@ mod tests {
         let ok = [
             ("https://voice.example.com", "https://voice.example.com"),
             ("https://voice.example.com/", "https://voice.example.com"),
-            ("  https://voice.example.com/api/ ", "https://voice.example.com/api"),
-            ("https://VOICE.example.com:8443", "https://voice.example.com:8443"),
+            (
+                "  https://voice.example.com/api/ ",
+                "https://voice.example.com/api",
+            ),
+            (
+                "https://VOICE.example.com:8443",
+                "https://voice.example.com:8443",
+            ),
         ];
         for (raw, want) in ok {
             assert_eq!(validate_webhook_base_url(raw).unwrap(), want, "{raw}");
@@ -342,7 +352,10 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(validate_name("  Acme Dental ").unwrap(), "Acme Dental");
-        assert!(matches!(validate_name("   "), Err(WorkspaceError::EmptyName)));
+        assert!(matches!(
+            validate_name("   "),
+            Err(WorkspaceError::EmptyName)
+        ));
         assert!(matches!(
             validate_name(&"x".repeat(61)),
             Err(WorkspaceError::NameTooLong(61))
@@ -363,7 +376,10 @@ mod tests {
         assert!(matches!(validate(&i), Err(WorkspaceError::UnknownFlag(_))));
         i.flags = vec![FLAG_FLEX_PHONE_SELF_SERVE.into()];
         i.monthly_credit_allowance = -1;
-        assert!(matches!(validate(&i), Err(WorkspaceError::AllowanceOutOfRange(-1))));
+        assert!(matches!(
+            validate(&i),
+            Err(WorkspaceError::AllowanceOutOfRange(-1))
+        ));
         i.monthly_credit_allowance = 100;
         let valid = validate(&i).unwrap();
         assert_eq!(valid.plan, Plan::Unlimited);

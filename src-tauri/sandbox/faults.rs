@@ -233,7 +233,9 @@ impl FaultState {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Sets the sandbox's faults from Rust (tests, the app's Sandbox mode). Cheap to clone.
@@ -246,7 +248,10 @@ impl FaultControl {
     /// Delay added before every carrier request is answered.
     pub fn set_latency(&self, latency: Duration) {
         let millis = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
-        self.shared.faults.latency_ms.store(millis, Ordering::Release);
+        self.shared
+            .faults
+            .latency_ms
+            .store(millis, Ordering::Release);
     }
 
     /// At most `cap` carrier requests in flight per carrier; more are answered 429 with
@@ -410,9 +415,11 @@ pub(crate) async fn apply(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             finish(&shared, record, server_error(carrier, status))
         }
-        Some(FaultKind::RateLimited { retry_after_secs }) => {
-            finish(&shared, record, too_many_requests(carrier, retry_after_secs))
-        }
+        Some(FaultKind::RateLimited { retry_after_secs }) => finish(
+            &shared,
+            record,
+            too_many_requests(carrier, retry_after_secs),
+        ),
         Some(FaultKind::Hang { millis }) => {
             record.outcome = CallOutcome::Hung;
             shared.calls.push(record);
@@ -443,7 +450,11 @@ pub(crate) async fn apply(
                 HeaderValue::from_static("application/json"),
             );
             record.outcome = CallOutcome::Malformed;
-            finish(&shared, record, Response::from_parts(parts, Body::from(cut)))
+            finish(
+                &shared,
+                record,
+                Response::from_parts(parts, Body::from(cut)),
+            )
         }
     }
 }

@@ -65,7 +65,9 @@ impl NumberType {
     }
 
     pub fn from_name(name: &str) -> Option<NumberType> {
-        NumberType::ALL.into_iter().find(|kind| kind.as_str() == name)
+        NumberType::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 }
 
@@ -277,7 +279,11 @@ pub fn draw_owned_numbers(
     let Some(us) = inventory.country("US") else {
         return Vec::new();
     };
-    let Some(local) = us.offers.iter().find(|offer| offer.kind == NumberType::Local) else {
+    let Some(local) = us
+        .offers
+        .iter()
+        .find(|offer| offer.kind == NumberType::Local)
+    else {
         return Vec::new();
     };
     let mut owned = Vec::with_capacity(count);
@@ -308,11 +314,7 @@ pub fn draw_owned_numbers(
 fn block_seed(seed: u64, iso: &str, kind: NumberType, ndc: &str) -> u64 {
     // FNV-1a over the block's name, mixed with the seed: stable across runs and platforms.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for byte in iso
-        .bytes()
-        .chain(kind.as_str().bytes())
-        .chain(ndc.bytes())
-    {
+    for byte in iso.bytes().chain(kind.as_str().bytes()).chain(ndc.bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -460,18 +462,126 @@ fn catalogue() -> Vec<Country> {
                     monthly_cents: 115,
                     upfront_cents: 100,
                     areas: vec![
-                        area("212", "NY", "New York", "NWYRCYZN01", Some("132"), "10001", 40.7128, -74.006),
-                        area("415", "CA", "San Francisco", "SNFC CNTRL", Some("722"), "94103", 37.7749, -122.4194),
-                        area("312", "IL", "Chicago", "CHICAGO", Some("358"), "60601", 41.8781, -87.6298),
-                        area("206", "WA", "Seattle", "SEATTLE", Some("674"), "98101", 47.6062, -122.3321),
-                        area("512", "TX", "Austin", "AUSTIN", Some("558"), "78701", 30.2672, -97.7431),
-                        area("305", "FL", "Miami", "MIAMI", Some("460"), "33101", 25.7617, -80.1918),
-                        area("617", "MA", "Boston", "BOSTON", Some("128"), "02108", 42.3601, -71.0589),
-                        area("303", "CO", "Denver", "DENVER", Some("656"), "80202", 39.7392, -104.9903),
-                        area("404", "GA", "Atlanta", "ATLANTA", Some("438"), "30303", 33.749, -84.388),
-                        area("808", "HI", "Honolulu", "HONOLULU", Some("834"), "96813", 21.3069, -157.8583),
-                        area("702", "NV", "Las Vegas", "LAS VEGAS", Some("721"), "89101", 36.1699, -115.1398),
-                        area("503", "OR", "Portland", "PORTLAND", Some("672"), "97201", 45.5152, -122.6784),
+                        area(
+                            "212",
+                            "NY",
+                            "New York",
+                            "NWYRCYZN01",
+                            Some("132"),
+                            "10001",
+                            40.7128,
+                            -74.006,
+                        ),
+                        area(
+                            "415",
+                            "CA",
+                            "San Francisco",
+                            "SNFC CNTRL",
+                            Some("722"),
+                            "94103",
+                            37.7749,
+                            -122.4194,
+                        ),
+                        area(
+                            "312",
+                            "IL",
+                            "Chicago",
+                            "CHICAGO",
+                            Some("358"),
+                            "60601",
+                            41.8781,
+                            -87.6298,
+                        ),
+                        area(
+                            "206",
+                            "WA",
+                            "Seattle",
+                            "SEATTLE",
+                            Some("674"),
+                            "98101",
+                            47.6062,
+                            -122.3321,
+                        ),
+                        area(
+                            "512",
+                            "TX",
+                            "Austin",
+                            "AUSTIN",
+                            Some("558"),
+                            "78701",
+                            30.2672,
+                            -97.7431,
+                        ),
+                        area(
+                            "305",
+                            "FL",
+                            "Miami",
+                            "MIAMI",
+                            Some("460"),
+                            "33101",
+                            25.7617,
+                            -80.1918,
+                        ),
+                        area(
+                            "617",
+                            "MA",
+                            "Boston",
+                            "BOSTON",
+                            Some("128"),
+                            "02108",
+                            42.3601,
+                            -71.0589,
+                        ),
+                        area(
+                            "303",
+                            "CO",
+                            "Denver",
+                            "DENVER",
+                            Some("656"),
+                            "80202",
+                            39.7392,
+                            -104.9903,
+                        ),
+                        area(
+                            "404",
+                            "GA",
+                            "Atlanta",
+                            "ATLANTA",
+                            Some("438"),
+                            "30303",
+                            33.749,
+                            -84.388,
+                        ),
+                        area(
+                            "808",
+                            "HI",
+                            "Honolulu",
+                            "HONOLULU",
+                            Some("834"),
+                            "96813",
+                            21.3069,
+                            -157.8583,
+                        ),
+                        area(
+                            "702",
+                            "NV",
+                            "Las Vegas",
+                            "LAS VEGAS",
+                            Some("721"),
+                            "89101",
+                            36.1699,
+                            -115.1398,
+                        ),
+                        area(
+                            "503",
+                            "OR",
+                            "Portland",
+                            "PORTLAND",
+                            Some("672"),
+                            "97201",
+                            45.5152,
+                            -122.6784,
+                        ),
                     ],
                 },
                 Offer {
@@ -492,12 +602,38 @@ fn catalogue() -> Vec<Country> {
                     monthly_cents: 115,
                     upfront_cents: 100,
                     areas: vec![
-                        area("416", "ON", "Toronto", "TORONTO", None, "M5H 2N2", 43.6532, -79.3832),
-                        area("604", "BC", "Vancouver", "VANCOUVER", None, "V6B 1A1", 49.2827, -123.1207),
-                        area("514", "QC", "Montreal", "MONTREAL", None, "H2Y 1C6", 45.5017, -73.5673),
-                        area("403", "AB", "Calgary", "CALGARY", None, "T2P 1J9", 51.0447, -114.0719),
-                        area("613", "ON", "Ottawa", "OTTAWA HULL", None, "K1P 1J1", 45.4215, -75.6972),
-                        area("902", "NS", "Halifax", "HALIFAX", None, "B3J 1S9", 44.6488, -63.5752),
+                        area(
+                            "416", "ON", "Toronto", "TORONTO", None, "M5H 2N2", 43.6532, -79.3832,
+                        ),
+                        area(
+                            "604",
+                            "BC",
+                            "Vancouver",
+                            "VANCOUVER",
+                            None,
+                            "V6B 1A1",
+                            49.2827,
+                            -123.1207,
+                        ),
+                        area(
+                            "514", "QC", "Montreal", "MONTREAL", None, "H2Y 1C6", 45.5017, -73.5673,
+                        ),
+                        area(
+                            "403", "AB", "Calgary", "CALGARY", None, "T2P 1J9", 51.0447, -114.0719,
+                        ),
+                        area(
+                            "613",
+                            "ON",
+                            "Ottawa",
+                            "OTTAWA HULL",
+                            None,
+                            "K1P 1J1",
+                            45.4215,
+                            -75.6972,
+                        ),
+                        area(
+                            "902", "NS", "Halifax", "HALIFAX", None, "B3J 1S9", 44.6488, -63.5752,
+                        ),
                     ],
                 },
                 Offer {
@@ -576,11 +712,17 @@ mod tests {
     #[test]
     fn numbers_have_the_shape_of_their_plan() {
         let inventory = Inventory::build(1);
-        for number in inventory.candidates("US", NumberType::Local, None).take(100) {
+        for number in inventory
+            .candidates("US", NumberType::Local, None)
+            .take(100)
+        {
             assert_eq!(number.e164.len(), 12, "{}", number.e164);
             assert!(number.e164.starts_with("+1"));
         }
-        for number in inventory.candidates("GB", NumberType::Mobile, None).take(100) {
+        for number in inventory
+            .candidates("GB", NumberType::Mobile, None)
+            .take(100)
+        {
             assert!(number.e164.starts_with("+447"), "{}", number.e164);
             assert_eq!(number.e164.len(), 13, "{}", number.e164);
         }
@@ -588,7 +730,13 @@ mod tests {
 
     #[test]
     fn area_codes_are_checked_like_the_numbering_plan() {
-        for (code, valid) in [("415", true), ("911", false), ("099", false), ("41", false), ("4a5", false)] {
+        for (code, valid) in [
+            ("415", true),
+            ("911", false),
+            ("099", false),
+            ("41", false),
+            ("4a5", false),
+        ] {
             assert_eq!(is_nanp_area_code(code), valid, "{code}");
         }
     }

@@ -1,2 +1,378 @@
 //! The carrier sandbox: a Twilio- and Telnyx-compatible HTTP server on loopback, for tests and for
 //! the app's Sandbox mode. It never names Tauri, the store or the keyring.
+//!
+//! One port serves every carrier host under its own prefix (`/twilio/api`, `/twilio/pricing`,
+//! `/twilio/routes`, `/telnyx`), so each real base URL maps one to one onto a sandbox base URL,
+//! and `/_sandbox` holds the inspection and fault API that no real carrier has. All state is in
+//! memory and shared through an `Arc`; start as many sandboxes as you like, each on its own port.
+
+mod faults;
+mod inspect;
+mod inventory;
+mod state;
+mod telnyx;
+mod twilio;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{Method, Response};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+pub use faults::{
+    Carrier, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
+};
+pub use inspect::{CallOutcome, CallRecord};
+pub use state::{AccountState, NumberState, OrderState, OrderStatus};
+
+use faults::{ConnectionControl, FaultState};
+use inspect::CallLog;
+use inventory::Inventory;
+use state::{Shared, World};
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the sandbox cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid sandbox configuration: {0}")]
+    InvalidConfig(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Numbers owned by the first account of each carrier (10,000 is fine).
+    pub owned_numbers: usize,
+    /// Numbers owned by every other account.
+    pub owned_numbers_other_accounts: usize,
+    /// Accounts per carrier (at least 1; the default is 2).
+    pub accounts_per_carrier: usize,
+    /// Delay added to every carrier request.
+    pub latency: Duration,
+    /// Seeds credentials, owned numbers and the stock: the same seed gives the same sandbox.
+    pub seed: u64,
+    /// How Telnyx number orders complete.
+    pub order_completion: OrderCompletion,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            owned_numbers: 25,
+            owned_numbers_other_accounts: 3,
+            accounts_per_carrier: 2,
+            latency: Duration::ZERO,
+            seed: 1,
+            order_completion: OrderCompletion::default(),
+        }
+    }
+}
+
+/// The sandbox's base URL for each real carrier host. Paths below each are the carrier's own:
+/// `twilio_api` stands for `https://api.twilio.com`, `twilio_pricing` for
+/// `https://pricing.twilio.com`, `twilio_routes` for `https://routes.twilio.com` and `telnyx`
+/// for `https://api.telnyx.com` (so the Telnyx v2 base is `{telnyx}/v2`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseUrls {
+    pub twilio_api: String,
+    pub twilio_pricing: String,
+    pub twilio_routes: String,
+    pub telnyx: String,
+}
+
+impl BaseUrls {
+    fn for_addr(addr: SocketAddr) -> BaseUrls {
+        let root = format!("http://{addr}");
+        BaseUrls {
+            twilio_api: format!("{root}{}", twilio::API_PREFIX),
+            twilio_pricing: format!("{root}{}", twilio::PRICING_PREFIX),
+            twilio_routes: format!("{root}{}", twilio::ROUTES_PREFIX),
+            telnyx: format!("{root}{}", telnyx::PREFIX),
+        }
+    }
+}
+
+/// A seeded Twilio account: Basic auth with `account_sid:auth_token`, or with
+/// `api_key_sid:api_key_secret` (a standard key: everything but the Accounts resource).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwilioAccountInfo {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub api_key_sid: String,
+    pub api_key_secret: String,
+    pub friendly_name: String,
+    pub owned_numbers: usize,
+}
+
+/// A seeded Telnyx account: `Authorization: Bearer {api_key}`. Its first TeXML application and
+/// messaging profile are named here; each account has two of both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TelnyxAccountInfo {
+    pub api_key: String,
+    pub organization_id: String,
+    pub texml_application_id: String,
+    pub messaging_profile_id: String,
+    pub owned_numbers: usize,
+}
+
+/// The one JSON line the binary prints at start-up, and what the library hands back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartupInfo {
+    pub listen: String,
+    pub seed: u64,
+    pub base_urls: BaseUrls,
+    pub twilio: Vec<TwilioAccountInfo>,
+    pub telnyx: Vec<TelnyxAccountInfo>,
+}
+
+/// The sandbox server.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Binds, seeds and starts serving in the background on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<SandboxHandle> {
+        if config.accounts_per_carrier == 0 {
+            return Err(Error::InvalidConfig(
+                "accounts_per_carrier must be at least 1".to_string(),
+            ));
+        }
+        if config.owned_numbers > 1_000_000 {
+            return Err(Error::InvalidConfig(
+                "owned_numbers must be at most 1,000,000".to_string(),
+            ));
+        }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let base = BaseUrls::for_addr(addr);
+        let inventory = Inventory::build(config.seed);
+        let world = World::seed(
+            config.seed,
+            &inventory,
+            config.owned_numbers,
+            config.accounts_per_carrier,
+            config.owned_numbers_other_accounts,
+        );
+        let info = StartupInfo {
+            listen: addr.to_string(),
+            seed: config.seed,
+            base_urls: base.clone(),
+            twilio: world
+                .twilio
+                .iter()
+                .map(|account| TwilioAccountInfo {
+                    account_sid: account.sid.clone(),
+                    auth_token: account.auth_token.clone(),
+                    api_key_sid: account.api_key_sid.clone(),
+                    api_key_secret: account.api_key_secret.clone(),
+                    friendly_name: account.friendly_name.clone(),
+                    owned_numbers: account.numbers.len(),
+                })
+                .collect(),
+            telnyx: world
+                .telnyx
+                .iter()
+                .map(|account| TelnyxAccountInfo {
+                    api_key: account.api_key.clone(),
+                    organization_id: account.organization_id.clone(),
+                    texml_application_id: account.texml_applications[0].id.clone(),
+                    messaging_profile_id: account.messaging_profiles[0].id.clone(),
+                    owned_numbers: account.numbers.len(),
+                })
+                .collect(),
+        };
+        let shared = Arc::new(Shared {
+            world: RwLock::new(world),
+            inventory,
+            faults: FaultState::new(config.latency, config.order_completion),
+            calls: CallLog::default(),
+            base,
+        });
+        let router = router(Arc::clone(&shared));
+        let (shutdown, shutdown_signal) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, router, shutdown_signal));
+        tracing::info!(%addr, "carrier sandbox listening");
+        Ok(SandboxHandle {
+            info,
+            shared,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running sandbox. Dropping it stops the server too; `shutdown` also waits for it.
+pub struct SandboxHandle {
+    info: StartupInfo,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.info
+            .listen
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn base_urls(&self) -> &BaseUrls {
+        &self.info.base_urls
+    }
+
+    /// The inspection API's root, e.g. `http://127.0.0.1:PORT/_sandbox`.
+    pub fn inspect_url(&self) -> String {
+        format!("http://{}/_sandbox", self.info.listen)
+    }
+
+    pub fn twilio_accounts(&self) -> &[TwilioAccountInfo] {
+        &self.info.twilio
+    }
+
+    pub fn telnyx_accounts(&self) -> &[TelnyxAccountInfo] {
+        &self.info.telnyx
+    }
+
+    /// What the binary prints at start-up (owned counts as seeded).
+    pub fn startup_info(&self) -> &StartupInfo {
+        &self.info
+    }
+
+    /// Sets faults from Rust; the same settings are reachable over HTTP under `/_sandbox/faults`.
+    pub fn faults(&self) -> FaultControl {
+        FaultControl {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Every recorded carrier call, oldest first (the last 100,000 are kept).
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.shared.calls.since(0, None)
+    }
+
+    /// Recorded calls with `seq` above `since`, optionally for one carrier.
+    pub fn calls_since(&self, since: u64, carrier: Option<Carrier>) -> Vec<CallRecord> {
+        self.shared.calls.since(since, carrier)
+    }
+
+    pub fn clear_calls(&self) {
+        self.shared.calls.clear();
+    }
+
+    /// A snapshot of an account by Twilio account SID or Telnyx organization id; with
+    /// `with_numbers` it lists every owned number.
+    pub fn account_state(&self, account_id: &str, with_numbers: bool) -> Option<AccountState> {
+        self.shared.read().account_state(account_id, with_numbers)
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let carriers = twilio::routes(Arc::clone(&shared)).merge(telnyx::routes(Arc::clone(&shared)));
+    Router::new()
+        .merge(carriers)
+        .merge(inspect::routes(Arc::clone(&shared)))
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(shared, faults::apply))
+}
+
+async fn unknown_path(request: Request) -> Response<Body> {
+    let uri = request.uri().clone();
+    match Carrier::of_path(uri.path()) {
+        Some(Carrier::Telnyx) => telnyx::not_found(),
+        _ => twilio::unknown_path(&uri),
+    }
+}
+
+async fn method_not_allowed(method: Method, request: Request) -> Response<Body> {
+    match Carrier::of_path(request.uri().path()) {
+        Some(Carrier::Telnyx) => telnyx::not_found(),
+        _ => twilio::method_not_allowed(&method),
+    }
+}
+
+/// The accept loop. Each connection is served by hyper with a `ConnectionControl` in every
+/// request, so a fault can close the connection without an answer.
+async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors and the like: wait a little rather than spin.
+                tracing::warn!(%error, "sandbox accept failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut connection_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let abort = Arc::new(Notify::new());
+            let control = ConnectionControl(Arc::clone(&abort));
+            let service =
+                hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(control.clone());
+                    let mut router = router.clone();
+                    async move {
+                        let response =
+                            tower_service::Service::call(&mut router, request.map(Body::new)).await;
+                        Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+                    }
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = abort.notified() => {}
+                _ = connection_shutdown.changed() => {}
+            }
+        });
+    }
+}

@@ -29,11 +29,15 @@ impl Shared {
     /// Reads the world; a handler that panicked while holding the lock left nothing half-done
     /// that matters to a test server, so a poisoned lock is used as it is.
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, World> {
-        self.world.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, World> {
-        self.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -274,7 +278,6 @@ pub(crate) struct OrderLine {
     pub number_id: String,
     pub kind: NumberType,
     pub country: &'static str,
-    pub locality: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -338,9 +341,6 @@ pub(crate) struct World {
     next_telnyx_number_id: u64,
 }
 
-/// What seeding produces for the start-up line.
-pub(crate) struct SeedSummary;
-
 impl World {
     pub fn seed(
         seed: u64,
@@ -359,11 +359,19 @@ impl World {
         };
         let mut used = HashSet::new();
         for index in 0..accounts_per_carrier.max(1) {
-            let owned = if index == 0 { owned_first } else { owned_others };
+            let owned = if index == 0 {
+                owned_first
+            } else {
+                owned_others
+            };
             world.seed_twilio_account(index, owned, inventory, &mut used);
         }
         for index in 0..accounts_per_carrier.max(1) {
-            let owned = if index == 0 { owned_first } else { owned_others };
+            let owned = if index == 0 {
+                owned_first
+            } else {
+                owned_others
+            };
             world.seed_telnyx_account(index, owned, inventory, &mut used);
         }
         world
@@ -560,28 +568,28 @@ impl World {
         self.telnyx.push(account);
     }
 
-    pub fn twilio_by_sid(&self, sid: &str) -> Option<usize> {
-        self.twilio.iter().position(|account| account.sid == sid)
-    }
-
     pub fn telnyx_by_key(&self, api_key: &str) -> Option<usize> {
         self.telnyx
             .iter()
             .position(|account| account.api_key == api_key)
     }
 
-    /// Buys `number` for a Twilio account: it leaves the stock and joins the account.
-    pub fn buy_twilio(
+    /// A new IncomingPhoneNumber for `number` in a Twilio account, not yet bought.
+    pub fn prepare_twilio(
         &mut self,
         account: usize,
         number: &AvailableNumber,
         now: DateTime<Utc>,
-    ) -> u64 {
+    ) -> TwilioNumber {
         let sid = self.twilio_sid("PN");
         let routes_sid = self.twilio_sid("QQ");
+        new_twilio_number(&self.twilio[account].sid, sid, routes_sid, number, now)
+    }
+
+    /// Buys a prepared number: it leaves the stock and joins the account.
+    pub fn commit_twilio(&mut self, account: usize, record: TwilioNumber) -> u64 {
         let seq = self.next_seq();
-        self.taken.insert(number.e164.clone());
-        let record = new_twilio_number(&self.twilio[account].sid, sid, routes_sid, number, now);
+        self.taken.insert(record.phone_number.clone());
         insert_twilio(&mut self.twilio[account], seq, record);
         seq
     }

@@ -27,7 +27,12 @@ pub async fn get_session(state: State<'_, AppState>) -> Result<SessionDto, IpcEr
 #[tauri::command]
 pub async fn list_workspaces(state: State<'_, AppState>) -> Result<Vec<WorkspaceDto>, IpcError> {
     blocking(&state, |s| {
-        Ok(s.core.workspaces().list()?.into_iter().map(Into::into).collect())
+        Ok(s.core
+            .workspaces()
+            .list()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     })
     .await
 }

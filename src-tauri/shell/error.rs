@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(error.code, ErrorCode::InvalidInput);
         assert_eq!(error.message, "Give the workspace a name.");
         let json = serde_json::to_string(&error).unwrap();
-        assert_eq!(json, r#"{"code":"invalid_input","message":"Give the workspace a name."}"#);
+        assert_eq!(
+            json,
+            r#"{"code":"invalid_input","message":"Give the workspace a name."}"#
+        );
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub fn insert(
 
 pub fn list(connection: &Connection) -> Result<Vec<Workspace>, StoreError> {
     let mut flags: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    let mut statement = connection.prepare_cached("SELECT workspace_id, flag FROM workspace_flags")?;
+    let mut statement =
+        connection.prepare_cached("SELECT workspace_id, flag FROM workspace_flags")?;
     for row in statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
         let (id, flag) = row?;
         flags.entry(id).or_default().insert(flag);
@@ -115,13 +116,20 @@ pub fn get(connection: &Connection, id: i64) -> Result<Option<Workspace>, StoreE
 /// Returns false when there is no such workspace.
 pub fn rename(tx: &Transaction<'_>, id: i64, name: &str) -> Result<bool, StoreError> {
     let changed = tx
-        .execute("UPDATE workspaces SET name = ?2 WHERE id = ?1", params![id, name])
+        .execute(
+            "UPDATE workspaces SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )
         .map_err(|e| conflict(e, name))?;
     Ok(changed == 1)
 }
 
 /// Returns false when there is no such workspace.
-pub fn update(tx: &Transaction<'_>, id: i64, workspace: &ValidWorkspace) -> Result<bool, StoreError> {
+pub fn update(
+    tx: &Transaction<'_>,
+    id: i64,
+    workspace: &ValidWorkspace,
+) -> Result<bool, StoreError> {
     let changed = tx
         .execute(
             "UPDATE workspaces SET name = ?2, plan = ?3, monthly_credit_allowance = ?4, webhook_base_url = ?5

@@ -33,7 +33,9 @@ fn real_keyring(test: &str, redactor: Redactor) -> KeyringStore {
 fn a_secret_is_written_read_back_and_deleted() {
     let store = real_keyring("roundtrip", Redactor::new());
     let key = SecretKey::new(7, 3);
-    let secret = Sensitive::from(r#"{"account_sid":"AC00000000000000000000000000000001","auth_token":"f00dfeedbeefcafe0123456789abcdef"}"#);
+    let secret = Sensitive::from(
+        r#"{"account_sid":"AC00000000000000000000000000000001","auth_token":"f00dfeedbeefcafe0123456789abcdef"}"#,
+    );
     assert!(store.get(key).unwrap().is_none());
     store.put(key, &secret).unwrap();
     assert_eq!(store.get(key).unwrap().as_ref(), Some(&secret));
@@ -54,12 +56,22 @@ fn entries_are_per_workspace_and_connection() {
     let store = real_keyring("isolation", Redactor::new());
     let a = SecretKey::new(1, 1);
     let b = SecretKey::new(2, 1);
-    store.put(a, &Sensitive::from("secret-of-workspace-one")).unwrap();
+    store
+        .put(a, &Sensitive::from("secret-of-workspace-one"))
+        .unwrap();
     assert!(store.get(b).unwrap().is_none());
-    store.put(b, &Sensitive::from("secret-of-workspace-two")).unwrap();
-    assert_eq!(store.get(a).unwrap().unwrap().expose(), "secret-of-workspace-one");
+    store
+        .put(b, &Sensitive::from("secret-of-workspace-two"))
+        .unwrap();
+    assert_eq!(
+        store.get(a).unwrap().unwrap().expose(),
+        "secret-of-workspace-one"
+    );
     store.delete(a).unwrap();
-    assert_eq!(store.get(b).unwrap().unwrap().expose(), "secret-of-workspace-two");
+    assert_eq!(
+        store.get(b).unwrap().unwrap().expose(),
+        "secret-of-workspace-two"
+    );
     store.delete(b).unwrap();
 }
 
@@ -68,7 +80,8 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
     let dir = TestDir::new();
     let redactor = Redactor::new();
     let keyring = Arc::new(real_keyring("nowhere-else", redactor.clone()));
-    let (subscriber, guard) = logging::file_subscriber(&dir.paths().log_dir, redactor.clone()).unwrap();
+    let (subscriber, guard) =
+        logging::file_subscriber(&dir.paths().log_dir, redactor.clone()).unwrap();
     let token = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
     let sid = "AC11112222333344445555666677778888";
 
@@ -89,7 +102,9 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
         let key = SecretKey::new(workspace.id, connection);
         assert_eq!(core.missing_credentials(workspace.id).unwrap(), vec![key]);
 
-        let credentials = Sensitive::new(format!(r#"{{"account_sid":"{sid}","auth_token":"{token}"}}"#));
+        let credentials = Sensitive::new(format!(
+            r#"{{"account_sid":"{sid}","auth_token":"{token}"}}"#
+        ));
         keyring.put(key, &credentials).unwrap();
         assert!(core.missing_credentials(workspace.id).unwrap().is_empty());
 
@@ -98,7 +113,9 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
         tracing::info!("validating with token {token}");
         tracing::info!(credentials = ?read_back, "credentials loaded");
         tracing::warn!("POST /Accounts/{sid}.json auth_token={token} failed");
-        tracing::error!("Authorization: Basic QUMxMTExOjlmOGU3ZDZjNWI0YTM5MjgxNzA2ZjVlNGQzYzJiMWEw");
+        tracing::error!(
+            "Authorization: Basic QUMxMTExOjlmOGU3ZDZjNWI0YTM5MjgxNzA2ZjVlNGQzYzJiMWEw"
+        );
     });
     drop(guard); // flushes the log writer
 
@@ -107,17 +124,31 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
         .iter()
         .filter(|(path, _)| path.extension().is_some_and(|e| e == "log"))
         .collect();
-    assert!(!logs.is_empty(), "no log file was written in {:?}", dir.paths().log_dir);
+    assert!(
+        !logs.is_empty(),
+        "no log file was written in {:?}",
+        dir.paths().log_dir
+    );
     let log_text: String = logs
         .iter()
         .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
         .collect();
-    assert!(log_text.contains("validating with token [REDACTED]"), "{log_text}");
+    assert!(
+        log_text.contains("validating with token [REDACTED]"),
+        "{log_text}"
+    );
     assert!(log_text.contains("credentials loaded"), "{log_text}");
     for (path, bytes) in &files {
-        assert!(!contains(bytes, token), "the auth token was written to {}", path.display());
         assert!(
-            !contains(bytes, "QUMxMTExOjlmOGU3ZDZjNWI0YTM5MjgxNzA2ZjVlNGQzYzJiMWEw"),
+            !contains(bytes, token),
+            "the auth token was written to {}",
+            path.display()
+        );
+        assert!(
+            !contains(
+                bytes,
+                "QUMxMTExOjlmOGU3ZDZjNWI0YTM5MjgxNzA2ZjVlNGQzYzJiMWEw"
+            ),
             "a Basic credential was written to {}",
             path.display()
         );
@@ -133,13 +164,24 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
 fn no_keyring_service_is_reported_plainly() {
     // A session bus address where nothing listens: what a desktop without Secret Service looks like.
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "keyring::probe_in_child", "--nocapture", "--include-ignored"])
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/numberdesk-bus")
+        .args([
+            "--exact",
+            "keyring::probe_in_child",
+            "--nocapture",
+            "--include-ignored",
+        ])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/numberdesk-bus",
+        )
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("PROBE-ERROR: no keyring service is available"), "{stdout}");
+    assert!(
+        stdout.contains("PROBE-ERROR: no keyring service is available"),
+        "{stdout}"
+    );
 }
 
 /// Runs only as the child of the test above, with a broken bus address.

@@ -14,12 +14,21 @@ fn events_reach_a_rotating_file_in_the_log_folder() {
         tracing::debug!("below the default level");
     });
     drop(guard);
-    let files: Vec<_> = std::fs::read_dir(&log_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&log_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("numberdesk.") && name.ends_with(".log"), "{name}");
+    assert!(
+        name.starts_with("numberdesk.") && name.ends_with(".log"),
+        "{name}"
+    );
     let text = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(text.contains("workspace created") && text.contains("workspace=4"), "{text}");
+    assert!(
+        text.contains("workspace created") && text.contains("workspace=4"),
+        "{text}"
+    );
     assert!(!text.contains("below the default level"));
 }
 

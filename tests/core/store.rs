@@ -22,8 +22,11 @@ fn a_new_file_is_migrated_to_the_current_schema_in_wal_mode() {
     assert_eq!(foreign_keys, 1);
     let tables: Vec<String> = store
         .read(|c| {
-            let mut s = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
-            let names = s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>();
+            let mut s =
+                c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+            let names = s
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>();
             names
         })
         .unwrap();
@@ -38,7 +41,10 @@ fn a_new_file_is_migrated_to_the_current_schema_in_wal_mode() {
         "workspace_flags",
         "workspaces",
     ] {
-        assert!(tables.iter().any(|t| t == table), "missing table {table}: {tables:?}");
+        assert!(
+            tables.iter().any(|t| t == table),
+            "missing table {table}: {tables:?}"
+        );
     }
 }
 
@@ -63,7 +69,10 @@ fn a_folder_that_cannot_hold_the_database_is_a_clear_error() {
     std::fs::write(&blocker, b"file").unwrap();
     let error = Store::open(&blocker.join(store::DATABASE_FILE)).unwrap_err();
     let message = error.to_string();
-    assert!(message.starts_with("could not open the database at"), "{message}");
+    assert!(
+        message.starts_with("could not open the database at"),
+        "{message}"
+    );
 }
 
 #[test]

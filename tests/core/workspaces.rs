@@ -39,7 +39,12 @@ fn create_rename_update_and_list_in_name_order() {
     assert!(!beta.uses_number_pool());
     assert_eq!(acme.webhook_base_url, "https://voice.acme.example");
 
-    let names: Vec<_> = workspaces.list().unwrap().into_iter().map(|w| w.name).collect();
+    let names: Vec<_> = workspaces
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.name)
+        .collect();
     assert_eq!(names, ["acme agency", "Beta Clinic"]);
 
     let renamed = workspaces.rename(beta.id, "  Beta Dental  ").unwrap();
@@ -62,7 +67,10 @@ fn duplicate_names_are_refused_whatever_their_case() {
     workspaces.create(&input("Acme")).unwrap();
     let other = workspaces.create(&input("Other")).unwrap();
     let error = workspaces.create(&input("ACME")).unwrap_err();
-    assert!(matches!(error, WorkspaceError::NameTaken(ref n) if n == "ACME"), "{error:?}");
+    assert!(
+        matches!(error, WorkspaceError::NameTaken(ref n) if n == "ACME"),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "A workspace called \"ACME\" already exists. Pick another name."
@@ -91,7 +99,10 @@ fn bad_input_is_refused_and_changes_nothing() {
         workspaces.update(kept.id, &bad_update),
         Err(WorkspaceError::AllowanceOutOfRange(-5))
     ));
-    assert!(matches!(workspaces.rename(kept.id, ""), Err(WorkspaceError::EmptyName)));
+    assert!(matches!(
+        workspaces.rename(kept.id, ""),
+        Err(WorkspaceError::EmptyName)
+    ));
 
     let all = workspaces.list().unwrap();
     assert_eq!(all.len(), 1);
@@ -102,9 +113,18 @@ fn bad_input_is_refused_and_changes_nothing() {
 fn missing_workspaces_are_reported_as_such() {
     let dir = TestDir::new();
     let core = open_core(&dir);
-    assert!(matches!(core.workspaces().get(42), Err(WorkspaceError::NotFound(42))));
-    assert!(matches!(core.workspaces().rename(42, "x"), Err(WorkspaceError::NotFound(42))));
-    assert!(matches!(core.delete_workspace(42), Err(WorkspaceError::NotFound(42))));
+    assert!(matches!(
+        core.workspaces().get(42),
+        Err(WorkspaceError::NotFound(42))
+    ));
+    assert!(matches!(
+        core.workspaces().rename(42, "x"),
+        Err(WorkspaceError::NotFound(42))
+    ));
+    assert!(matches!(
+        core.delete_workspace(42),
+        Err(WorkspaceError::NotFound(42))
+    ));
 }
 
 #[test]
@@ -137,13 +157,22 @@ fn nothing_of_one_workspace_is_visible_in_another() {
         .store
         .write(|tx| numbers::insert(tx, a.id, &number("+14155550100"), now))
         .unwrap_err();
-    assert_eq!(error.to_string(), "+14155550100 is already in this workspace");
+    assert_eq!(
+        error.to_string(),
+        "+14155550100 is already in this workspace"
+    );
 
     // Deleting A removes its numbers and nothing of B.
     core.delete_workspace(a.id).unwrap();
     assert_eq!(core.store.read(|c| numbers::count(c, a.id)).unwrap(), 0);
     assert_eq!(core.store.read(|c| numbers::list(c, b.id)).unwrap(), in_b);
-    let left: Vec<_> = core.workspaces().list().unwrap().into_iter().map(|w| w.id).collect();
+    let left: Vec<_> = core
+        .workspaces()
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
     assert_eq!(left, [b.id]);
 }
 
@@ -154,5 +183,8 @@ fn deleted_workspace_ids_are_never_reused() {
     let first = core.workspaces().create(&input("First")).unwrap();
     core.delete_workspace(first.id).unwrap();
     let second = core.workspaces().create(&input("First")).unwrap();
-    assert!(second.id > first.id, "a new workspace took a deleted one's id (and so its keyring entries)");
+    assert!(
+        second.id > first.id,
+        "a new workspace took a deleted one's id (and so its keyring entries)"
+    );
 }

@@ -7,7 +7,8 @@
 /**
  * A child accepted by `h`: nodes are appended, strings and numbers become text, and
  * null/undefined/false are skipped so conditional children read naturally.
- * @typedef {Node | string | number | null | undefined | false | Child[]} Child
+ * Arrays may nest (typed loosely: JSDoc cannot name a recursive union).
+ * @typedef {Node | string | number | null | undefined | false | any[]} Child
  */
 
 /**

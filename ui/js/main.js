@@ -108,6 +108,15 @@ function context() {
   };
 }
 
+/**
+ * Views may return a cleanup function from mount (timers, listeners); anything else means none.
+ * @param {unknown} value
+ * @returns {(() => void) | null}
+ */
+function asCleanup(value) {
+  return typeof value === "function" ? /** @type {() => void} */ (value) : null;
+}
+
 function unmount() {
   closeMenu?.();
   if (unmountView) {
@@ -128,7 +137,7 @@ function render() {
   if (session.workspaces.length === 0) {
     const host = h("main", { class: "welcome-host" });
     appRoot.append(host);
-    unmountView = welcomeView.mount(host, context()) || null;
+    unmountView = asCleanup(welcomeView.mount(host, context()));
     return;
   }
   const content = h("div", { class: "content__inner" });
@@ -163,7 +172,7 @@ function renderContent() {
   clear(contentHost);
   const entry = ROUTES.get(route) ?? NAV_MAIN[0];
   try {
-    unmountView = entry.view.mount(contentHost, context()) || null;
+    unmountView = asCleanup(entry.view.mount(contentHost, context()));
   } catch (error) {
     console.error(error);
     contentHost.append(emptyState({ icon: "alert", title: "This screen could not be shown", text: "Something unexpected went wrong. Try another section, or restart NumberDesk." }));
@@ -189,7 +198,7 @@ function renderSidebar() {
       h("div", { class: "sidebar__group" }, links(NAV_MAIN)),
       h("div", { class: "sidebar__group" }, h("p", { class: "sidebar__group-label" }, "Workspace"), links(NAV_ACCOUNT)),
     ),
-    h("div", { class: "sidebar__footer" }, h("span", { class: "status-dot", "aria-hidden": "true" }), "Offline-first · data stays on this computer"),
+    h("div", { class: "sidebar__footer" }, h("span", { class: "status-dot", "aria-hidden": "true" }), "Your data stays on this computer"),
   );
 }
 
@@ -210,8 +219,8 @@ function renderSwitcher() {
     h(
       "span",
       { class: "switcher__text" },
-      h("span", { class: "switcher__name-row" }, h("span", { class: "switcher__name", "data-testid": "current-workspace-name" }, current.name), current.isSandbox ? sandboxBadge() : null),
-      h("span", { class: "switcher__meta" }, `${PLAN_LABELS[current.plan] ?? current.plan} plan`),
+      h("span", { class: "switcher__name", "data-testid": "current-workspace-name" }, current.name),
+      h("span", { class: "switcher__meta" }, current.isSandbox ? sandboxBadge() : null, `${PLAN_LABELS[current.plan] ?? current.plan} plan`),
     ),
     h("span", { class: "switcher__chevron" }, icon("chevronDown", { size: 14 })),
   );

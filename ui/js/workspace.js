@@ -80,18 +80,10 @@ export function inputFromWorkspace(workspace) {
  * @returns {string | null} a sentence, or null when fine
  */
 export function checkWorkspaceInput(input, allowanceText) {
+  // Only what is needed to build the request; the backend checks the rest (name length, the
+  // https-only webhook URL) and its sentence is shown in the same place.
   if (input.name.trim() === "") return "Give the workspace a name.";
-  if (input.name.length > 100) return "Keep the workspace name under 100 characters.";
   if (!/^\d+$/.test(allowanceText.trim())) return "The monthly credit allowance must be a whole number, 0 or more.";
-  if (input.webhookBaseUrl !== "") {
-    let url;
-    try {
-      url = new URL(input.webhookBaseUrl);
-    } catch {
-      return "The webhook base URL is not a valid URL. It should look like https://voice.example.com.";
-    }
-    if (url.protocol !== "https:") return "The webhook base URL must start with https://.";
-  }
   return null;
 }
 
@@ -149,7 +141,6 @@ export function workspaceForm(options) {
     field({
       label: "Voice-platform webhook base URL",
       control: webhook,
-      optional: true,
       hint: "Where your voice agents receive calls. Must start with https://.",
     }),
     h("fieldset", { class: "fieldset" }, h("legend", { class: "field__label" }, "Features"), flagBoxes.map((box) => box.el)),

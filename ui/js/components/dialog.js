@@ -3,7 +3,7 @@
  * Modal dialogs on the native <dialog> element (focus trap, Escape and top layer for free).
  * `openDialog` resolves once the dialog closes: with the confirm result, or null on cancel.
  */
-import { h } from "../dom.js";
+import { h, append } from "../dom.js";
 import { icon } from "./icons.js";
 import { showErrorToast } from "./toast.js";
 
@@ -37,8 +37,21 @@ export function openDialog(options) {
   return new Promise((resolve) => {
     const variant = options.variant ?? "default";
     let busy = false;
-    /** @type {any} */
-    let result = null;
+    let finished = false;
+
+    /**
+     * Close, clean up and settle exactly once, whichever way the dialog ends (buttons, Escape,
+     * backdrop). Done synchronously rather than from the "close" event so callers can rely on
+     * the dialog being gone as soon as the promise settles.
+     * @param {any} value
+     */
+    const finish = (value) => {
+      if (finished) return;
+      finished = true;
+      if (dialog.open) dialog.close();
+      dialog.remove();
+      resolve(value);
+    };
 
     const titleId = `dialog-title-${Math.random().toString(36).slice(2, 8)}`;
     const dialog = h("dialog", {
@@ -50,9 +63,8 @@ export function openDialog(options) {
     const control = {
       dialog,
       close(value = null) {
-        result = value;
         busy = false;
-        dialog.close();
+        finish(value);
       },
       setBusy(next) {
         busy = next;
@@ -89,7 +101,8 @@ export function openDialog(options) {
 
     const body = typeof options.body === "function" ? options.body(control) : options.body;
 
-    dialog.append(
+    append(
+      dialog,
       h(
         "header",
         { class: "dialog__header" },
@@ -119,8 +132,8 @@ export function openDialog(options) {
 
     // Escape fires "cancel"; refuse it while work is in flight.
     dialog.addEventListener("cancel", (event) => {
-      if (busy) event.preventDefault();
-      else result = null;
+      event.preventDefault();
+      if (!busy) finish(null);
     });
     // A click on the backdrop lands on the dialog element itself.
     dialog.addEventListener("mousedown", (event) => {
@@ -130,10 +143,7 @@ export function openDialog(options) {
         if (!inside) control.close(null);
       }
     });
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(result);
-    });
+    dialog.addEventListener("close", () => finish(null));
 
     document.body.appendChild(dialog);
     dialog.showModal();

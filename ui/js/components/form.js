@@ -112,21 +112,21 @@ export function segmented(options) {
 }
 
 /**
- * The inline error area of a form (`data-testid="form-error"`), hidden while empty.
+ * The inline error area of a form. The message element (`data-testid="form-error"`) exists only
+ * while there is an error, so "is there an error?" is a plain presence check for tests too.
  * @returns {FormErrorSlot}
  */
 export function formErrorSlot() {
-  const text = h("span", { class: "form-error__text" });
-  const el = h("div", { class: "form-error", role: "alert", "data-testid": "form-error", hidden: true }, icon("alertCircle", { size: 16 }), text);
+  const el = h("div", { class: "form-error-slot" });
   return {
     el,
     show(message) {
-      text.textContent = message;
-      el.hidden = false;
+      el.replaceChildren(
+        h("div", { class: "form-error", role: "alert", "data-testid": "form-error" }, icon("alertCircle", { size: 16 }), h("span", { class: "form-error__text" }, message)),
+      );
     },
     clear() {
-      text.textContent = "";
-      el.hidden = true;
+      el.replaceChildren();
     },
   };
 }

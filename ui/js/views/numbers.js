@@ -6,7 +6,6 @@
 import { h } from "../dom.js";
 import { emptyState } from "../components/empty-state.js";
 import { pageHeader } from "../components/page.js";
-import { icon } from "../components/icons.js";
 
 /** @typedef {import("../main.js").ViewContext} ViewContext */
 
@@ -22,10 +21,6 @@ export function mount(root, ctx) {
       pageHeader({
         title: "Phone Numbers",
         description: "Every number your voice agents answer on, across carriers.",
-        actions: [
-          h("button", { type: "button", class: "btn btn--secondary", onclick: () => ctx.navigate("carriers") }, icon("download"), "Import numbers"),
-          h("button", { type: "button", class: "btn btn--primary", onclick: () => ctx.navigate("carriers") }, icon("plus"), "Buy numbers"),
-        ],
       }),
       h(
         "div",

@@ -1,0 +1,330 @@
+//! Launches the built app through tauri-driver and gives tests a WebDriver client plus helpers
+//! that read like what a user does. Later flows add their tests beside `workspaces.rs` and reuse
+//! this as it is.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Every e2e test is bounded by this, so a stuck WebDriver session fails instead of hanging CI.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long to wait for something to appear on screen.
+pub const UI_WAIT: Duration = Duration::from_secs(15);
+
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Runs an async e2e test on a fresh runtime, bounded by [`TEST_TIMEOUT`].
+pub fn run<F>(test: impl FnOnce() -> F)
+where
+    F: std::future::Future<Output = Result>,
+{
+    static CRYPTO: Once = Once::new();
+    CRYPTO.call_once(|| {
+        // fantoccini and reqwest both bring rustls; pick the provider once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        match tokio::time::timeout(TEST_TIMEOUT, test()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => panic!("{error}"),
+            Err(_) => panic!("the test did not finish within {TEST_TIMEOUT:?}"),
+        }
+    });
+}
+
+/// A data folder (database, logs, settings, WebKit caches) that outlives app restarts within a test.
+pub struct Profile {
+    dir: tempfile::TempDir,
+    keyring_service: String,
+}
+
+impl Profile {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let keyring_service = format!(
+            "app.numberdesk.e2e.{}.{}",
+            std::process::id(),
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
+        Self {
+            dir,
+            keyring_service,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// The app, running, with a WebDriver session on its window.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+}
+
+impl App {
+    /// Starts NumberDesk on `profile` and waits until its window answers.
+    pub async fn launch(profile: &Profile) -> Result<App> {
+        let port = free_port();
+        let native_port = free_port();
+        let home = profile.home();
+        std::fs::create_dir_all(&home)?;
+        let mut driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("NUMBERDESK_DATA_DIR", profile.data_dir())
+            .env("NUMBERDESK_KEYRING_SERVICE", &profile.keyring_service)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("share"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "could not start tauri-driver ({}): {e}",
+                    tauri_driver().display()
+                )
+            })?;
+
+        let capabilities = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": env!("CARGO_BIN_EXE_numberdesk") },
+        });
+        let capabilities = match capabilities {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let started = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()?
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => {
+                    stop(&mut driver);
+                    return Err(format!("no WebDriver session: {error}").into());
+                }
+            }
+        };
+        let app = App { client, driver };
+        app.wait_for("#app > *").await?;
+        Ok(app)
+    }
+
+    /// Closes the window and stops the driver (SIGTERM, so WebKitWebDriver goes with it).
+    pub async fn quit(mut self) -> Result {
+        let closed = self.client.clone().close().await;
+        stop(&mut self.driver);
+        closed?;
+        Ok(())
+    }
+
+    /// Waits until an element matching `css` exists and returns it.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        match self
+            .client
+            .wait()
+            .at_most(UI_WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => Ok(element),
+            Err(error) => {
+                let shot = self.failure_screenshot().await;
+                Err(format!("{css} did not appear: {error} (screen: {shot})").into())
+            }
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        Ok(self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("finding {css}: {e}"))?)
+    }
+
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(css)).await?)
+    }
+
+    /// Clicks `css` once it exists and accepts the click. WebKitWebDriver refuses a click while
+    /// something animates over the element (a closing dialog's backdrop), so refusals are retried
+    /// until [`UI_WAIT`], as a user would wait and click again.
+    pub async fn click(&self, css: &str) -> Result {
+        let started = Instant::now();
+        loop {
+            let element = self.wait_for(css).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(error) if started.elapsed() > UI_WAIT => {
+                    let shot = self.failure_screenshot().await;
+                    return Err(format!("clicking {css}: {error} (screen: {shot})").into());
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Replaces the value of the field `css` with `text`.
+    pub async fn fill(&self, css: &str, text: &str) -> Result {
+        let field = self.wait_for(css).await?;
+        field
+            .clear()
+            .await
+            .map_err(|e| format!("clearing {css}: {e}"))?;
+        field
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("typing into {css}: {e}"))?;
+        Ok(())
+    }
+
+    /// Chooses the option with value `value` of the select `css`.
+    pub async fn select(&self, css: &str, value: &str) -> Result {
+        let select = self.wait_for(css).await?;
+        select.select_by_value(value).await?;
+        Ok(())
+    }
+
+    /// Waits until the text of `css` equals `expected` (after trimming); returns what it was last.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result {
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < UI_WAIT {
+            let shown = match self.find(css).await {
+                Ok(element) => shown_text(&element).await,
+                Err(error) => Err(error),
+            };
+            match shown {
+                Ok(text) if text == expected => return Ok(()),
+                Ok(text) => last = text,
+                Err(error) => last = format!("(unreadable: {error})"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shot = self.failure_screenshot().await;
+        Err(format!("{css} showed {last:?}, expected {expected:?} (screen: {shot})").into())
+    }
+
+    /// Saves the window to a PNG under the target folder, for reading a failure; returns its path.
+    pub async fn failure_screenshot(&self) -> String {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "e2e-failure-{}.png",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+        ));
+        match self.screenshot(&path).await {
+            Ok(()) => path.display().to_string(),
+            Err(error) => format!("no screenshot: {error}"),
+        }
+    }
+
+    /// The trimmed texts of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut texts = Vec::new();
+        for element in self.find_all(css).await? {
+            texts.push(shown_text(&element).await?);
+        }
+        Ok(texts)
+    }
+
+    /// Saves a PNG of the window (for looking at failures; tests do not compare pictures).
+    pub async fn screenshot(&self, path: &Path) -> Result {
+        std::fs::write(path, self.client.screenshot().await?)?;
+        Ok(())
+    }
+}
+
+/// The text of an element as the user sees it (whitespace collapsed); "" when it is not shown.
+/// WebKitWebDriver's own text and visibility atoms misjudge some elements (a name span inside a
+/// button reads as hidden), so this asks the page: a laid-out box, not hidden, and its text.
+pub async fn shown_text(element: &Element) -> Result<String> {
+    const SCRIPT: &str = r#"
+        const el = arguments[0];
+        const box = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (box.width === 0 || box.height === 0 || style.visibility === "hidden") return "";
+        return el.textContent;
+    "#;
+    let client = element.clone().client();
+    let value = client
+        .execute(SCRIPT, vec![serde_json::to_value(element)?])
+        .await?;
+    let text = value.as_str().unwrap_or_default();
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn stop(driver: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &driver.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+    }
+}

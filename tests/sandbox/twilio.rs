@@ -1,0 +1,540 @@
+//! Twilio endpoints of the sandbox: wire shapes against the official specs, search filters,
+//! purchase/update/release, Routes and Pricing, auth and not-found bodies, and paging.
+
+use std::collections::HashSet;
+
+use numberdesk::sandbox::{Sandbox, SandboxConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::schema::{self, check_twilio_error};
+use crate::support::{self, send, Twilio};
+
+const ACCOUNT: &str = "/2010-04-01/Accounts/{Sid}.json";
+const COUNTRIES: &str = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json";
+const COUNTRY: &str = "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json";
+const INCOMING: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json";
+const INCOMING_ONE: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
+
+fn search_path(kind: &str) -> String {
+    format!("/2010-04-01/Accounts/{{AccountSid}}/AvailablePhoneNumbers/{{CountryCode}}/{kind}.json")
+}
+
+/// Buys the first number a search returns and gives back (phone number, reply).
+async fn buy_first(twilio: &Twilio<'_>, query: &str) -> (String, Value) {
+    let (status, found) = send(twilio.get(&format!(
+        "/2010-04-01/Accounts/{{sid}}/AvailablePhoneNumbers/US/Local.json?{query}"
+    )))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let number = found["available_phone_numbers"][0]["phone_number"]
+        .as_str()
+        .expect("a number on sale")
+        .to_string();
+    let (status, bought) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+        &[("PhoneNumber", number.as_str())],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    (number, bought)
+}
+
+#[tokio::test]
+async fn account_fetch_matches_the_schema_and_api_keys_cannot_read_it() {
+    let sandbox = support::start(3).await;
+    let twilio = Twilio::new(&sandbox);
+    let (status, body) = send(twilio.get("/2010-04-01/Accounts/{sid}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    schema::twilio_api().check(ACCOUNT, "get", status, &body, &[]);
+    assert_eq!(body["sid"], twilio.sid());
+    assert_eq!(body["status"], "active");
+
+    let account = &sandbox.twilio_accounts()[0];
+    let (status, body) = send(
+        twilio
+            .client
+            .get(format!(
+                "{}/2010-04-01/Accounts/{}.json",
+                sandbox.base_urls().twilio_api,
+                account.account_sid
+            ))
+            .basic_auth(&account.api_key_sid, Some(&account.api_key_secret)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    check_twilio_error(&body, status, 20003);
+}
+
+#[tokio::test]
+async fn countries_and_searches_match_the_schemas() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (status, body) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers.json")).await;
+    schema::twilio_api().check(COUNTRIES, "get", status, &body, &[]);
+    let codes: HashSet<&str> = body["countries"]
+        .as_array()
+        .expect("countries")
+        .iter()
+        .filter_map(|country| country["country_code"].as_str())
+        .collect();
+    assert!(["US", "CA", "GB"].iter().all(|code| codes.contains(code)));
+
+    let (status, body) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/GB.json")).await;
+    schema::twilio_api().check(COUNTRY, "get", status, &body, &[]);
+    let types: HashSet<&String> = body["subresource_uris"]
+        .as_object()
+        .expect("subresource_uris")
+        .keys()
+        .collect();
+    assert_eq!(types.len(), 4, "GB sells local, mobile, national, toll_free: {body}");
+
+    for (country, kind) in [
+        ("US", "Local"),
+        ("US", "TollFree"),
+        ("CA", "Local"),
+        ("CA", "TollFree"),
+        ("GB", "Local"),
+        ("GB", "Mobile"),
+        ("GB", "National"),
+        ("GB", "TollFree"),
+    ] {
+        let (status, body) = send(twilio.get(&format!(
+            "/2010-04-01/Accounts/{{sid}}/AvailablePhoneNumbers/{country}/{kind}.json?PageSize=5"
+        )))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{country} {kind}: {body}");
+        schema::twilio_api().check(&search_path(kind), "get", status, &body, &[]);
+        let numbers = body["available_phone_numbers"].as_array().expect("numbers");
+        assert_eq!(numbers.len(), 5, "{country} {kind}");
+        for number in numbers {
+            assert_eq!(number["iso_country"], country);
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_filters_narrow_the_results_and_bad_area_codes_fail_as_twilio_does() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let search = |query: &str| {
+        twilio.get(&format!(
+            "/2010-04-01/Accounts/{{sid}}/AvailablePhoneNumbers/US/Local.json?{query}"
+        ))
+    };
+    let (_, body) = send(search("AreaCode=415&PageSize=20")).await;
+    let numbers = body["available_phone_numbers"].as_array().expect("numbers");
+    assert_eq!(numbers.len(), 20);
+    for number in numbers {
+        assert!(number["phone_number"].as_str().unwrap().starts_with("+1415"));
+        assert_eq!(number["region"], "CA");
+    }
+
+    let (_, body) = send(search("AreaCode=212&MmsEnabled=false&PageSize=50")).await;
+    for number in body["available_phone_numbers"].as_array().unwrap() {
+        assert_eq!(number["capabilities"]["mms"], false);
+    }
+
+    let (_, body) = send(search("Contains=%2B1312&PageSize=10")).await;
+    for number in body["available_phone_numbers"].as_array().unwrap() {
+        assert!(number["phone_number"].as_str().unwrap().starts_with("+1312"));
+    }
+
+    let (_, body) = send(search("InRegion=TX&PageSize=10")).await;
+    for number in body["available_phone_numbers"].as_array().unwrap() {
+        assert_eq!(number["region"], "TX");
+    }
+
+    // A well-formed area code with no stock is an empty page, as on Twilio.
+    let (status, body) = send(search("AreaCode=907")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["available_phone_numbers"].as_array().unwrap().len(), 0);
+
+    for bad in ["911", "123", "41"] {
+        let (status, body) = send(search(&format!("AreaCode={bad}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        check_twilio_error(&body, status, 21451);
+    }
+
+    // The US sells no Mobile numbers here: the sub-resource does not exist.
+    let (status, body) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Mobile.json",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    check_twilio_error(&body, status, 20404);
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_stock() {
+    let first = support::start(0).await;
+    let second = support::start(0).await;
+    let other = Sandbox::start(SandboxConfig {
+        seed: 99,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let mut seen = Vec::new();
+    for sandbox in [&first, &second, &other] {
+        let twilio = Twilio::new(sandbox);
+        let (_, body) = send(twilio.get(
+            "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json?AreaCode=303&PageSize=10",
+        ))
+        .await;
+        seen.push(body["available_phone_numbers"].clone());
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_ne!(seen[0], seen[2]);
+    assert_eq!(
+        first.twilio_accounts()[0].account_sid,
+        second.twilio_accounts()[0].account_sid
+    );
+}
+
+#[tokio::test]
+async fn buy_update_route_and_release_a_number() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (number, bought) = buy_first(&twilio, "AreaCode=206&PageSize=1").await;
+    schema::twilio_api().check(INCOMING, "post", StatusCode::CREATED, &bought, &[]);
+    assert_eq!(bought["phone_number"], number.as_str());
+    assert_eq!(bought["account_sid"], twilio.sid());
+    let sid = bought["sid"].as_str().unwrap().to_string();
+
+    // It has left the stock.
+    let (_, found) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json?AreaCode=206&PageSize=1000",
+    ))
+    .await;
+    assert!(found["available_phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|item| item["phone_number"] != number.as_str()));
+    // Buying it again fails as Twilio does.
+    let (status, body) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+        &[("PhoneNumber", number.as_str())],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check_twilio_error(&body, status, 21422);
+
+    let one = format!("/2010-04-01/Accounts/{{sid}}/IncomingPhoneNumbers/{sid}.json");
+    let (status, updated) = send(twilio.post(
+        &one,
+        &[
+            ("VoiceUrl", "https://agent.example.com/voice"),
+            ("VoiceMethod", "GET"),
+            ("SmsUrl", "https://agent.example.com/sms"),
+            ("StatusCallback", "https://agent.example.com/status"),
+            ("FriendlyName", "Front desk"),
+        ],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    schema::twilio_api().check(INCOMING_ONE, "post", status, &updated, &[]);
+    assert_eq!(updated["voice_url"], "https://agent.example.com/voice");
+    assert_eq!(updated["voice_method"], "GET");
+    assert_eq!(updated["friendly_name"], "Front desk");
+    // Parameters left out are left alone.
+    let (_, again) = send(twilio.post(&one, &[("SmsMethod", "GET")])).await;
+    assert_eq!(again["voice_url"], "https://agent.example.com/voice");
+    assert_eq!(again["sms_method"], "GET");
+    let (status, bad) = send(twilio.post(&one, &[("VoiceMethod", "PUT")])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check_twilio_error(&bad, status, 20001);
+
+    let (status, fetched) = send(twilio.get(&one)).await;
+    schema::twilio_api().check(INCOMING_ONE, "get", status, &fetched, &[]);
+    assert_eq!(fetched["sms_url"], "https://agent.example.com/sms");
+
+    // Routes v2: the number starts in us1 and moves to ie1.
+    let route = format!("/v2/PhoneNumbers/{number}");
+    let (status, region) = send(twilio.routes(Method::GET, &route)).await;
+    schema::twilio_routes().check("/v2/PhoneNumbers/{PhoneNumber}", "get", status, &region, &[]);
+    assert_eq!(region["voice_region"], "us1");
+    let (status, region) = send(
+        twilio
+            .routes(Method::POST, &route)
+            .form(&[("VoiceRegion", "ie1"), ("FriendlyName", "EU calls")]),
+    )
+    .await;
+    schema::twilio_routes().check("/v2/PhoneNumbers/{PhoneNumber}", "post", status, &region, &[]);
+    assert_eq!(region["voice_region"], "ie1");
+    let (_, region) = send(twilio.routes(Method::GET, &route.replace('+', "%2B"))).await;
+    assert_eq!(region["voice_region"], "ie1");
+    let state = sandbox.account_state(twilio.sid(), true).unwrap();
+    let seen = state
+        .numbers
+        .iter()
+        .find(|owned| owned.phone_number == number)
+        .unwrap();
+    assert_eq!(seen.voice_region.as_deref(), Some("ie1"));
+    assert_eq!(seen.voice_url.as_deref(), Some("https://agent.example.com/voice"));
+
+    // Release: 204 with no body, then the number is gone.
+    let response = twilio.api(Method::DELETE, &one).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(response.text().await.unwrap().is_empty());
+    let (status, body) = send(twilio.get(&one)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    check_twilio_error(&body, status, 20404);
+    assert!(body["message"].as_str().unwrap().contains(&sid));
+    let (status, body) = send(twilio.routes(Method::GET, &route)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    check_twilio_error(&body, status, 20404);
+}
+
+#[tokio::test]
+async fn buy_by_area_code_and_typed_paths() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (status, bought) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+        &[("AreaCode", "512"), ("VoiceUrl", "https://agent.example.com/v")],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    assert!(bought["phone_number"].as_str().unwrap().starts_with("+1512"));
+    assert_eq!(bought["voice_url"], "https://agent.example.com/v");
+
+    for (area_code, code) in [("533", 21452), ("91", 21451)] {
+        let (status, body) = send(twilio.post(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+            &[("AreaCode", area_code)],
+        ))
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{area_code}");
+        check_twilio_error(&body, status, code);
+    }
+    let (status, body) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/Local.json",
+        &[("AreaCode", "512")],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check_twilio_error(&body, status, 21457);
+
+    let (_, found) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/TollFree.json?PageSize=1",
+    ))
+    .await;
+    let toll_free = found["available_phone_numbers"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, bought) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/TollFree.json",
+        &[("PhoneNumber", toll_free.as_str())],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    schema::twilio_api().check(
+        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json",
+        "post",
+        status,
+        &bought,
+        &[],
+    );
+    let (status, list) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/TollFree.json",
+    ))
+    .await;
+    schema::twilio_api().check(
+        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json",
+        "get",
+        status,
+        &list,
+        &[],
+    );
+    assert_eq!(list["incoming_phone_numbers"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_number_that_vanishes_between_search_and_purchase_gives_21422() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (_, found) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json?AreaCode=617&PageSize=1",
+    ))
+    .await;
+    let number = found["available_phone_numbers"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(sandbox.faults().vanish(&number));
+    let (status, body) = send(twilio.post(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+        &[("PhoneNumber", number.as_str())],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check_twilio_error(&body, status, 21422);
+    assert_eq!(sandbox.account_state(twilio.sid(), false).unwrap().owned_numbers, 0);
+}
+
+#[tokio::test]
+async fn auth_failures_and_other_accounts_get_twilio_bodies() {
+    let sandbox = support::start(2).await;
+    let twilio = Twilio::new(&sandbox);
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers.json",
+        sandbox.base_urls().twilio_api,
+        twilio.sid()
+    );
+    let cases = [
+        twilio.client.get(&url),
+        twilio.client.get(&url).basic_auth(twilio.sid(), Some("wrong")),
+        twilio.client.get(&url).bearer_auth(twilio.token()),
+    ];
+    for request in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key("www-authenticate"));
+        let body: Value = response.json().await.unwrap();
+        check_twilio_error(&body, StatusCode::UNAUTHORIZED, 20003);
+        assert_eq!(body["message"], "Authenticate");
+    }
+    // The API key works on incoming numbers, with the account SID in the path.
+    let account = &sandbox.twilio_accounts()[0];
+    let (status, body) = send(
+        twilio
+            .client
+            .get(&url)
+            .basic_auth(&account.api_key_sid, Some(&account.api_key_secret)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["incoming_phone_numbers"].as_array().unwrap().len(), 2);
+    // Another account's path, or the key SID in the path: 404.
+    let other = &sandbox.twilio_accounts()[1];
+    for path_sid in [other.account_sid.as_str(), account.api_key_sid.as_str()] {
+        let (status, body) = send(twilio.get(&format!(
+            "/2010-04-01/Accounts/{path_sid}/IncomingPhoneNumbers.json"
+        )))
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        check_twilio_error(&body, status, 20404);
+    }
+    // The second account sees only its own numbers.
+    let second = Twilio {
+        sandbox: &sandbox,
+        client: support::client(),
+        account: 1,
+    };
+    let (_, body) = send(second.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json")).await;
+    assert_eq!(body["incoming_phone_numbers"].as_array().unwrap().len(), 3);
+    for number in body["incoming_phone_numbers"].as_array().unwrap() {
+        assert_eq!(number["account_sid"], second.sid());
+    }
+    // Unknown ids and paths: 404 with the path in the message.
+    for path in [
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/PN00000000000000000000000000000000.json",
+        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/ZZ.json",
+        "/2010-04-01/Accounts/{sid}/Nothing.json",
+    ] {
+        let (status, body) = send(twilio.get(path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        check_twilio_error(&body, status, 20404);
+        assert!(body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/2010-04-01/Accounts/"));
+    }
+    let (status, body) = send(twilio.pricing("/v1/PhoneNumbers/Countries/ZZ")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    check_twilio_error(&body, status, 20404);
+}
+
+#[tokio::test]
+async fn pricing_matches_the_schema() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (status, body) = send(twilio.pricing("/v1/PhoneNumbers/Countries")).await;
+    schema::twilio_pricing().check("/v1/PhoneNumbers/Countries", "get", status, &body, &[]);
+    assert_eq!(body["meta"]["key"], "countries");
+    assert!(body["meta"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&sandbox.base_urls().twilio_pricing));
+    for iso in ["US", "CA", "GB"] {
+        let (status, body) = send(twilio.pricing(&format!("/v1/PhoneNumbers/Countries/{iso}"))).await;
+        schema::twilio_pricing().check(
+            "/v1/PhoneNumbers/Countries/{IsoCountry}",
+            "get",
+            status,
+            &body,
+            &[],
+        );
+        let prices = body["phone_number_prices"].as_array().unwrap();
+        assert!(prices.iter().any(|price| price["number_type"] == "local"));
+        assert!(prices.iter().any(|price| price["number_type"] == "toll free"));
+        for price in prices {
+            let amount: f64 = price["current_price"].as_str().unwrap().parse().unwrap();
+            assert!(amount > 0.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_through_ten_thousand_numbers_returns_each_once() {
+    let sandbox = support::start(10_000).await;
+    let twilio = Twilio::new(&sandbox);
+    let mut seen = HashSet::new();
+    let mut next = Some("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=1000".to_string());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let (status, body) = send(twilio.get(&path)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if pages == 0 {
+            schema::twilio_api().check(INCOMING, "get", status, &body, &[]);
+            assert_eq!(body["previous_page_uri"], Value::Null);
+        }
+        assert_eq!(body["page"], pages);
+        assert_eq!(body["page_size"], 1000);
+        for number in body["incoming_phone_numbers"].as_array().unwrap() {
+            assert!(
+                seen.insert(number["sid"].as_str().unwrap().to_string()),
+                "{} twice",
+                number["sid"]
+            );
+        }
+        pages += 1;
+        // A purchase in the middle of paging must not shift or repeat anything already seen.
+        if pages == 3 {
+            buy_first(&twilio, "AreaCode=702&PageSize=1").await;
+        }
+        next = body["next_page_uri"].as_str().map(str::to_string);
+    }
+    assert_eq!(pages, 11);
+    assert_eq!(seen.len(), 10_001);
+
+    // Small pages too, and the previous link goes back.
+    let (_, first) = send(twilio.get(
+        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=50",
+    ))
+    .await;
+    let (_, second) = send(twilio.get(first["next_page_uri"].as_str().unwrap())).await;
+    assert_eq!(second["start"], 50);
+    assert_eq!(second["end"], 99);
+    let (_, back) = send(twilio.get(second["previous_page_uri"].as_str().unwrap())).await;
+    assert_eq!(back["incoming_phone_numbers"], first["incoming_phone_numbers"]);
+
+    // Filtering by PhoneNumber finds one number among 10,000.
+    let target = first["incoming_phone_numbers"][7]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, found) = send(
+        twilio
+            .get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json")
+            .query(&[("PhoneNumber", target.as_str())]),
+    )
+    .await;
+    assert_eq!(found["incoming_phone_numbers"].as_array().unwrap().len(), 1);
+    assert_eq!(found["incoming_phone_numbers"][0]["phone_number"], target.as_str());
+}
