@@ -4,9 +4,12 @@
 //! and builds with `--no-default-features`. See ARCHITECTURE.md for the code map and invariants.
 
 pub mod clock;
+pub mod connections;
 pub mod context;
+pub mod credentials;
 pub mod logging;
 pub mod sandbox;
+pub mod sandbox_mode;
 pub mod secrets;
 pub mod store;
 pub mod workspaces;

@@ -2,6 +2,8 @@
 //! and one module per table or aggregate. The store never calls the network or the keyring, and
 //! holds no credential.
 
+pub mod connections;
+pub mod imports;
 pub mod numbers;
 pub mod workspaces;
 
@@ -45,7 +47,10 @@ pub(crate) fn is_unique_violation(error: &rusqlite::Error) -> bool {
 
 /// The schema, oldest first. Append only: a released migration is never edited.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_init.sql")),
+        M::up(include_str!("migrations/0002_imports.sql")),
+    ])
 }
 
 /// The database. One connection, used from one thread at a time: SQLite serialises writers anyway,
@@ -161,6 +166,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
 }

@@ -1,8 +1,10 @@
 //! Integration tests of the core: a real SQLite file, the real keyring, real log files.
 //! One binary (ripgrep's habit), one module per area.
 
+mod connections;
 mod keyring;
 mod logging;
+mod sandbox_mode;
 mod store;
 mod support;
 mod workspaces;
