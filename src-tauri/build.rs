@@ -22,5 +22,8 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "switch_workspace",
         "set_theme",
         "get_app_info",
+        "enable_sandbox",
+        "disable_sandbox",
+        "list_connections",
     ]
 }

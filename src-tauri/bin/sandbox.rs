@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: numberdesk-sandbox [--listen ADDR] [--owned N] [--latency-ms MS] [--seed S]
+const USAGE: &str =
+    "usage: numberdesk-sandbox [--listen ADDR] [--owned N] [--latency-ms MS] [--seed S]
   --listen ADDR     where to listen (default 127.0.0.1:0, a free port)
   --owned N         numbers owned by the first account of each carrier (default 25)
   --latency-ms MS   delay added to every carrier request (default 0)

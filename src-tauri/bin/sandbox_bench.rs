@@ -100,7 +100,10 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let telnyx_id = list["data"][0]["id"].as_str().unwrap_or("0").to_string();
 
-    let account_path = format!("{}/2010-04-01/Accounts/{}", urls.twilio_api, twilio.account_sid);
+    let account_path = format!(
+        "{}/2010-04-01/Accounts/{}",
+        urls.twilio_api, twilio.account_sid
+    );
     let targets = Arc::new(vec![
         Target {
             url: format!("{account_path}/IncomingPhoneNumbers/{twilio_sid}.json"),
@@ -175,7 +178,8 @@ async fn main() -> anyhow::Result<()> {
                     Err(_) => false,
                 };
                 if ok {
-                    latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    latencies
+                        .push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
                 } else {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }

@@ -3,10 +3,11 @@
 
 use tauri::State;
 
-use super::dto::{AppInfoDto, SessionDto, WorkspaceDto, WorkspaceInputDto};
+use super::dto::{AppInfoDto, ConnectionDto, SessionDto, WorkspaceDto, WorkspaceInputDto};
 use super::error::IpcError;
 use super::settings::Theme;
 use super::AppState;
+use crate::connections::Connections;
 
 /// Runs blocking core work (SQLite, keyring) on the blocking pool.
 async fn blocking<T: Send + 'static>(
@@ -112,4 +113,34 @@ pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
         log_dir: state.paths.log_dir.display().to_string(),
         database_path: state.paths.database.display().to_string(),
     }
+}
+
+/// Turns Sandbox mode on: starts the carrier sandbox and opens the Sandbox workspace.
+#[tauri::command]
+pub async fn enable_sandbox(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
+    let id = state.start_sandbox().await?;
+    blocking(&state, move |s| {
+        s.settings.set_last_workspace(Some(id));
+        s.session()
+    })
+    .await
+}
+
+/// Turns Sandbox mode off: the Sandbox workspace and its sandbox credentials go.
+#[tauri::command]
+pub async fn disable_sandbox(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
+    state.stop_sandbox().await?;
+    blocking(&state, |s| s.session()).await
+}
+
+#[tauri::command]
+pub async fn list_connections(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+) -> Result<Vec<ConnectionDto>, IpcError> {
+    blocking(&state, move |s| {
+        let connections = Connections::new(&s.core).list(workspace_id)?;
+        Ok(connections.into_iter().map(Into::into).collect())
+    })
+    .await
 }

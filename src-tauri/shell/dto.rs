@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::Theme;
+use crate::connections::ConnectionSummary;
 use crate::workspaces::{Workspace, WorkspaceInput};
 
 #[derive(Debug, Serialize)]
@@ -65,6 +66,41 @@ pub struct SessionDto {
     pub theme: Theme,
     pub keyring_available: bool,
     pub keyring_problem: Option<String>,
+    /// Sandbox mode is on (a Sandbox workspace exists).
+    pub sandbox_enabled: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionDto {
+    pub id: i64,
+    pub carrier: String,
+    pub name: String,
+    pub account_ref: Option<String>,
+    pub account_name: Option<String>,
+    pub texml_connection_id: Option<String>,
+    pub is_sandbox: bool,
+    pub number_count: i64,
+    pub created_at: String,
+    pub last_synced_at: Option<String>,
+}
+
+impl From<ConnectionSummary> for ConnectionDto {
+    fn from(summary: ConnectionSummary) -> Self {
+        let c = summary.connection;
+        Self {
+            id: c.id,
+            carrier: c.carrier,
+            name: c.name,
+            account_ref: c.account_ref,
+            account_name: c.account_name,
+            texml_connection_id: c.texml_connection_id,
+            is_sandbox: c.is_sandbox,
+            number_count: summary.number_count,
+            created_at: c.created_at.to_rfc3339(),
+            last_synced_at: c.last_synced_at.map(|t| t.to_rfc3339()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

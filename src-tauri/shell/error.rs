@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
+use crate::connections::ConnectionError;
 use crate::context::ContextError;
+use crate::sandbox_mode::SandboxModeError;
 use crate::secrets::SecretsError;
 use crate::store::StoreError;
 use crate::workspaces::WorkspaceError;
@@ -98,6 +100,37 @@ impl From<ContextError> for IpcError {
         match error {
             ContextError::Store(inner) => inner.into(),
             ContextError::Secrets(inner) => inner.into(),
+        }
+    }
+}
+
+impl From<ConnectionError> for IpcError {
+    fn from(error: ConnectionError) -> Self {
+        match error {
+            ConnectionError::Store(inner) => inner.into(),
+            ConnectionError::Secrets(inner) => inner.into(),
+            ConnectionError::Workspace(inner) => inner.into(),
+            ConnectionError::NotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+            ConnectionError::NameTaken(_) => Self::new(ErrorCode::Conflict, error.to_string()),
+            ConnectionError::CredentialsMissing | ConnectionError::Unreadable(_) => {
+                Self::new(ErrorCode::KeyringUnavailable, error.to_string())
+            }
+            ConnectionError::EmptyName
+            | ConnectionError::NameTooLong
+            | ConnectionError::SandboxMix
+            | ConnectionError::SandboxOutsideSandbox => {
+                Self::new(ErrorCode::InvalidInput, error.to_string())
+            }
+        }
+    }
+}
+
+impl From<SandboxModeError> for IpcError {
+    fn from(error: SandboxModeError) -> Self {
+        match error {
+            SandboxModeError::Workspace(inner) => inner.into(),
+            SandboxModeError::Connection(inner) => inner.into(),
+            SandboxModeError::NoAccounts => Self::new(ErrorCode::Internal, error.to_string()),
         }
     }
 }

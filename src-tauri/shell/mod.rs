@@ -14,6 +14,8 @@ use tauri::{Manager, WindowEvent};
 use crate::clock::SystemClock;
 use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
 use crate::logging::{self, LogGuard, Redactor};
+use crate::sandbox::{Sandbox, SandboxHandle};
+use crate::sandbox_mode;
 use crate::secrets::{KeyringStore, DEFAULT_SERVICE};
 use dto::SessionDto;
 use error::IpcError;
@@ -25,6 +27,8 @@ pub struct AppState {
     core: Arc<Context>,
     settings: Settings,
     paths: Arc<Paths>,
+    /// The carrier sandbox, while Sandbox mode is on.
+    sandbox: Arc<tokio::sync::Mutex<Option<SandboxHandle>>>,
     _log: Arc<LogGuard>,
 }
 
@@ -39,7 +43,9 @@ impl AppState {
         if current != remembered {
             self.settings.set_last_workspace(current);
         }
+        let sandbox_enabled = workspaces.iter().any(|w| w.is_sandbox);
         Ok(SessionDto {
+            sandbox_enabled,
             workspaces: workspaces.into_iter().map(Into::into).collect(),
             current_workspace_id: current,
             theme: self.settings.theme(),
@@ -77,13 +83,64 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(window), Some(size)) = (app.get_webview_window("main"), settings.window_size()) {
         let _ = window.set_size(tauri::LogicalSize::new(size.width, size.height));
     }
-    app.manage(AppState {
+    let state = AppState {
         core: Arc::new(core),
         settings,
         paths: Arc::new(paths),
+        sandbox: Arc::default(),
         _log: Arc::new(log),
-    });
+    };
+    app.manage(state.clone());
+    // Sandbox mode was on when the app last ran: bring its carriers back.
+    if matches!(sandbox_mode::workspace(&state.core), Ok(Some(_))) {
+        tauri::async_runtime::spawn(async move {
+            if let Err(error) = state.start_sandbox().await {
+                tracing::error!(message = %error.message, "could not restart the carrier sandbox");
+            }
+        });
+    }
     Ok(())
+}
+
+impl AppState {
+    /// Starts the in-app carrier sandbox if it is not running, and makes sure the Sandbox
+    /// workspace and its connections exist. Returns the workspace id.
+    async fn start_sandbox(&self) -> Result<i64, IpcError> {
+        let info = {
+            let mut running = self.sandbox.lock().await;
+            if running.is_none() {
+                let handle = Sandbox::start(sandbox_mode::config())
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, "carrier sandbox did not start");
+                        IpcError::internal("start the carrier sandbox")
+                    })?;
+                tracing::info!(addr = %handle.addr(), "carrier sandbox started");
+                *running = Some(handle);
+            }
+            running.as_ref().map(|h| h.startup_info().clone())
+        };
+        let Some(info) = info else {
+            return Err(IpcError::internal("start the carrier sandbox"));
+        };
+        let core = self.core.clone();
+        let workspace =
+            tauri::async_runtime::spawn_blocking(move || sandbox_mode::ensure(&core, &info))
+                .await
+                .map_err(|_| IpcError::internal("set up the Sandbox workspace"))??;
+        Ok(workspace.id)
+    }
+
+    async fn stop_sandbox(&self) -> Result<(), IpcError> {
+        let core = self.core.clone();
+        tauri::async_runtime::spawn_blocking(move || sandbox_mode::remove(&core))
+            .await
+            .map_err(|_| IpcError::internal("remove the Sandbox workspace"))??;
+        if let Some(handle) = self.sandbox.lock().await.take() {
+            handle.shutdown().await;
+        }
+        Ok(())
+    }
 }
 
 /// Remembers the window size when the user closes the window.
@@ -120,6 +177,9 @@ pub fn run() {
             commands::switch_workspace,
             commands::set_theme,
             commands::get_app_info,
+            commands::enable_sandbox,
+            commands::disable_sandbox,
+            commands::list_connections,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -21,22 +21,31 @@ async fn latency_is_added_to_every_request() {
     let twilio = Twilio::new(&sandbox);
     // Warm the connection first so only the added latency is measured.
     send(twilio.get(LIST)).await;
-    sandbox.faults().set_latency(Duration::from_millis(250));
+    sandbox.faults().set_latency(Duration::from_millis(400));
     let started = Instant::now();
     let (status, _) = send(twilio.get(LIST)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
     sandbox.faults().set_latency(Duration::ZERO);
     let started = Instant::now();
     send(twilio.get(LIST)).await;
-    assert!(started.elapsed() < Duration::from_millis(200), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn the_concurrency_cap_answers_429_with_retry_after() {
     let sandbox = support::start(1).await;
     let faults = sandbox.faults();
-    faults.set_latency(Duration::from_millis(300));
+    // The latency keeps the first two in flight while the other three arrive.
+    faults.set_latency(Duration::from_millis(600));
     faults.set_concurrency_cap(Some(2), Duration::from_secs(3));
     let twilio = Twilio::new(&sandbox);
     let telnyx = Telnyx::new(&sandbox);
@@ -74,13 +83,15 @@ async fn the_concurrency_cap_answers_429_with_retry_after() {
     faults.set_concurrency_cap(None, Duration::from_secs(1));
     faults.set_latency(Duration::ZERO);
     let replies = futures_join((0..5).map(|_| twilio.get(LIST).send()).collect()).await;
-    assert!(replies.into_iter().all(|reply| reply.unwrap().status() == StatusCode::OK));
+    assert!(replies
+        .into_iter()
+        .all(|reply| reply.unwrap().status() == StatusCode::OK));
 }
 
 /// Runs the futures concurrently and collects their outputs in order.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
@@ -112,7 +123,10 @@ async fn the_next_requests_fail_with_5xx_then_recover() {
     assert_eq!(telnyx_error_code(&body), "10007");
     let (status, _) = send(telnyx.get("/phone_numbers")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(faults.snapshot().rules.is_empty(), "used-up rules are removed");
+    assert!(
+        faults.snapshot().rules.is_empty(),
+        "used-up rules are removed"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +148,13 @@ async fn a_hang_makes_the_client_time_out_and_changes_nothing() {
         .expect_err("the request hangs");
     assert!(error.is_timeout(), "{error}");
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(sandbox.account_state(twilio.sid(), false).unwrap().owned_numbers, 1);
+    assert_eq!(
+        sandbox
+            .account_state(twilio.sid(), false)
+            .unwrap()
+            .owned_numbers,
+        1
+    );
     let calls = sandbox.calls();
     assert_eq!(calls.last().unwrap().outcome, CallOutcome::Hung);
     // The next request is served normally.
@@ -157,12 +177,18 @@ async fn a_dropped_connection_after_commit_leaves_the_change_made() {
         .send()
         .await
         .expect_err("no answer");
-    assert!(!error.is_timeout(), "the connection closes at once: {error}");
+    assert!(
+        !error.is_timeout(),
+        "the connection closes at once: {error}"
+    );
     // The purchase happened: the client must look before it buys again.
     let (_, list) = send(twilio.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json")).await;
     let numbers = list["incoming_phone_numbers"].as_array().unwrap();
     assert_eq!(numbers.len(), 1);
-    assert!(numbers[0]["phone_number"].as_str().unwrap().starts_with("+1305"));
+    assert!(numbers[0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("+1305"));
     let dropped = sandbox
         .calls()
         .into_iter()
@@ -176,8 +202,12 @@ async fn a_dropped_connection_after_commit_leaves_the_change_made() {
         .faults()
         .drop_after_commit_next(Carrier::Telnyx, "POST", 1);
     let telnyx = Telnyx::new(&sandbox);
-    let (_, found) = send(telnyx.get("/available_phone_numbers?filter[country_code]=CA&filter[limit]=1")).await;
-    let number = found["data"][0]["phone_number"].as_str().unwrap().to_string();
+    let (_, found) =
+        send(telnyx.get("/available_phone_numbers?filter[country_code]=CA&filter[limit]=1")).await;
+    let number = found["data"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
     telnyx
         .request(Method::POST, "/number_orders")
         .json(&json!({"phone_numbers": [{"phone_number": number}]}))
@@ -215,19 +245,16 @@ async fn rules_match_by_method_and_path() {
     );
     let twilio = Twilio::new(&sandbox);
     for _ in 0..3 {
-        let (status, _) = send(twilio.get(
-            "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json",
-        ))
-        .await;
+        let (status, _) =
+            send(twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json"))
+                .await;
         assert_eq!(status, StatusCode::BAD_GATEWAY);
     }
     let (status, _) = send(twilio.get(LIST)).await;
     assert_eq!(status, StatusCode::OK);
     sandbox.faults().clear();
-    let (status, _) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json",
-    ))
-    .await;
+    let (status, _) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json")).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -252,36 +279,69 @@ async fn faults_calls_and_accounts_over_the_inspection_api() {
     let (status, _) = send(telnyx.get("/balance")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 
-    send(client.put(format!("{inspect}/faults/latency")).json(&json!({"millis": 120}))).await;
+    send(
+        client
+            .put(format!("{inspect}/faults/latency"))
+            .json(&json!({"millis": 120})),
+    )
+    .await;
     let started = Instant::now();
     send(telnyx.get("/balance")).await;
     assert!(started.elapsed() >= Duration::from_millis(120));
-    let (_, snapshot) = send(client.put(format!("{inspect}/faults/concurrency")).json(&json!({"limit": 4, "retry_after_secs": 2}))).await;
+    let (_, snapshot) = send(
+        client
+            .put(format!("{inspect}/faults/concurrency"))
+            .json(&json!({"limit": 4, "retry_after_secs": 2})),
+    )
+    .await;
     assert_eq!(snapshot["concurrency_cap"], 4);
     assert_eq!(snapshot["latency_ms"], 120);
-    let (_, snapshot) = send(client.put(format!("{inspect}/faults/order_completion")).json(&json!({"after": "polls", "polls": 3, "outcome": "failure"}))).await;
+    let (_, snapshot) = send(
+        client
+            .put(format!("{inspect}/faults/order_completion"))
+            .json(&json!({"after": "polls", "polls": 3, "outcome": "failure"})),
+    )
+    .await;
     let snapshot: FaultSnapshot = serde_json::from_value(snapshot).unwrap();
     assert_eq!(
         snapshot.order_completion,
-        OrderCompletion::Polls { polls: 3, outcome: OrderOutcome::Failure }
+        OrderCompletion::Polls {
+            polls: 3,
+            outcome: OrderOutcome::Failure
+        }
     );
-    let response = client.delete(format!("{inspect}/faults")).send().await.unwrap();
+    let response = client
+        .delete(format!("{inspect}/faults"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (_, snapshot) = send(client.get(format!("{inspect}/faults"))).await;
     assert_eq!(snapshot["latency_ms"], 0);
     assert_eq!(snapshot["concurrency_cap"], Value::Null);
 
     // A number vanishes over HTTP.
-    let (_, found) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/CA/Local.json?PageSize=1",
-    ))
+    let (_, found) = send(
+        twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/CA/Local.json?PageSize=1"),
+    )
     .await;
-    let number = found["available_phone_numbers"][0]["phone_number"].as_str().unwrap().to_string();
-    let (_, vanished) = send(client.post(format!("{inspect}/inventory/vanish")).json(&json!({"phone_number": number}))).await;
+    let number = found["available_phone_numbers"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, vanished) = send(
+        client
+            .post(format!("{inspect}/inventory/vanish"))
+            .json(&json!({"phone_number": number})),
+    )
+    .await;
     assert_eq!(vanished["vanished"], true);
     let (status, body) = send(twilio.post(
         "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
-        &[("PhoneNumber", number.as_str()), ("VoiceUrl", "https://a.example.com/v")],
+        &[
+            ("PhoneNumber", number.as_str()),
+            ("VoiceUrl", "https://a.example.com/v"),
+        ],
     ))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -294,25 +354,39 @@ async fn faults_calls_and_accounts_over_the_inspection_api() {
         .iter()
         .find(|call| call["method"] == "POST")
         .expect("the purchase attempt is logged");
-    assert!(purchase["path"].as_str().unwrap().ends_with("/IncomingPhoneNumbers.json"));
-    assert!(purchase["body"].as_str().unwrap().contains("VoiceUrl=https%3A%2F%2Fa.example.com%2Fv"));
+    assert!(purchase["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("/IncomingPhoneNumbers.json"));
+    assert!(purchase["body"]
+        .as_str()
+        .unwrap()
+        .contains("VoiceUrl=https%3A%2F%2Fa.example.com%2Fv"));
     assert_eq!(purchase["status"], 400);
     let search = calls.iter().find(|call| call["method"] == "GET").unwrap();
     assert_eq!(search["query"], "PageSize=1");
     assert!(calls.iter().all(|call| call["carrier"] == "twilio"));
     let last_seq = calls.last().unwrap()["seq"].as_u64().unwrap();
     let (_, newer) = send(client.get(format!("{inspect}/calls?since={last_seq}"))).await;
-    assert!(newer.as_array().unwrap().iter().all(|call| call["seq"].as_u64().unwrap() > last_seq));
+    assert!(newer
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|call| call["seq"].as_u64().unwrap() > last_seq));
 
     // Account state.
     let (_, accounts) = send(client.get(format!("{inspect}/accounts"))).await;
     assert_eq!(accounts.as_array().unwrap().len(), 4);
-    let (_, account) = send(client.get(format!("{inspect}/accounts/{}?numbers=true", twilio.sid()))).await;
+    let (_, account) =
+        send(client.get(format!("{inspect}/accounts/{}?numbers=true", twilio.sid()))).await;
     assert_eq!(account["carrier"], "twilio");
     assert_eq!(account["owned_numbers"], 5);
     assert_eq!(account["numbers"].as_array().unwrap().len(), 5);
     let (status, _) = send(client.get(format!("{inspect}/accounts/nobody"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, info) = send(client.get(format!("{inspect}/info"))).await;
-    assert_eq!(info["base_urls"]["telnyx"], sandbox.base_urls().telnyx.as_str());
+    assert_eq!(
+        info["base_urls"]["telnyx"],
+        sandbox.base_urls().telnyx.as_str()
+    );
 }

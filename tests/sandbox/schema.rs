@@ -72,7 +72,9 @@ pub fn telnyx() -> &'static Spec {
 fn regex(pattern: &str) -> Option<Regex> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     cache
         .entry(pattern.to_string())
         .or_insert_with(|| Regex::new(pattern).ok())
@@ -99,20 +101,12 @@ impl Spec {
             .iter()
             .find_map(|key| responses.get(key))
             .unwrap_or_else(|| {
-                panic!(
-                    "{}: {method} {path} documents no {status} reply",
-                    self.name
-                )
+                panic!("{}: {method} {path} documents no {status} reply", self.name)
             });
         let response = self.resolve(response);
         response
             .pointer("/content/application~1json/schema")
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: {method} {path} {status} has no JSON schema",
-                    self.name
-                )
-            })
+            .unwrap_or_else(|| panic!("{}: {method} {path} {status} has no JSON schema", self.name))
     }
 
     /// Fails the test unless `body` fits the documented reply exactly: nothing undeclared, and
@@ -143,9 +137,10 @@ impl Spec {
             match schema.get("$ref").and_then(Value::as_str) {
                 Some(reference) => {
                     let pointer = reference.trim_start_matches('#');
-                    schema = self.root.pointer(pointer).unwrap_or_else(|| {
-                        panic!("{}: unresolved $ref {reference}", self.name)
-                    });
+                    schema = self
+                        .root
+                        .pointer(pointer)
+                        .unwrap_or_else(|| panic!("{}: unresolved $ref {reference}", self.name));
                 }
                 None => return schema,
             }
@@ -212,8 +207,8 @@ impl Spec {
             return;
         }
         if !types.is_empty() {
-            let string_override = schema.pointer("/x-twilio/overrideType")
-                == Some(&Value::String("string".into()));
+            let string_override =
+                schema.pointer("/x-twilio/overrideType") == Some(&Value::String("string".into()));
             let fits = types.iter().any(|kind| match *kind {
                 "string" => value.is_string(),
                 "integer" => value.is_i64() || value.is_u64(),
@@ -401,10 +396,16 @@ mod checker {
         assert!(fails(spec, path, "get", &misnamed), "a misnamed field");
         let mut mistyped = good.clone();
         mistyped["voice_region"] = json!(1);
-        assert!(fails(spec, path, "get", &mistyped), "a field of the wrong type");
+        assert!(
+            fails(spec, path, "get", &mistyped),
+            "a field of the wrong type"
+        );
         let mut bad_sid = good.clone();
         bad_sid["sid"] = json!("PN0123456789abcdef0123456789abcdef");
-        assert!(fails(spec, path, "get", &bad_sid), "a SID breaking its pattern");
+        assert!(
+            fails(spec, path, "get", &bad_sid),
+            "a SID breaking its pattern"
+        );
     }
 
     #[test]

@@ -49,7 +49,14 @@ async fn search_matches_the_schema_and_filters_narrow_it() {
             .map(|feature| feature["name"].as_str().unwrap())
             .collect();
         assert!(features.contains(&"sms") && features.contains(&"voice"));
-        assert!(item["cost_information"]["monthly_cost"].as_str().unwrap().parse::<f64>().unwrap() > 0.0);
+        assert!(
+            item["cost_information"]["monthly_cost"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+                > 0.0
+        );
     }
 
     // Brackets percent-encoded, as reqwest's .query() sends them, mean the same.
@@ -64,14 +71,29 @@ async fn search_matches_the_schema_and_filters_narrow_it() {
     assert_eq!(encoded["data"], body["data"]);
 
     for (query, check) in [
-        ("filter[country_code]=GB&filter[phone_number_type]=mobile&filter[limit]=5", "+447"),
-        ("filter[country_code]=CA&filter[national_destination_code]=604&filter[limit]=5", "+1604"),
-        ("filter[country_code]=US&filter[phone_number_type]=toll_free&filter[limit]=5", "+18"),
-        ("filter[country_code]=US&filter[phone_number][starts_with]=415&filter[limit]=5", "+1415"),
+        (
+            "filter[country_code]=GB&filter[phone_number_type]=mobile&filter[limit]=5",
+            "+447",
+        ),
+        (
+            "filter[country_code]=CA&filter[national_destination_code]=604&filter[limit]=5",
+            "+1604",
+        ),
+        (
+            "filter[country_code]=US&filter[phone_number_type]=toll_free&filter[limit]=5",
+            "+18",
+        ),
+        (
+            "filter[country_code]=US&filter[phone_number][starts_with]=415&filter[limit]=5",
+            "+1415",
+        ),
     ] {
         let numbers = search(&telnyx, query).await;
         assert_eq!(numbers.len(), 5, "{query}");
-        assert!(numbers.iter().all(|number| number.starts_with(check)), "{query}: {numbers:?}");
+        assert!(
+            numbers.iter().all(|number| number.starts_with(check)),
+            "{query}: {numbers:?}"
+        );
     }
     let numbers = search(&telnyx, "filter[country_code]=US&filter[national_destination_code]=212&filter[phone_number][ends_with]=7&filter[limit]=10").await;
     assert!(numbers.iter().all(|number| number.ends_with('7')));
@@ -84,7 +106,12 @@ async fn search_matches_the_schema_and_filters_narrow_it() {
             .any(|region| region["region_type"] == "state" && region["region_name"] == "WA"));
     }
     // Wildcards are not supported: no results.
-    assert!(search(&telnyx, "filter[country_code]=US&filter[phone_number][contains]=4*5").await.is_empty());
+    assert!(search(
+        &telnyx,
+        "filter[country_code]=US&filter[phone_number][contains]=4*5"
+    )
+    .await
+    .is_empty());
 }
 
 #[tokio::test]
@@ -92,10 +119,26 @@ async fn bad_search_parameters_get_telnyx_errors() {
     let sandbox = support::start(0).await;
     let telnyx = Telnyx::new(&sandbox);
     for (query, status, code) in [
-        ("filter[country_code]=US&filter[national_destination_code]=999x", StatusCode::BAD_REQUEST, "10015"),
-        ("filter[country_code]=US&filter[national_destination_code]=911", StatusCode::BAD_REQUEST, "10015"),
-        ("filter[national_destination_code]=312", StatusCode::BAD_REQUEST, "10004"),
-        ("filter[country_code]=US&filter[phone_number_type]=premium", StatusCode::BAD_REQUEST, "10015"),
+        (
+            "filter[country_code]=US&filter[national_destination_code]=999x",
+            StatusCode::BAD_REQUEST,
+            "10015",
+        ),
+        (
+            "filter[country_code]=US&filter[national_destination_code]=911",
+            StatusCode::BAD_REQUEST,
+            "10015",
+        ),
+        (
+            "filter[national_destination_code]=312",
+            StatusCode::BAD_REQUEST,
+            "10004",
+        ),
+        (
+            "filter[country_code]=US&filter[phone_number_type]=premium",
+            StatusCode::BAD_REQUEST,
+            "10015",
+        ),
     ] {
         let (got, body) = send(telnyx.get(&format!("/available_phone_numbers?{query}"))).await;
         assert_eq!(got, status, "{query}: {body}");
@@ -110,13 +153,19 @@ async fn bad_search_parameters_get_telnyx_errors() {
 #[tokio::test]
 async fn an_order_stays_pending_then_completes_after_the_configured_polls() {
     let sandbox = support::start(0).await;
-    sandbox.faults().set_order_completion(OrderCompletion::Polls {
-        polls: 2,
-        outcome: OrderOutcome::Success,
-    });
+    sandbox
+        .faults()
+        .set_order_completion(OrderCompletion::Polls {
+            polls: 2,
+            outcome: OrderOutcome::Success,
+        });
     let telnyx = Telnyx::new(&sandbox);
     let account = &sandbox.telnyx_accounts()[0];
-    let numbers = search(&telnyx, "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=2").await;
+    let numbers = search(
+        &telnyx,
+        "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=2",
+    )
+    .await;
     let (status, created) = order(
         &telnyx,
         json!({
@@ -128,39 +177,67 @@ async fn an_order_stays_pending_then_completes_after_the_configured_polls() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{created}");
-    schema::telnyx().check("/number_orders", "post", status, &created, &["bundle_id", "billing_group_id"]);
+    schema::telnyx().check(
+        "/number_orders",
+        "post",
+        status,
+        &created,
+        &["bundle_id", "billing_group_id"],
+    );
     assert_eq!(created["data"]["status"], "pending");
     assert_eq!(created["data"]["phone_numbers_count"], 2);
     let id = created["data"]["id"].as_str().unwrap().to_string();
 
     // The numbers are in the account, purchase-pending, and no longer on sale.
     let digits = numbers[0].trim_start_matches('+');
-    let (_, listed) = send(telnyx.get(&format!("/phone_numbers?filter[phone_number]={digits}"))).await;
+    let (_, listed) =
+        send(telnyx.get(&format!("/phone_numbers?filter[phone_number]={digits}"))).await;
     assert_eq!(listed["data"][0]["status"], "purchase-pending");
-    assert_eq!(listed["data"][0]["connection_id"], account.texml_application_id.as_str());
-    assert!(!search(&telnyx, "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=1000")
-        .await
-        .contains(&numbers[0]));
+    assert_eq!(
+        listed["data"][0]["connection_id"],
+        account.texml_application_id.as_str()
+    );
+    assert!(!search(
+        &telnyx,
+        "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=1000"
+    )
+    .await
+    .contains(&numbers[0]));
 
     let path = format!("/number_orders/{id}");
     let (status, first) = send(telnyx.get(&path)).await;
-    schema::telnyx().check("/number_orders/{number_order_id}", "get", status, &first, &["bundle_id", "billing_group_id"]);
+    schema::telnyx().check(
+        "/number_orders/{number_order_id}",
+        "get",
+        status,
+        &first,
+        &["bundle_id", "billing_group_id"],
+    );
     assert_eq!(first["data"]["status"], "pending");
     let (_, second) = send(telnyx.get(&path)).await;
     assert_eq!(second["data"]["status"], "success");
     for line in second["data"]["phone_numbers"].as_array().unwrap() {
         assert_eq!(line["status"], "success");
     }
-    let (status, listed) = send(telnyx.get(&format!("/phone_numbers?filter[phone_number]={digits}"))).await;
+    let (status, listed) =
+        send(telnyx.get(&format!("/phone_numbers?filter[phone_number]={digits}"))).await;
     schema::telnyx().check("/phone_numbers", "get", status, &listed, &["errors"]);
     assert_eq!(listed["data"][0]["status"], "active");
 
     let (status, orders) = send(telnyx.get("/number_orders?filter[status]=success")).await;
-    schema::telnyx().check("/number_orders", "get", status, &orders, &["billing_group_id"]);
+    schema::telnyx().check(
+        "/number_orders",
+        "get",
+        status,
+        &orders,
+        &["billing_group_id"],
+    );
     assert_eq!(orders["meta"]["total_results"], 1);
     let (_, balance) = send(telnyx.get("/balance")).await;
     assert_eq!(balance["data"]["balance"], "298.00");
-    let state = sandbox.account_state(&account.organization_id, false).unwrap();
+    let state = sandbox
+        .account_state(&account.organization_id, false)
+        .unwrap();
     assert_eq!(state.orders[0].polls, 2);
 }
 
@@ -173,8 +250,16 @@ async fn an_order_can_fail_after_a_time_and_its_numbers_return_to_stock() {
         outcome: OrderOutcome::Failure,
     });
     let telnyx = Telnyx::new(&sandbox);
-    let numbers = search(&telnyx, "filter[country_code]=GB&filter[phone_number_type]=local&filter[limit]=1").await;
-    let (_, created) = order(&telnyx, json!({"phone_numbers": [{"phone_number": numbers[0]}]})).await;
+    let numbers = search(
+        &telnyx,
+        "filter[country_code]=GB&filter[phone_number_type]=local&filter[limit]=1",
+    )
+    .await;
+    let (_, created) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[0]}]}),
+    )
+    .await;
     let path = format!("/number_orders/{}", created["data"]["id"].as_str().unwrap());
     let (_, early) = send(telnyx.get(&path)).await;
     assert_eq!(early["data"]["status"], "pending");
@@ -184,16 +269,23 @@ async fn an_order_can_fail_after_a_time_and_its_numbers_return_to_stock() {
     assert_eq!(late["data"]["phone_numbers"][0]["status"], "failure");
     let (_, listed) = send(telnyx.get("/phone_numbers")).await;
     assert_eq!(listed["meta"]["total_results"], 0);
-    assert!(search(&telnyx, "filter[country_code]=GB&filter[phone_number_type]=local&filter[limit]=1")
-        .await
-        .contains(&numbers[0]));
+    assert!(search(
+        &telnyx,
+        "filter[country_code]=GB&filter[phone_number_type]=local&filter[limit]=1"
+    )
+    .await
+    .contains(&numbers[0]));
 }
 
 #[tokio::test]
 async fn a_number_that_vanishes_before_the_order_is_rejected() {
     let sandbox = support::start(0).await;
     let telnyx = Telnyx::new(&sandbox);
-    let numbers = search(&telnyx, "filter[country_code]=US&filter[national_destination_code]=808&filter[limit]=2").await;
+    let numbers = search(
+        &telnyx,
+        "filter[country_code]=US&filter[national_destination_code]=808&filter[limit]=2",
+    )
+    .await;
     assert!(sandbox.faults().vanish(&numbers[1]));
     let (status, body) = order(
         &telnyx,
@@ -202,12 +294,19 @@ async fn a_number_that_vanishes_before_the_order_is_rejected() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     schema::telnyx().check("/number_orders", "post", status, &body, &[]);
-    assert_eq!(body["errors"][0]["source"]["pointer"], "/phone_numbers/1/phone_number");
+    assert_eq!(
+        body["errors"][0]["source"]["pointer"],
+        "/phone_numbers/1/phone_number"
+    );
     // Nothing was bought: the whole order is refused.
     let (_, listed) = send(telnyx.get("/phone_numbers")).await;
     assert_eq!(listed["meta"]["total_results"], 0);
     // Malformed requests.
-    let (status, body) = order(&telnyx, json!({"phone_numbers": [{"phone_number": "3125550100"}]})).await;
+    let (status, body) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": "3125550100"}]}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(telnyx_error_code(&body), "10016");
     let (status, body) = send(
@@ -244,7 +343,10 @@ async fn update_messaging_and_release_a_number() {
     assert_eq!(status, StatusCode::OK, "{updated}");
     schema::telnyx().check("/phone_numbers/{id}", "patch", status, &updated, &[]);
     assert_eq!(updated["data"]["connection_id"], second_app.as_str());
-    assert_eq!(updated["data"]["connection_name"], apps["data"][1]["friendly_name"]);
+    assert_eq!(
+        updated["data"]["connection_name"],
+        apps["data"][1]["friendly_name"]
+    );
     assert_eq!(updated["data"]["tags"], json!(["agent", "sandbox"]));
     let (status, body) = send(
         telnyx
@@ -264,11 +366,27 @@ async fn update_messaging_and_release_a_number() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     schema::telnyx().check("/phone_numbers/{id}/messaging", "patch", status, &body, &[]);
-    assert_eq!(body["data"]["messaging_profile_id"], account.messaging_profile_id.as_str());
+    assert_eq!(
+        body["data"]["messaging_profile_id"],
+        account.messaging_profile_id.as_str()
+    );
     // null keeps it; "" unassigns it.
-    let (_, body) = send(telnyx.request(Method::PATCH, &messaging).json(&json!({"messaging_profile_id": null}))).await;
-    assert_eq!(body["data"]["messaging_profile_id"], account.messaging_profile_id.as_str());
-    let (_, body) = send(telnyx.request(Method::PATCH, &messaging).json(&json!({"messaging_profile_id": ""}))).await;
+    let (_, body) = send(
+        telnyx
+            .request(Method::PATCH, &messaging)
+            .json(&json!({"messaging_profile_id": null})),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["messaging_profile_id"],
+        account.messaging_profile_id.as_str()
+    );
+    let (_, body) = send(
+        telnyx
+            .request(Method::PATCH, &messaging)
+            .json(&json!({"messaging_profile_id": ""})),
+    )
+    .await;
     assert_eq!(body["data"]["messaging_profile_id"], Value::Null);
     let (_, fetched) = send(telnyx.get(&path)).await;
     assert_eq!(fetched["data"]["messaging_profile_id"], Value::Null);
@@ -281,7 +399,9 @@ async fn update_messaging_and_release_a_number() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     schema::telnyx().check("/phone_numbers/{id}", "get", status, &body, &[]);
     assert_eq!(telnyx_error_code(&body), "10005");
-    let state = sandbox.account_state(&account.organization_id, false).unwrap();
+    let state = sandbox
+        .account_state(&account.organization_id, false)
+        .unwrap();
     assert_eq!(state.owned_numbers, 3);
 }
 
@@ -294,19 +414,34 @@ async fn texml_applications_messaging_profiles_and_balance_match_the_schema() {
     schema::telnyx().check("/texml_applications", "get", status, &apps, &[]);
     assert_eq!(apps["meta"]["total_results"], 2);
     assert_eq!(apps["meta"]["page_size"], 250);
-    assert!(apps["data"][0]["voice_url"].as_str().unwrap().starts_with("https://"));
-    let (status, app) = send(telnyx.get(&format!("/texml_applications/{}", account.texml_application_id))).await;
+    assert!(apps["data"][0]["voice_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let (status, app) = send(telnyx.get(&format!(
+        "/texml_applications/{}",
+        account.texml_application_id
+    )))
+    .await;
     schema::telnyx().check("/texml_applications/{id}", "get", status, &app, &[]);
     let (status, missing) = send(telnyx.get("/texml_applications/1")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     schema::telnyx().check("/texml_applications/{id}", "get", status, &missing, &[]);
-    let (_, filtered) = send(telnyx.get("/texml_applications?filter[friendly_name]=fallback")).await;
+    let (_, filtered) =
+        send(telnyx.get("/texml_applications?filter[friendly_name]=fallback")).await;
     assert_eq!(filtered["meta"]["total_results"], 1);
 
     let (status, profiles) = send(telnyx.get("/messaging_profiles")).await;
     schema::telnyx().check("/messaging_profiles", "get", status, &profiles, &[]);
-    assert_eq!(profiles["data"][0]["id"], account.messaging_profile_id.as_str());
-    let (status, profile) = send(telnyx.get(&format!("/messaging_profiles/{}", account.messaging_profile_id))).await;
+    assert_eq!(
+        profiles["data"][0]["id"],
+        account.messaging_profile_id.as_str()
+    );
+    let (status, profile) = send(telnyx.get(&format!(
+        "/messaging_profiles/{}",
+        account.messaging_profile_id
+    )))
+    .await;
     schema::telnyx().check("/messaging_profiles/{id}", "get", status, &profile, &[]);
 
     let (status, balance) = send(telnyx.get("/balance")).await;
@@ -314,8 +449,16 @@ async fn texml_applications_messaging_profiles_and_balance_match_the_schema() {
     assert_eq!(balance["data"]["currency"], "USD");
 
     // The second account has its own applications.
-    let second = Telnyx { sandbox: &sandbox, client: support::client(), account: 1 };
-    let (status, _) = send(second.get(&format!("/texml_applications/{}", account.texml_application_id))).await;
+    let second = Telnyx {
+        sandbox: &sandbox,
+        client: support::client(),
+        account: 1,
+    };
+    let (status, _) = send(second.get(&format!(
+        "/texml_applications/{}",
+        account.texml_application_id
+    )))
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -327,7 +470,10 @@ async fn auth_failures_and_unknown_ids_get_telnyx_bodies() {
     for request in [
         telnyx.client.get(&url),
         telnyx.client.get(&url).bearer_auth("KEY_not_a_real_key"),
-        telnyx.client.get(&url).basic_auth("user", Some(telnyx.key())),
+        telnyx
+            .client
+            .get(&url)
+            .basic_auth("user", Some(telnyx.key())),
     ] {
         let (status, body) = send(request).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -337,7 +483,10 @@ async fn auth_failures_and_unknown_ids_get_telnyx_bodies() {
     }
     for (path, spec_path) in [
         ("/phone_numbers/1", "/phone_numbers/{id}"),
-        ("/number_orders/2b596217-897f-4943-a598-658a53a2c4e2", "/number_orders/{number_order_id}"),
+        (
+            "/number_orders/2b596217-897f-4943-a598-658a53a2c4e2",
+            "/number_orders/{number_order_id}",
+        ),
     ] {
         let (status, body) = send(telnyx.get(path)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -348,7 +497,15 @@ async fn auth_failures_and_unknown_ids_get_telnyx_bodies() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(telnyx_error_code(&body), "10005");
     // One account cannot see another's numbers.
-    let (_, theirs) = send(Telnyx { sandbox: &sandbox, client: support::client(), account: 1 }.get("/phone_numbers")).await;
+    let (_, theirs) = send(
+        Telnyx {
+            sandbox: &sandbox,
+            client: support::client(),
+            account: 1,
+        }
+        .get("/phone_numbers"),
+    )
+    .await;
     let id = theirs["data"][0]["id"].as_str().unwrap();
     let (status, _) = send(telnyx.get(&format!("/phone_numbers/{id}"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -361,7 +518,10 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
     let mut seen = HashSet::new();
     let mut page = 1;
     loop {
-        let (status, body) = send(telnyx.get(&format!("/phone_numbers?page[number]={page}&page[size]=250"))).await;
+        let (status, body) = send(telnyx.get(&format!(
+            "/phone_numbers?page[number]={page}&page[size]=250"
+        )))
+        .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         if page == 1 {
             schema::telnyx().check("/phone_numbers", "get", status, &body, &["errors"]);
@@ -371,7 +531,11 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
         assert_eq!(body["meta"]["page_number"], page);
         let data = body["data"].as_array().unwrap();
         for number in data {
-            assert!(seen.insert(number["id"].as_str().unwrap().to_string()), "{} twice", number["id"]);
+            assert!(
+                seen.insert(number["id"].as_str().unwrap().to_string()),
+                "{} twice",
+                number["id"]
+            );
         }
         if page >= body["meta"]["total_pages"].as_u64().unwrap() {
             break;
@@ -387,5 +551,7 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
     let (_, sorted) = send(telnyx.get("/phone_numbers?sort=phone_number")).await;
     let data = sorted["data"].as_array().unwrap();
     assert_eq!(data.len(), 20);
-    assert!(data.windows(2).all(|pair| pair[0]["phone_number"].as_str() < pair[1]["phone_number"].as_str()));
+    assert!(data
+        .windows(2)
+        .all(|pair| pair[0]["phone_number"].as_str() < pair[1]["phone_number"].as_str()));
 }

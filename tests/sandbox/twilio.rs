@@ -89,7 +89,11 @@ async fn countries_and_searches_match_the_schemas() {
         .expect("subresource_uris")
         .keys()
         .collect();
-    assert_eq!(types.len(), 4, "GB sells local, mobile, national, toll_free: {body}");
+    assert_eq!(
+        types.len(),
+        4,
+        "GB sells local, mobile, national, toll_free: {body}"
+    );
 
     for (country, kind) in [
         ("US", "Local"),
@@ -128,7 +132,10 @@ async fn search_filters_narrow_the_results_and_bad_area_codes_fail_as_twilio_doe
     let numbers = body["available_phone_numbers"].as_array().expect("numbers");
     assert_eq!(numbers.len(), 20);
     for number in numbers {
-        assert!(number["phone_number"].as_str().unwrap().starts_with("+1415"));
+        assert!(number["phone_number"]
+            .as_str()
+            .unwrap()
+            .starts_with("+1415"));
         assert_eq!(number["region"], "CA");
     }
 
@@ -139,7 +146,10 @@ async fn search_filters_narrow_the_results_and_bad_area_codes_fail_as_twilio_doe
 
     let (_, body) = send(search("Contains=%2B1312&PageSize=10")).await;
     for number in body["available_phone_numbers"].as_array().unwrap() {
-        assert!(number["phone_number"].as_str().unwrap().starts_with("+1312"));
+        assert!(number["phone_number"]
+            .as_str()
+            .unwrap()
+            .starts_with("+1312"));
     }
 
     let (_, body) = send(search("InRegion=TX&PageSize=10")).await;
@@ -159,10 +169,8 @@ async fn search_filters_narrow_the_results_and_bad_area_codes_fail_as_twilio_doe
     }
 
     // The US sells no Mobile numbers here: the sub-resource does not exist.
-    let (status, body) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Mobile.json",
-    ))
-    .await;
+    let (status, body) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Mobile.json")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     check_twilio_error(&body, status, 20404);
 }
@@ -255,7 +263,13 @@ async fn buy_update_route_and_release_a_number() {
     // Routes v2: the number starts in us1 and moves to ie1.
     let route = format!("/v2/PhoneNumbers/{number}");
     let (status, region) = send(twilio.routes(Method::GET, &route)).await;
-    schema::twilio_routes().check("/v2/PhoneNumbers/{PhoneNumber}", "get", status, &region, &[]);
+    schema::twilio_routes().check(
+        "/v2/PhoneNumbers/{PhoneNumber}",
+        "get",
+        status,
+        &region,
+        &[],
+    );
     assert_eq!(region["voice_region"], "us1");
     let (status, region) = send(
         twilio
@@ -263,7 +277,13 @@ async fn buy_update_route_and_release_a_number() {
             .form(&[("VoiceRegion", "ie1"), ("FriendlyName", "EU calls")]),
     )
     .await;
-    schema::twilio_routes().check("/v2/PhoneNumbers/{PhoneNumber}", "post", status, &region, &[]);
+    schema::twilio_routes().check(
+        "/v2/PhoneNumbers/{PhoneNumber}",
+        "post",
+        status,
+        &region,
+        &[],
+    );
     assert_eq!(region["voice_region"], "ie1");
     let (_, region) = send(twilio.routes(Method::GET, &route.replace('+', "%2B"))).await;
     assert_eq!(region["voice_region"], "ie1");
@@ -274,7 +294,10 @@ async fn buy_update_route_and_release_a_number() {
         .find(|owned| owned.phone_number == number)
         .unwrap();
     assert_eq!(seen.voice_region.as_deref(), Some("ie1"));
-    assert_eq!(seen.voice_url.as_deref(), Some("https://agent.example.com/voice"));
+    assert_eq!(
+        seen.voice_url.as_deref(),
+        Some("https://agent.example.com/voice")
+    );
 
     // Release: 204 with no body, then the number is gone.
     let response = twilio.api(Method::DELETE, &one).send().await.unwrap();
@@ -295,11 +318,17 @@ async fn buy_by_area_code_and_typed_paths() {
     let twilio = Twilio::new(&sandbox);
     let (status, bought) = send(twilio.post(
         "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
-        &[("AreaCode", "512"), ("VoiceUrl", "https://agent.example.com/v")],
+        &[
+            ("AreaCode", "512"),
+            ("VoiceUrl", "https://agent.example.com/v"),
+        ],
     ))
     .await;
     assert_eq!(status, StatusCode::CREATED, "{bought}");
-    assert!(bought["phone_number"].as_str().unwrap().starts_with("+1512"));
+    assert!(bought["phone_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("+1512"));
     assert_eq!(bought["voice_url"], "https://agent.example.com/v");
 
     for (area_code, code) in [("533", 21452), ("91", 21451)] {
@@ -319,9 +348,9 @@ async fn buy_by_area_code_and_typed_paths() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     check_twilio_error(&body, status, 21457);
 
-    let (_, found) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/TollFree.json?PageSize=1",
-    ))
+    let (_, found) = send(
+        twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/TollFree.json?PageSize=1"),
+    )
     .await;
     let toll_free = found["available_phone_numbers"][0]["phone_number"]
         .as_str()
@@ -340,10 +369,8 @@ async fn buy_by_area_code_and_typed_paths() {
         &bought,
         &[],
     );
-    let (status, list) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/TollFree.json",
-    ))
-    .await;
+    let (status, list) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/TollFree.json")).await;
     schema::twilio_api().check(
         "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json",
         "get",
@@ -374,7 +401,13 @@ async fn a_number_that_vanishes_between_search_and_purchase_gives_21422() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     check_twilio_error(&body, status, 21422);
-    assert_eq!(sandbox.account_state(twilio.sid(), false).unwrap().owned_numbers, 0);
+    assert_eq!(
+        sandbox
+            .account_state(twilio.sid(), false)
+            .unwrap()
+            .owned_numbers,
+        0
+    );
 }
 
 #[tokio::test]
@@ -388,7 +421,10 @@ async fn auth_failures_and_other_accounts_get_twilio_bodies() {
     );
     let cases = [
         twilio.client.get(&url),
-        twilio.client.get(&url).basic_auth(twilio.sid(), Some("wrong")),
+        twilio
+            .client
+            .get(&url)
+            .basic_auth(twilio.sid(), Some("wrong")),
         twilio.client.get(&url).bearer_auth(twilio.token()),
     ];
     for request in cases {
@@ -462,7 +498,8 @@ async fn pricing_matches_the_schema() {
         .unwrap()
         .starts_with(&sandbox.base_urls().twilio_pricing));
     for iso in ["US", "CA", "GB"] {
-        let (status, body) = send(twilio.pricing(&format!("/v1/PhoneNumbers/Countries/{iso}"))).await;
+        let (status, body) =
+            send(twilio.pricing(&format!("/v1/PhoneNumbers/Countries/{iso}"))).await;
         schema::twilio_pricing().check(
             "/v1/PhoneNumbers/Countries/{IsoCountry}",
             "get",
@@ -472,7 +509,9 @@ async fn pricing_matches_the_schema() {
         );
         let prices = body["phone_number_prices"].as_array().unwrap();
         assert!(prices.iter().any(|price| price["number_type"] == "local"));
-        assert!(prices.iter().any(|price| price["number_type"] == "toll free"));
+        assert!(prices
+            .iter()
+            .any(|price| price["number_type"] == "toll free"));
         for price in prices {
             let amount: f64 = price["current_price"].as_str().unwrap().parse().unwrap();
             assert!(amount > 0.0);
@@ -485,7 +524,8 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
     let sandbox = support::start(10_000).await;
     let twilio = Twilio::new(&sandbox);
     let mut seen = HashSet::new();
-    let mut next = Some("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=1000".to_string());
+    let mut next =
+        Some("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=1000".to_string());
     let mut pages = 0;
     while let Some(path) = next {
         let (status, body) = send(twilio.get(&path)).await;
@@ -514,15 +554,16 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
     assert_eq!(seen.len(), 10_001);
 
     // Small pages too, and the previous link goes back.
-    let (_, first) = send(twilio.get(
-        "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=50",
-    ))
-    .await;
+    let (_, first) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSize=50")).await;
     let (_, second) = send(twilio.get(first["next_page_uri"].as_str().unwrap())).await;
     assert_eq!(second["start"], 50);
     assert_eq!(second["end"], 99);
     let (_, back) = send(twilio.get(second["previous_page_uri"].as_str().unwrap())).await;
-    assert_eq!(back["incoming_phone_numbers"], first["incoming_phone_numbers"]);
+    assert_eq!(
+        back["incoming_phone_numbers"],
+        first["incoming_phone_numbers"]
+    );
 
     // Filtering by PhoneNumber finds one number among 10,000.
     let target = first["incoming_phone_numbers"][7]["phone_number"]
@@ -536,5 +577,8 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
     )
     .await;
     assert_eq!(found["incoming_phone_numbers"].as_array().unwrap().len(), 1);
-    assert_eq!(found["incoming_phone_numbers"][0]["phone_number"], target.as_str());
+    assert_eq!(
+        found["incoming_phone_numbers"][0]["phone_number"],
+        target.as_str()
+    );
 }
