@@ -3,6 +3,7 @@
 //! This file is wiring only. Everything but `shell` is the core: it never names Tauri or the UI,
 //! and builds with `--no-default-features`. See ARCHITECTURE.md for the code map and invariants.
 
+pub mod carriers;
 pub mod clock;
 pub mod connections;
 pub mod context;
