@@ -63,9 +63,11 @@ fn workspaces_are_created_switched_renamed_and_kept_across_a_restart() {
         app.wait_for_text("[data-testid='current-workspace-name']", "Acme Dental")
             .await?;
 
-        // A second workspace from the switcher; it becomes the current one.
+        // A second workspace from the switcher, on the Unlimited plan; it becomes the current one.
         open_switcher(&app).await?;
         app.click("[data-testid='new-workspace']").await?;
+        app.select("dialog[open] [name='plan']", "unlimited")
+            .await?;
         submit_workspace_form(
             &app,
             "dialog[open]",
@@ -75,6 +77,11 @@ fn workspaces_are_created_switched_renamed_and_kept_across_a_restart() {
         .await?;
         app.wait_for_text("[data-testid='current-workspace-name']", "Beta Plumbing")
             .await?;
+        app.wait_for_text(
+            "[data-testid='workspace-switcher'] .switcher__meta",
+            "Unlimited plan",
+        )
+        .await?;
 
         // Switch back and rename it in Settings.
         switch_to(&app, "Acme Dental").await?;
