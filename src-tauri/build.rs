@@ -25,5 +25,15 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "enable_sandbox",
         "disable_sandbox",
         "list_connections",
+        "list_numbers",
+        "validate_credentials",
+        "check_texml_connection",
+        "connect_carrier",
+        "list_importable_numbers",
+        "preview_import",
+        "start_import",
+        "watch_import",
+        "cancel_import",
+        "list_imports",
     ]
 }

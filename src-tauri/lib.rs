@@ -3,11 +3,14 @@
 //! This file is wiring only. Everything but `shell` is the core: it never names Tauri or the UI,
 //! and builds with `--no-default-features`. See ARCHITECTURE.md for the code map and invariants.
 
+pub mod accounts;
 pub mod carriers;
 pub mod clock;
+pub mod connect;
 pub mod connections;
 pub mod context;
 pub mod credentials;
+pub mod import;
 pub mod logging;
 pub mod sandbox;
 pub mod sandbox_mode;

@@ -3,8 +3,11 @@
 
 use serde::Serialize;
 
+use crate::carriers::CarrierError;
+use crate::connect::ConnectError;
 use crate::connections::ConnectionError;
 use crate::context::ContextError;
+use crate::import::ImportError;
 use crate::sandbox_mode::SandboxModeError;
 use crate::secrets::SecretsError;
 use crate::store::StoreError;
@@ -17,6 +20,8 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     KeyringUnavailable,
+    /// A carrier refused or failed; the message says what to do.
+    Carrier,
     Storage,
     Internal,
 }
@@ -33,6 +38,10 @@ impl IpcError {
             code,
             message: message.into(),
         }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
     }
 
     pub fn internal(what: &str) -> Self {
@@ -121,6 +130,41 @@ impl From<ConnectionError> for IpcError {
             | ConnectionError::SandboxOutsideSandbox => {
                 Self::new(ErrorCode::InvalidInput, error.to_string())
             }
+        }
+    }
+}
+
+impl From<CarrierError> for IpcError {
+    fn from(error: CarrierError) -> Self {
+        tracing::warn!(%error, "carrier call failed");
+        Self::new(ErrorCode::Carrier, error.to_string())
+    }
+}
+
+impl From<ConnectError> for IpcError {
+    fn from(error: ConnectError) -> Self {
+        match error {
+            ConnectError::Carrier(inner) => inner.into(),
+            ConnectError::Connection(inner) => inner.into(),
+            ConnectError::Workspace(inner) => inner.into(),
+            ConnectError::AccountNotActive(_) => Self::new(ErrorCode::Carrier, error.to_string()),
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<ImportError> for IpcError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Carrier(inner) => inner.into(),
+            ImportError::Connection(inner) => inner.into(),
+            ImportError::Store(inner) => inner.into(),
+            ImportError::NotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+            ImportError::Journal(_) => {
+                tracing::error!(%error, "import journal");
+                Self::new(ErrorCode::Storage, error.to_string())
+            }
+            other => Self::invalid(other.to_string()),
         }
     }
 }

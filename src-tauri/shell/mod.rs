@@ -4,19 +4,26 @@
 mod commands;
 pub mod dto;
 pub mod error;
+mod import;
 mod settings;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tauri::{Manager, WindowEvent};
 
+use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
+use crate::carriers::{ClientOptions, OwnedNumber};
 use crate::clock::SystemClock;
+use crate::connections::{ConnectionError, Connections};
 use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
+use crate::import::ImportRegistry;
 use crate::logging::{self, LogGuard, Redactor};
 use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::sandbox_mode;
 use crate::secrets::{KeyringStore, DEFAULT_SERVICE};
+use crate::workspaces::Workspace;
 use dto::SessionDto;
 use error::IpcError;
 use settings::{Settings, WindowSize};
@@ -29,6 +36,12 @@ pub struct AppState {
     paths: Arc<Paths>,
     /// The carrier sandbox, while Sandbox mode is on.
     sandbox: Arc<tokio::sync::Mutex<Option<SandboxHandle>>>,
+    /// The real carrier hosts (or what NUMBERDESK_*_URL points them at).
+    endpoints: Arc<CarrierEndpoints>,
+    accounts: AccountPool,
+    imports: ImportRegistry,
+    /// The last listing of each connection's numbers, which the import picks from.
+    listings: Arc<Mutex<HashMap<(i64, i64), Arc<Vec<OwnedNumber>>>>>,
     _log: Arc<LogGuard>,
 }
 
@@ -88,9 +101,16 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         settings,
         paths: Arc::new(paths),
         sandbox: Arc::default(),
+        endpoints: Arc::new(CarrierEndpoints::from_env()),
+        accounts: AccountPool::default(),
+        imports: ImportRegistry::default(),
+        listings: Arc::default(),
         _log: Arc::new(log),
     };
     app.manage(state.clone());
+    // Imports the app was running when it stopped finish now.
+    let resuming = state.clone();
+    tauri::async_runtime::spawn(async move { resuming.resume_imports().await });
     // Sandbox mode was on when the app last ran: bring its carriers back.
     if matches!(sandbox_mode::workspace(&state.core), Ok(Some(_))) {
         tauri::async_runtime::spawn(async move {
@@ -129,6 +149,117 @@ impl AppState {
                 .await
                 .map_err(|_| IpcError::internal("set up the Sandbox workspace"))??;
         Ok(workspace.id)
+    }
+
+    async fn workspace(&self, id: i64) -> Result<Workspace, IpcError> {
+        let core = self.core.clone();
+        tauri::async_runtime::spawn_blocking(move || core.workspaces().get(id))
+            .await
+            .map_err(|_| IpcError::internal("read the workspace"))?
+            .map_err(Into::into)
+    }
+
+    /// Where carrier calls go: the in-app sandbox for sandbox workspaces (started if needed),
+    /// the real hosts otherwise.
+    async fn endpoints_for(&self, sandbox: bool) -> Result<CarrierEndpoints, IpcError> {
+        if !sandbox {
+            return Ok(self.endpoints.as_ref().clone());
+        }
+        if self.sandbox.lock().await.is_none() {
+            self.start_sandbox().await?;
+        }
+        self.sandbox
+            .lock()
+            .await
+            .as_ref()
+            .map(|h| CarrierEndpoints::from(h.base_urls()))
+            .ok_or_else(|| IpcError::internal("start the carrier sandbox"))
+    }
+
+    /// The open client of a saved connection.
+    async fn account(
+        &self,
+        workspace_id: i64,
+        connection_id: i64,
+    ) -> Result<Arc<CarrierAccount>, IpcError> {
+        let core = self.core.clone();
+        let (row, credentials) = tauri::async_runtime::spawn_blocking(move || {
+            let connections = Connections::new(&core);
+            Ok::<_, ConnectionError>((
+                connections.get(workspace_id, connection_id)?,
+                connections.credentials(workspace_id, connection_id)?,
+            ))
+        })
+        .await
+        .map_err(|_| IpcError::internal("read the connection"))??;
+        let endpoints = self.endpoints_for(row.is_sandbox).await?;
+        Ok(self
+            .accounts
+            .get_or_open((workspace_id, connection_id), || {
+                Ok(CarrierAccount::open(
+                    &credentials,
+                    &endpoints,
+                    ClientOptions::default(),
+                )?)
+            })?)
+    }
+
+    /// Lists the connection's numbers at the carrier (every page) and keeps the listing.
+    async fn refresh_listing(
+        &self,
+        workspace_id: i64,
+        connection_id: i64,
+    ) -> Result<Arc<Vec<OwnedNumber>>, IpcError> {
+        let account = self.account(workspace_id, connection_id).await?;
+        let listed = Arc::new(account.list_numbers(&mut |_| {}).await?);
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((workspace_id, connection_id), listed.clone());
+        Ok(listed)
+    }
+
+    /// The kept listing, or a fresh one if there is none (after a restart).
+    async fn listing(
+        &self,
+        workspace_id: i64,
+        connection_id: i64,
+    ) -> Result<Arc<Vec<OwnedNumber>>, IpcError> {
+        let kept = self
+            .listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(workspace_id, connection_id))
+            .cloned();
+        match kept {
+            Some(listed) => Ok(listed),
+            None => self.refresh_listing(workspace_id, connection_id).await,
+        }
+    }
+
+    async fn resume_imports(&self) {
+        let importer = self.importer();
+        let unfinished = match importer.unfinished() {
+            Ok(unfinished) => unfinished,
+            Err(error) => {
+                tracing::error!(%error, "could not read unfinished imports");
+                return;
+            }
+        };
+        for import in unfinished {
+            match self
+                .account(import.workspace_id, import.connection_id)
+                .await
+            {
+                Ok(account) => {
+                    tracing::info!(import = import.id, "resuming an import");
+                    self.spawn_import(self.importer(), import.id, account);
+                }
+                Err(error) => {
+                    tracing::error!(import = import.id, message = %error.message, "cannot resume an import")
+                }
+            }
+        }
     }
 
     async fn stop_sandbox(&self) -> Result<(), IpcError> {
@@ -180,6 +311,16 @@ pub fn run() {
             commands::enable_sandbox,
             commands::disable_sandbox,
             commands::list_connections,
+            commands::list_numbers,
+            import::validate_credentials,
+            import::check_texml_connection,
+            import::connect_carrier,
+            import::list_importable_numbers,
+            import::preview_import,
+            import::start_import,
+            import::watch_import,
+            import::cancel_import,
+            import::list_imports,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -25,6 +25,9 @@ pub struct NumberRow {
     pub connection_id: Option<i64>,
     pub carrier_number_id: Option<String>,
     pub webhook_mode: String,
+    pub friendly_name: Option<String>,
+    /// The name of the connection it was imported through, if any.
+    pub connection_name: Option<String>,
 }
 
 /// What is needed to record a number the workspace now holds.
@@ -43,10 +46,13 @@ pub struct NewNumber<'a> {
     pub connection_id: Option<i64>,
     pub carrier_number_id: Option<&'a str>,
     pub webhook_mode: &'a str,
+    pub friendly_name: Option<&'a str>,
 }
 
-const COLUMNS: &str = "id, workspace_id, e164, carrier, source, status, number_type, region, \
-    feature_voice, feature_sms, feature_mms, monthly_cost_credits, connection_id, carrier_number_id, webhook_mode";
+const COLUMNS: &str = "n.id, n.workspace_id, n.e164, n.carrier, n.source, n.status, n.number_type, \
+    n.region, n.feature_voice, n.feature_sms, n.feature_mms, n.monthly_cost_credits, n.connection_id, \
+    n.carrier_number_id, n.webhook_mode, n.friendly_name, c.name";
+const FROM: &str = "phone_numbers n LEFT JOIN carrier_connections c ON c.id = n.connection_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
     Ok(NumberRow {
@@ -65,6 +71,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
         connection_id: row.get(12)?,
         carrier_number_id: row.get(13)?,
         webhook_mode: row.get(14)?,
+        friendly_name: row.get(15)?,
+        connection_name: row.get(16)?,
     })
 }
 
@@ -77,8 +85,8 @@ pub fn insert(
     tx.execute(
         "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, number_type, region,
              feature_voice, feature_sms, feature_mms, monthly_cost_credits, connection_id,
-             carrier_number_id, webhook_mode, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+             carrier_number_id, webhook_mode, friendly_name, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
         params![
             workspace_id,
             number.e164,
@@ -94,6 +102,7 @@ pub fn insert(
             number.connection_id,
             number.carrier_number_id,
             number.webhook_mode,
+            number.friendly_name,
             now
         ],
     )
@@ -109,7 +118,7 @@ pub fn insert(
 
 pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<NumberRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 ORDER BY e164"
+        "SELECT {COLUMNS} FROM {FROM} WHERE n.workspace_id = ?1 ORDER BY n.e164"
     ))?;
     let rows = statement
         .query_map([workspace_id], from_row)?
@@ -123,4 +132,45 @@ pub fn count(connection: &Connection, workspace_id: i64) -> Result<i64, StoreErr
         [workspace_id],
         |r| r.get(0),
     )?)
+}
+
+/// The numbers of the workspace that are held (not released), as E.164, for "already imported".
+pub fn held_e164s(
+    connection: &Connection,
+    workspace_id: i64,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT e164 FROM phone_numbers WHERE workspace_id = ?1 AND status <> 'released'",
+    )?;
+    let held = statement
+        .query_map([workspace_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(held)
+}
+
+/// Keeps the carrier's configuration of a number from before NumberDesk changed it.
+pub fn save_snapshot(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    config_json: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO carrier_snapshots (phone_number_id, taken_at, config_json) VALUES (?1, ?2, ?3)
+         ON CONFLICT (phone_number_id) DO NOTHING",
+        params![number_id, now, config_json],
+    )?;
+    Ok(())
+}
+
+/// The saved pre-NumberDesk configuration of a number, if one was taken.
+pub fn snapshot(connection: &Connection, number_id: i64) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(connection
+        .query_row(
+            "SELECT config_json FROM carrier_snapshots WHERE phone_number_id = ?1",
+            [number_id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

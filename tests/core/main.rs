@@ -2,6 +2,7 @@
 //! One binary (ripgrep's habit), one module per area.
 
 mod connections;
+mod import;
 mod keyring;
 mod logging;
 mod sandbox_mode;

@@ -21,6 +21,7 @@ fn number<'a>(e164: &'a str) -> NewNumber<'a> {
         connection_id: None,
         carrier_number_id: Some("PN0123"),
         webhook_mode: "outbound_only",
+        friendly_name: None,
     }
 }
 

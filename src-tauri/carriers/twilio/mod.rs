@@ -1,0 +1,10 @@
+//! Twilio: the v2010 core API (accounts, owned and available numbers), Pricing v1 and Routes v2,
+//! over HTTP Basic auth with form-encoded bodies. `wire.rs` mirrors Twilio's JSON and stays here.
+
+mod client;
+mod wire;
+
+pub use client::{
+    TwilioClient, TwilioCredentials, TwilioNumberPager, TwilioNumberUpdate, TwilioPurchase,
+    TwilioUrls,
+};

@@ -1,0 +1,701 @@
+//! Bring your own carrier, end to end through the core: connect, list, preview, import, against
+//! the carrier sandbox over real HTTP and a real SQLite file.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::carriers::{
+    CarrierError, ClientOptions, OwnedNumber, Routing, TwilioClient, TwilioCredentials, TwilioUrls,
+};
+use numberdesk::connect::{self, ConnectError, ConnectForm};
+use numberdesk::context::Context;
+use numberdesk::import::{
+    changes, ImportError, ImportRegistry, ImportState, Importer, ManagedTarget, WebhookMode,
+};
+use numberdesk::logging::Redactor;
+use numberdesk::sandbox::{Carrier, Sandbox, SandboxConfig, SandboxHandle};
+use numberdesk::secrets::{KeyringStore, MemorySecretStore, SecretStore, Sensitive};
+use numberdesk::store::connections::ConnectionRow;
+use numberdesk::store::numbers;
+use numberdesk::workspaces::Workspace;
+
+use crate::support::{all_file_bytes, contains, input, open_core_with, TestDir};
+
+/// Quick timeouts and backoff, so fault tests converge in a second or two.
+fn fast() -> ClientOptions {
+    ClientOptions {
+        request_timeout: Duration::from_millis(1_500),
+        backoff_min: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(200),
+        retry_after_cap: Duration::from_millis(300),
+        deadline: Duration::from_secs(60),
+        ..ClientOptions::default()
+    }
+}
+
+struct World {
+    sandbox: SandboxHandle,
+    dir: TestDir,
+    core: Arc<Context>,
+    workspace: Workspace,
+    endpoints: CarrierEndpoints,
+}
+
+async fn world_with(owned: usize, secrets: Arc<dyn SecretStore>) -> World {
+    let sandbox = Sandbox::start(SandboxConfig {
+        owned_numbers: owned,
+        seed: 7,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = TestDir::new();
+    let core = Arc::new(open_core_with(&dir, secrets));
+    let workspace = core.workspaces().create(&input("Acme")).unwrap();
+    let endpoints = CarrierEndpoints::from(sandbox.base_urls());
+    World {
+        sandbox,
+        dir,
+        core,
+        workspace,
+        endpoints,
+    }
+}
+
+async fn world(owned: usize) -> World {
+    world_with(owned, Arc::new(MemorySecretStore::new(Redactor::new()))).await
+}
+
+impl World {
+    fn twilio_form(&self) -> ConnectForm {
+        let account = &self.sandbox.twilio_accounts()[0];
+        ConnectForm {
+            carrier: "twilio".into(),
+            name: "Main Twilio".into(),
+            twilio_account_sid: Some(account.account_sid.clone()),
+            twilio_auth_token: Some(Sensitive::new(account.auth_token.clone())),
+            ..ConnectForm::default()
+        }
+    }
+
+    fn telnyx_form(&self) -> ConnectForm {
+        let account = &self.sandbox.telnyx_accounts()[0];
+        ConnectForm {
+            carrier: "telnyx".into(),
+            name: "Main Telnyx".into(),
+            telnyx_api_key: Some(Sensitive::new(account.api_key.clone())),
+            texml_connection_id: Some(account.texml_application_id.clone()),
+            ..ConnectForm::default()
+        }
+    }
+
+    fn account(&self, form: &ConnectForm) -> CarrierAccount {
+        let credentials = connect::credentials_from(form).unwrap();
+        CarrierAccount::open(&credentials, &self.endpoints, fast()).unwrap()
+    }
+
+    async fn connect(&self, form: &ConnectForm) -> (ConnectionRow, Arc<CarrierAccount>) {
+        let account = self.account(form);
+        let row = connect::connect(&self.core, &self.workspace, form, &account, false)
+            .await
+            .unwrap();
+        (row, Arc::new(account))
+    }
+
+    fn importer(&self) -> Importer {
+        Importer::new(self.core.clone(), ImportRegistry::default())
+    }
+
+    fn held(&self) -> Vec<numbers::NumberRow> {
+        self.core
+            .store
+            .read(|c| numbers::list(c, self.workspace.id))
+            .unwrap()
+    }
+
+    /// Imports `count` of the account's numbers and waits for the end.
+    async fn import(
+        &self,
+        connection: &ConnectionRow,
+        account: &Arc<CarrierAccount>,
+        listed: &[OwnedNumber],
+        count: usize,
+        mode: WebhookMode,
+    ) -> numberdesk::import::ImportProgress {
+        let selected: Vec<String> = listed.iter().take(count).map(|n| n.e164.clone()).collect();
+        let importer = self.importer();
+        let id = importer
+            .start(self.workspace.id, connection.id, listed, &selected, mode)
+            .unwrap();
+        importer.run(id, account.clone()).await.unwrap()
+    }
+
+    fn twilio_number_calls_that_changed_something(&self) -> usize {
+        self.sandbox
+            .calls()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.contains("/IncomingPhoneNumbers/"))
+            .count()
+    }
+}
+
+async fn listed(account: &CarrierAccount) -> Vec<OwnedNumber> {
+    account.list_numbers(&mut |_| {}).await.unwrap()
+}
+
+#[tokio::test]
+async fn outbound_only_records_the_numbers_and_touches_nothing_at_twilio() {
+    let w = world(30).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    assert_eq!(
+        connection.account_ref.as_deref(),
+        Some(w.sandbox.twilio_accounts()[0].account_sid.as_str())
+    );
+    let listed = listed(&account).await;
+    assert_eq!(listed.len(), 30);
+
+    let progress = w
+        .import(
+            &connection,
+            &account,
+            &listed,
+            12,
+            WebhookMode::OutboundOnly,
+        )
+        .await;
+    assert_eq!(
+        (progress.state, progress.done, progress.failed),
+        (ImportState::Finished, 12, 0)
+    );
+    let held = w.held();
+    assert_eq!(held.len(), 12);
+    for number in &held {
+        assert_eq!(number.source, "imported");
+        assert_eq!(number.status, "active");
+        assert_eq!(number.carrier, "twilio");
+        assert_eq!(number.webhook_mode, "outbound_only");
+        assert_eq!(number.connection_name.as_deref(), Some("Main Twilio"));
+    }
+    assert_eq!(
+        w.twilio_number_calls_that_changed_something(),
+        0,
+        "outbound only changed a number"
+    );
+
+    // The picker marks them, and importing them again is refused without changing anything.
+    let candidates = w
+        .importer()
+        .candidates(w.workspace.id, listed.clone())
+        .unwrap();
+    assert_eq!(candidates.iter().filter(|c| c.already_imported).count(), 12);
+    let again: Vec<String> = listed
+        .iter()
+        .skip(10)
+        .take(4)
+        .map(|n| n.e164.clone())
+        .collect();
+    let error = w
+        .importer()
+        .start(
+            w.workspace.id,
+            connection.id,
+            &listed,
+            &again,
+            WebhookMode::OutboundOnly,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&error, ImportError::AlreadyImported(numbers) if numbers.len() == 2),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("These numbers are already in this workspace"),
+        "{error}"
+    );
+    assert_eq!(w.held().len(), 12);
+}
+
+#[tokio::test]
+async fn managed_twilio_numbers_point_at_the_workspace_and_keep_a_snapshot_of_before() {
+    let w = world(20).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    let target = w.importer().target(w.workspace.id, connection.id).unwrap();
+    let ManagedTarget::Twilio {
+        voice_url,
+        sms_url,
+        status_callback,
+    } = &target
+    else {
+        panic!("expected a Twilio target");
+    };
+    assert_eq!(voice_url, "https://voice.example.com/webhook/twilio/voice");
+
+    // The preview shows each change, current -> new.
+    let preview = changes(&listed[0].routing, &target);
+    let voice = preview
+        .iter()
+        .find(|c| c.field == "voice_url")
+        .expect("a voice URL change");
+    let Routing::Twilio(before) = &listed[0].routing else {
+        panic!()
+    };
+    assert_eq!(voice.current, before.voice_url);
+    assert_eq!(voice.next.as_deref(), Some(voice_url.as_str()));
+
+    let progress = w
+        .import(&connection, &account, &listed, 5, WebhookMode::Managed)
+        .await;
+    assert_eq!((progress.done, progress.failed), (5, 0));
+    for number in listed.iter().take(5) {
+        let now = account.fetch_number(&number.carrier_id).await.unwrap();
+        let Routing::Twilio(now) = now.routing else {
+            panic!()
+        };
+        assert_eq!(now.voice_url.as_deref(), Some(voice_url.as_str()));
+        assert_eq!(now.sms_url.as_deref(), Some(sms_url.as_str()));
+        assert_eq!(
+            now.status_callback.as_deref(),
+            Some(status_callback.as_str())
+        );
+    }
+    // The numbers not chosen are untouched.
+    let untouched = account.fetch_number(&listed[6].carrier_id).await.unwrap();
+    assert_eq!(untouched.routing, listed[6].routing);
+
+    // Each imported number's snapshot is its configuration from before, usable for restore.
+    for row in w.held() {
+        assert_eq!(row.webhook_mode, "managed");
+        let saved = w
+            .core
+            .store
+            .read(|c| numbers::snapshot(c, row.id))
+            .unwrap()
+            .expect("a snapshot");
+        let saved: Routing = serde_json::from_str(&saved).unwrap();
+        let original = listed.iter().find(|n| n.e164 == row.e164).unwrap();
+        assert_eq!(saved, original.routing, "{}", row.e164);
+        account
+            .restore(original.carrier_id.as_str(), &saved)
+            .await
+            .unwrap();
+        let restored = account.fetch_number(&original.carrier_id).await.unwrap();
+        assert_eq!(restored.routing, original.routing);
+    }
+}
+
+#[tokio::test]
+async fn managed_telnyx_numbers_join_the_texml_connection_and_messaging_profile() {
+    let w = world(15).await;
+    let form = w.telnyx_form();
+    let (connection, account) = w.connect(&form).await;
+    let telnyx = &w.sandbox.telnyx_accounts()[0];
+    assert_eq!(
+        connection.texml_connection_id.as_deref(),
+        Some(telnyx.texml_application_id.as_str())
+    );
+    assert!(connection.messaging_profile_id.is_some());
+    let listed = listed(&account).await;
+    assert_eq!(listed.len(), 15);
+
+    let progress = w
+        .import(&connection, &account, &listed, 4, WebhookMode::Managed)
+        .await;
+    assert_eq!(
+        (progress.done, progress.failed),
+        (4, 0),
+        "{:?}",
+        progress.failures
+    );
+    for number in listed.iter().take(4) {
+        let now = account.fetch_number(&number.carrier_id).await.unwrap();
+        let Routing::Telnyx(now) = now.routing else {
+            panic!()
+        };
+        assert_eq!(
+            now.connection_id.as_deref(),
+            Some(telnyx.texml_application_id.as_str())
+        );
+        assert_eq!(now.messaging_profile_id, connection.messaging_profile_id);
+    }
+    let held = w.held();
+    assert!(held
+        .iter()
+        .all(|n| n.carrier == "telnyx" && n.webhook_mode == "managed"));
+    for row in &held {
+        let saved = w
+            .core
+            .store
+            .read(|c| numbers::snapshot(c, row.id))
+            .unwrap()
+            .unwrap();
+        let original = listed.iter().find(|n| n.e164 == row.e164).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Routing>(&saved).unwrap(),
+            original.routing
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_connection_ids_are_refused_and_nothing_is_saved() {
+    let w = world(3).await;
+    let mut bad = w.twilio_form();
+    bad.twilio_auth_token = Some(Sensitive::from("0000000000000000000000000000beef"));
+    let account = w.account(&bad);
+    let error = connect::connect(&w.core, &w.workspace, &bad, &account, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ConnectError::Carrier(CarrierError::AuthRejected { .. })
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        !message.contains("0000000000000000000000000000beef"),
+        "{message}"
+    );
+
+    let mut wrong_id = w.telnyx_form();
+    wrong_id.texml_connection_id = Some("1234567890".into());
+    let account = w.account(&wrong_id);
+    let error = connect::connect(&w.core, &w.workspace, &wrong_id, &account, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectError::TexmlNotFound(ref id) if id == "1234567890"),
+        "{error:?}"
+    );
+
+    let mut no_id = w.telnyx_form();
+    no_id.texml_connection_id = None;
+    let error = connect::connect(&w.core, &w.workspace, &no_id, &w.account(&no_id), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ConnectError::TexmlIdRequired), "{error:?}");
+
+    let connections = numberdesk::connections::Connections::new(&w.core)
+        .list(w.workspace.id)
+        .unwrap();
+    assert!(connections.is_empty(), "a refused connection was saved");
+}
+
+#[tokio::test]
+async fn the_texml_check_warns_with_the_fix_when_the_voice_url_is_elsewhere() {
+    let w = world(1).await;
+    let form = w.telnyx_form();
+    let account = w.account(&form);
+    let id = form.texml_connection_id.clone().unwrap();
+    let check = connect::check_texml(&account, &w.workspace, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        check.expected_voice_url,
+        "https://voice.example.com/webhook/telnyx/texml"
+    );
+    assert!(
+        !check.points_at_workspace,
+        "the sandbox's apps point elsewhere: {check:?}"
+    );
+    let fix = check.fix.unwrap();
+    assert!(
+        fix.contains("https://voice.example.com/webhook/telnyx/texml") && fix.contains(&check.name),
+        "{fix}"
+    );
+
+    // A workspace whose base is where the app points gets no warning.
+    let voice_url = check.voice_url.clone().unwrap();
+    let mut matching = w.workspace.clone();
+    matching.webhook_base_url = voice_url
+        .trim_end_matches("/webhook/telnyx/texml")
+        .to_owned();
+    if voice_url.ends_with("/webhook/telnyx/texml") {
+        let again = connect::check_texml(&account, &matching, &id)
+            .await
+            .unwrap();
+        assert!(again.points_at_workspace && again.fix.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_number_that_fails_is_reported_and_the_others_go_on() {
+    let w = world(10).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    // Released at the carrier after the list was loaded: its update answers 404.
+    let twilio = &w.sandbox.twilio_accounts()[0];
+    let direct = TwilioClient::new(
+        TwilioUrls {
+            api: w.endpoints.twilio_api.clone(),
+            pricing: w.endpoints.twilio_pricing.clone(),
+            routes: w.endpoints.twilio_routes.clone(),
+        },
+        TwilioCredentials::AuthToken {
+            account_sid: twilio.account_sid.clone(),
+            auth_token: Sensitive::new(twilio.auth_token.clone()),
+        },
+        fast(),
+    )
+    .unwrap();
+    direct
+        .release_incoming_number(&listed[2].carrier_id)
+        .await
+        .unwrap();
+
+    let progress = w
+        .import(&connection, &account, &listed, 6, WebhookMode::Managed)
+        .await;
+    assert_eq!((progress.done, progress.failed), (5, 1));
+    assert_eq!(progress.failures[0].e164, listed[2].e164);
+    assert!(!progress.failures[0].reason.is_empty());
+    let held: HashSet<String> = w.held().into_iter().map(|n| n.e164).collect();
+    assert_eq!(held.len(), 5);
+    assert!(!held.contains(&listed[2].e164));
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_converge_with_every_number_imported_once() {
+    let w = world(40).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    let faults = w.sandbox.faults();
+    faults.set_latency(Duration::from_millis(20));
+    faults.set_concurrency_cap(Some(3), Duration::from_secs(1));
+    faults.fail_next(Carrier::Twilio, 4, 503);
+
+    let progress = w
+        .import(&connection, &account, &listed, 40, WebhookMode::Managed)
+        .await;
+    assert_eq!(
+        (progress.done, progress.failed),
+        (40, 0),
+        "{:?}",
+        progress.failures
+    );
+    let held = w.held();
+    let distinct: HashSet<_> = held.iter().map(|n| n.e164.clone()).collect();
+    assert_eq!((held.len(), distinct.len()), (40, 40));
+    let limited = w
+        .sandbox
+        .calls()
+        .iter()
+        .filter(|c| c.status == Some(429))
+        .count();
+    assert!(
+        limited > 0,
+        "the cap never answered 429, so this test proved nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_and_the_import_completes() {
+    let w = world(6).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    w.sandbox
+        .faults()
+        .hang_next(Carrier::Twilio, 2, Duration::from_secs(5));
+    let progress = w
+        .import(&connection, &account, &listed, 6, WebhookMode::Managed)
+        .await;
+    assert_eq!(
+        (progress.done, progress.failed),
+        (6, 0),
+        "{:?}",
+        progress.failures
+    );
+}
+
+#[tokio::test]
+async fn cancelling_stops_the_rest_and_keeps_what_was_done() {
+    let w = world(60).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    w.sandbox.faults().set_latency(Duration::from_millis(80));
+    w.sandbox
+        .faults()
+        .set_concurrency_cap(Some(2), Duration::from_millis(100));
+    let registry = ImportRegistry::default();
+    let importer = Importer::new(w.core.clone(), registry.clone());
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let id = importer
+        .start(
+            w.workspace.id,
+            connection.id,
+            &listed,
+            &selected,
+            WebhookMode::Managed,
+        )
+        .unwrap();
+    let run = tokio::spawn({
+        let account = account.clone();
+        async move { importer.run(id, account).await }
+    });
+    // Cancel once a few are done.
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Some(progress) = registry.watch(id) {
+            if progress.borrow().done >= 3 {
+                assert!(registry.cancel(id));
+                break;
+            }
+        }
+    }
+    let progress = run.await.unwrap().unwrap();
+    assert_eq!(progress.state, ImportState::Cancelled);
+    assert!(progress.cancelled > 0, "{progress:?}");
+    assert_eq!(progress.done + progress.failed + progress.cancelled, 60);
+    assert_eq!(w.held().len() as i64, progress.done);
+}
+
+#[tokio::test]
+async fn an_import_killed_half_way_resumes_with_no_duplicate_and_the_original_snapshots() {
+    let w = world(50).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    w.sandbox.faults().set_latency(Duration::from_millis(60));
+    w.sandbox
+        .faults()
+        .set_concurrency_cap(Some(4), Duration::from_millis(100));
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let registry = ImportRegistry::default();
+    let importer = Importer::new(w.core.clone(), registry.clone());
+    let id = importer
+        .start(
+            w.workspace.id,
+            connection.id,
+            &listed,
+            &selected,
+            WebhookMode::Managed,
+        )
+        .unwrap();
+    let run = tokio::spawn({
+        let account = account.clone();
+        async move { importer.run(id, account).await }
+    });
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if registry.watch(id).is_some_and(|p| p.borrow().done >= 10) {
+            break;
+        }
+    }
+    // The process dies: every task of the run stops wherever it is.
+    run.abort();
+    let _ = run.await;
+    let before_restart = w.held().len();
+    assert!(
+        before_restart < 50,
+        "the import finished before the kill; the test proved nothing"
+    );
+
+    // Start again on the same database file, as the app does at launch.
+    drop(w.core.clone());
+    let reopened = Arc::new(open_core_with(
+        &w.dir,
+        Arc::new(MemorySecretStore::new(Redactor::new())),
+    ));
+    let importer = Importer::new(reopened.clone(), ImportRegistry::default());
+    let unfinished = importer.unfinished().unwrap();
+    assert_eq!(
+        unfinished.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    let progress = importer.run(id, account.clone()).await.unwrap();
+    assert_eq!(
+        (progress.done, progress.failed, progress.state),
+        (50, 0, ImportState::Finished)
+    );
+
+    let held = reopened
+        .store
+        .read(|c| numbers::list(c, w.workspace.id))
+        .unwrap();
+    let distinct: HashSet<_> = held.iter().map(|n| n.e164.clone()).collect();
+    assert_eq!((held.len(), distinct.len()), (50, 50));
+    for row in &held {
+        let saved = reopened
+            .store
+            .read(|c| numbers::snapshot(c, row.id))
+            .unwrap()
+            .unwrap();
+        let original = listed.iter().find(|n| n.e164 == row.e164).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Routing>(&saved).unwrap(),
+            original.routing,
+            "{}",
+            row.e164
+        );
+    }
+    assert!(importer.unfinished().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn listing_pages_to_the_end_with_every_number_once() {
+    let w = world(1_234).await;
+    let (_, twilio) = w.connect(&w.twilio_form()).await;
+    let (_, telnyx) = w.connect(&w.telnyx_form()).await;
+    for account in [twilio, telnyx] {
+        let listed = listed(&account).await;
+        let distinct: HashSet<_> = listed.iter().map(|n| n.e164.clone()).collect();
+        assert_eq!((listed.len(), distinct.len()), (1_234, 1_234));
+    }
+    let pages = w
+        .sandbox
+        .calls()
+        .iter()
+        .filter(|c| c.method == "GET")
+        .count();
+    assert!(
+        pages >= 2 + 5,
+        "{pages} list calls: the lists were not paged"
+    );
+}
+
+#[tokio::test]
+async fn with_the_real_keyring_credentials_are_nowhere_but_the_keyring() {
+    let redactor = Redactor::new();
+    let service = format!("app.numberdesk.test.import.{}", std::process::id());
+    let keyring: Arc<dyn SecretStore> = Arc::new(KeyringStore::new(service, redactor.clone()));
+    let w = world_with(8, keyring.clone()).await;
+    let (subscriber, guard) =
+        numberdesk::logging::file_subscriber(&w.dir.paths().log_dir, redactor).unwrap();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let form = w.twilio_form();
+    let (connection, account) = w.connect(&form).await;
+    let listed = listed(&account).await;
+    let progress = w
+        .import(&connection, &account, &listed, 8, WebhookMode::Managed)
+        .await;
+    assert_eq!(progress.done, 8);
+    // Read back from the real keyring by the workspace + connection key.
+    let stored = numberdesk::connections::Connections::new(&w.core)
+        .credentials(w.workspace.id, connection.id)
+        .unwrap();
+    assert_eq!(
+        format!("{stored:?}").contains(&w.sandbox.twilio_accounts()[0].auth_token),
+        false
+    );
+    tracing::info!(
+        "debugging with token {}",
+        w.sandbox.twilio_accounts()[0].auth_token
+    );
+    drop(_default);
+    drop(guard);
+
+    let token = &w.sandbox.twilio_accounts()[0].auth_token;
+    for (path, bytes) in all_file_bytes(w.dir.path()) {
+        assert!(
+            !contains(&bytes, token),
+            "the auth token is in {}",
+            path.display()
+        );
+    }
+    w.core.delete_workspace(w.workspace.id).unwrap();
+}
