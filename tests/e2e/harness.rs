@@ -45,6 +45,7 @@ where
 pub struct Profile {
     dir: tempfile::TempDir,
     keyring_service: String,
+    env: Vec<(String, String)>,
 }
 
 impl Profile {
@@ -58,7 +59,21 @@ impl Profile {
         Self {
             dir,
             keyring_service,
+            env: Vec::new(),
         }
+    }
+
+    /// Points every real carrier host at the carrier sandbox `urls`, for this profile's app.
+    pub fn with_carriers_at(mut self, urls: &numberdesk::sandbox::BaseUrls) -> Self {
+        for (variable, value) in [
+            ("NUMBERDESK_TWILIO_API_URL", &urls.twilio_api),
+            ("NUMBERDESK_TWILIO_PRICING_URL", &urls.twilio_pricing),
+            ("NUMBERDESK_TWILIO_ROUTES_URL", &urls.twilio_routes),
+            ("NUMBERDESK_TELNYX_URL", &urls.telnyx),
+        ] {
+            self.env.push((variable.to_owned(), value.clone()));
+        }
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -121,6 +136,7 @@ impl App {
             .env("XDG_DATA_HOME", home.join("share"))
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_CACHE_HOME", home.join("cache"))
+            .envs(profile.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -280,6 +296,39 @@ impl App {
             texts.push(shown_text(&element).await?);
         }
         Ok(texts)
+    }
+
+    /// Waits until the attribute `name` of `css` equals `expected`.
+    pub async fn wait_for_attr(&self, css: &str, name: &str, expected: &str) -> Result {
+        let started = Instant::now();
+        let mut last = None;
+        while started.elapsed() < UI_WAIT {
+            if let Ok(element) = self.find(css).await {
+                last = element.attr(name).await.ok().flatten();
+                if last.as_deref() == Some(expected) {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shot = self.failure_screenshot().await;
+        Err(format!("{css} [{name}] was {last:?}, expected {expected:?} (screen: {shot})").into())
+    }
+
+    /// Creates the first workspace from the welcome screen.
+    pub async fn create_first_workspace(&self, name: &str, webhook: &str) -> Result {
+        self.wait_for("[data-testid='view-welcome']").await?;
+        self.fill("[data-testid='view-welcome'] [name='name']", name)
+            .await?;
+        self.fill(
+            "[data-testid='view-welcome'] [name='webhookBaseUrl']",
+            webhook,
+        )
+        .await?;
+        self.click("[data-testid='view-welcome'] [data-testid='workspace-submit']")
+            .await?;
+        self.wait_for_text("[data-testid='current-workspace-name']", name)
+            .await
     }
 
     /// Saves a PNG of the window (for looking at failures; tests do not compare pictures).

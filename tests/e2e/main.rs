@@ -5,4 +5,5 @@
 //! Each flow is a module; `harness` is what they share.
 
 mod harness;
+mod import;
 mod workspaces;

@@ -25,7 +25,13 @@ import { showErrorToast } from "./toast.js";
  * @property {boolean} [footer] false when the body brings its own buttons (a form); default true
  * @property {() => unknown | Promise<unknown>} [onConfirm] runs with the dialog busy; its result
  *   resolves the promise; if it throws, the error is shown as a toast and the dialog stays open
- * @property {"sm" | "md"} [size]
+ * @property {"sm" | "md" | "lg"} [size] `lg` is a tall, wide dialog for multi-step flows
+ * @property {boolean} [bare] append the body as is, without the padded `dialog__body` wrapper
+ *   (for bodies that lay out their own scrolling area and footer)
+ * @property {string} [testid] data-testid of the <dialog>
+ * @property {boolean} [closeOnBackdrop] default true; false for dialogs holding typed work
+ * @property {() => boolean | Promise<boolean>} [canDismiss] asked before the close button or
+ *   Escape (or the backdrop) closes the dialog; false keeps it open. `control.close` skips it.
  */
 
 /**
@@ -55,9 +61,17 @@ export function openDialog(options) {
 
     const titleId = `dialog-title-${Math.random().toString(36).slice(2, 8)}`;
     const dialog = h("dialog", {
-      class: ["dialog", `dialog--${options.size ?? "sm"}`, variant === "danger" && "dialog--danger"],
+      class: ["dialog", `dialog--${options.size ?? "sm"}`, variant === "danger" && "dialog--danger", options.bare && "dialog--bare"],
       "aria-labelledby": titleId,
+      "data-testid": options.testid,
     });
+
+    /** A dismissal by the user (close button, Escape, backdrop): ask `canDismiss` first. */
+    const dismiss = async () => {
+      if (busy) return;
+      if (options.canDismiss && !(await options.canDismiss())) return;
+      finish(null);
+    };
 
     /** @type {DialogControl} */
     const control = {
@@ -113,9 +127,9 @@ export function openDialog(options) {
           h("h2", { class: "dialog__title", id: titleId }, options.title),
           options.description ? h("p", { class: "dialog__description" }, options.description) : null,
         ),
-        h("button", { type: "button", class: "dialog__close", "aria-label": "Close", onclick: () => !busy && control.close(null) }, icon("x", { size: 16 })),
+        h("button", { type: "button", class: "dialog__close", "aria-label": "Close", "data-testid": "dialog-close", onclick: () => dismiss() }, icon("x", { size: 16 })),
       ),
-      body ? h("div", { class: "dialog__body" }, body) : null,
+      body ? (options.bare ? body : h("div", { class: "dialog__body" }, body)) : null,
       confirmButton
         ? h(
             "footer",
@@ -133,14 +147,14 @@ export function openDialog(options) {
     // Escape fires "cancel"; refuse it while work is in flight.
     dialog.addEventListener("cancel", (event) => {
       event.preventDefault();
-      if (!busy) finish(null);
+      dismiss();
     });
     // A click on the backdrop lands on the dialog element itself.
     dialog.addEventListener("mousedown", (event) => {
-      if (event.target === dialog && !busy) {
+      if (event.target === dialog && !busy && options.closeOnBackdrop !== false) {
         const rect = dialog.getBoundingClientRect();
         const inside = event.clientX >= rect.left && event.clientX <= rect.right && event.clientY >= rect.top && event.clientY <= rect.bottom;
-        if (!inside) control.close(null);
+        if (!inside) dismiss();
       }
     });
     dialog.addEventListener("close", () => finish(null));

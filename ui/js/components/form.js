@@ -162,3 +162,105 @@ export async function withBusy(button, work) {
     button.removeAttribute("aria-busy");
   }
 }
+
+/**
+ * A password-style input with a Show/Hide button, for secrets (API keys, tokens).
+ * @param {Attrs} attrs e.g. `{ name, placeholder }`
+ * @returns {{ el: HTMLElement, input: HTMLInputElement }}
+ */
+export function secretInput(attrs) {
+  const input = h("input", { type: "password", class: "input secret-input__control", autocomplete: "off", spellcheck: "false", ...attrs });
+  const toggle = h("button", {
+    type: "button",
+    class: "secret-input__toggle",
+    "aria-label": "Show",
+    "aria-pressed": "false",
+    onclick: () => {
+      const show = input.type === "password";
+      input.type = show ? "text" : "password";
+      toggle.setAttribute("aria-pressed", String(show));
+      toggle.setAttribute("aria-label", show ? "Hide" : "Show");
+      toggle.replaceChildren(icon(show ? "eyeOff" : "eye", { size: 15 }));
+    },
+  });
+  toggle.append(icon("eye", { size: 15 }));
+  return { el: h("div", { class: "secret-input" }, input, toggle), input };
+}
+
+/**
+ * An on/off switch (a button with role="switch"). `onChange` may be async and may refuse the
+ * change by throwing or resolving false; the switch shows the new state only once it resolves.
+ * @param {{ label: string, checked: boolean, testid?: string, onChange: (next: boolean) => Promise<boolean | void> | boolean | void }} options
+ * @returns {{ el: HTMLButtonElement, set: (checked: boolean) => void }}
+ */
+export function switchControl(options) {
+  let checked = options.checked;
+  const el = h(
+    "button",
+    {
+      type: "button",
+      class: "switch",
+      role: "switch",
+      "aria-checked": String(checked),
+      "aria-label": options.label,
+      "data-testid": options.testid,
+      onclick: async () => {
+        if (el.getAttribute("aria-busy") === "true") return;
+        el.setAttribute("aria-busy", "true");
+        el.disabled = true;
+        try {
+          const result = await options.onChange(!checked);
+          if (result !== false) set(!checked);
+        } catch (error) {
+          showErrorToast(error);
+        } finally {
+          if (el.isConnected) {
+            el.removeAttribute("aria-busy");
+            el.disabled = false;
+          }
+        }
+      },
+    },
+    h("span", { class: "switch__thumb", "aria-hidden": "true" }),
+  );
+  /** @param {boolean} next */
+  function set(next) {
+    checked = next;
+    el.setAttribute("aria-checked", String(next));
+  }
+  return { el, set };
+}
+
+/**
+ * Radio choices drawn as cards (title, explanation, optional badge).
+ * @param {{ name: string, label: string, value: string, options: { value: string, title: string, description: string | Node, badge?: Node, testid?: string }[], onChange: (value: string) => void }} options
+ * @returns {HTMLElement}
+ */
+export function radioCards(options) {
+  return h(
+    "div",
+    { class: "radio-cards", role: "radiogroup", "aria-label": options.label },
+    options.options.map((opt) => {
+      const descId = uniqueId("radio-desc");
+      return h(
+        "label",
+        { class: "radio-card", "data-testid": opt.testid },
+        h("input", {
+          type: "radio",
+          class: "radio-card__input",
+          name: options.name,
+          value: opt.value,
+          checked: opt.value === options.value,
+          "aria-describedby": descId,
+          onchange: () => options.onChange(opt.value),
+        }),
+        h(
+          "span",
+          { class: "radio-card__text" },
+          h("span", { class: "radio-card__title" }, opt.title, opt.badge ?? null),
+          h("span", { class: "radio-card__description", id: descId }, opt.description),
+        ),
+      );
+    }),
+  );
+}

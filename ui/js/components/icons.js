@@ -5,7 +5,7 @@
  */
 import { s } from "../dom.js";
 
-/** @typedef {"phone"|"plug"|"bot"|"card"|"settings"|"plus"|"chevronDown"|"check"|"alert"|"x"|"info"|"download"|"search"|"building"|"trash"|"sun"|"moon"|"monitor"|"sparkles"|"arrowRight"|"checkCircle"|"alertCircle"} IconName */
+/** @typedef {"phone"|"plug"|"bot"|"card"|"settings"|"plus"|"chevronDown"|"check"|"alert"|"x"|"info"|"download"|"search"|"building"|"trash"|"sun"|"moon"|"monitor"|"sparkles"|"arrowRight"|"checkCircle"|"alertCircle"|"copy"|"eye"|"eyeOff"|"refresh"|"arrowLeft"|"flask"|"xCircle"} IconName */
 
 /** @type {Record<IconName, string[]>} path data per icon */
 const PATHS = {
@@ -36,6 +36,13 @@ const PATHS = {
   arrowRight: ["M5 12h14", "M12 5l7 7-7 7"],
   checkCircle: ["M22 11.1V12a10 10 0 1 1-5.9-9.1", "M22 4L12 14l-3-3"],
   alertCircle: ["M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z", "M12 8v4", "M12 16h.01"],
+  copy: ["M9 9h11v11H9z", "M5 15H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h10a1 1 0 0 1 1 1v1"],
+  eye: ["M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z", "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z"],
+  eyeOff: ["M9.9 4.2A9.1 9.1 0 0 1 12 4c6.4 0 10 8 10 8a18.5 18.5 0 0 1-2.2 3.2", "M6.6 6.6A18 18 0 0 0 2 12s3.6 8 10 8a9.7 9.7 0 0 0 5.4-1.6", "M14.1 14.1a3 3 0 1 1-4.2-4.2", "M2 2l20 20"],
+  refresh: ["M21 12a9 9 0 0 1-15.5 6.2L3 16", "M3 12a9 9 0 0 1 15.5-6.2L21 8", "M21 3v5h-5", "M3 21v-5h5"],
+  arrowLeft: ["M19 12H5", "M12 19l-7-7 7-7"],
+  flask: ["M9 3h6", "M10 3v6L4.5 18.5A1.7 1.7 0 0 0 6 21h12a1.7 1.7 0 0 0 1.5-2.5L14 9V3", "M7 15h10"],
+  xCircle: ["M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z", "M15 9l-6 6", "M9 9l6 6"],
 };
 
 /**

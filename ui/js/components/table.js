@@ -44,6 +44,14 @@ import { icon } from "./icons.js";
  * @property {Node | (() => Node)} [empty] shown instead of the body when there are no rows
  * @property {string} [label] accessible name of the table
  * @property {string} [testid] data-testid of the table root
+ * @property {(row: Row) => boolean} [isSelectable] rows for which this returns false get a disabled
+ *   checkbox and are skipped by select-all and shift-click ranges (default: every row)
+ * @property {boolean} [keepHiddenSelection] keep the selection of rows that `setRows` drops (a search
+ *   filter hiding rows must not unselect them); select-all then (un)selects the shown rows only
+ * @property {(row: Row) => import("../dom.js").Attrs} [rowAttrs] extra attributes of a row element
+ *   (`data-testid`, `dataset`, ...)
+ * @property {(row: Row) => string} [rowLabel] accessible name of a row's checkbox (default "Select row")
+ * @property {string} [selectAllTestId] data-testid of the select-all checkbox (default `table-select-all`)
  */
 
 /**
@@ -55,6 +63,7 @@ import { icon } from "./icons.js";
  * @property {() => Set<RowKey>} getSelection
  * @property {(keys: Iterable<RowKey>) => void} setSelection
  * @property {() => void} clearSelection
+ * @property {(key: RowKey) => void} toggle flip one row's selection (ignored for unselectable rows)
  * @property {(sort: SortState | null) => void} setSort
  * @property {(index: number) => void} scrollToIndex
  * @property {() => void} refresh re-render visible rows (after mutating row objects in place)
@@ -92,16 +101,30 @@ export function createTable(options) {
   /** @param {Column<Row>} column @param {Row} row */
   const valueOf = (column, row) => (column.value ? column.value(row) : /** @type {any} */ (row)[column.key]);
 
-  const tracks = [selectable ? "44px" : null, ...columns.map((c) => c.width ?? "minmax(120px, 1fr)")].filter(Boolean).join(" ");
+  const trackList = /** @type {string[]} */ ([selectable ? "44px" : null, ...columns.map((c) => c.width ?? "minmax(120px, 1fr)")].filter(Boolean));
+  const tracks = trackList.join(" ");
+  // Rows are separate grids, so a row must not grow to fit a long text (its flexible columns would
+  // then be wider than the other rows'): when every track has a pixel minimum, that sum is the
+  // rows' minimum width; otherwise rows fall back to their content width.
+  const minimums = trackList.map((track) => /^(\d+(?:\.\d+)?)px$/.exec(track)?.[1] ?? /^minmax\(\s*(\d+(?:\.\d+)?)px\s*,/.exec(track)?.[1]);
+  const minWidth = minimums.every((m) => m !== undefined) ? `${minimums.reduce((sum, m) => sum + Number(m), 0)}px` : undefined;
+
+  /** @param {Row} row */
+  const canSelect = (row) => (options.isSelectable ? options.isSelectable(row) : true);
 
   const selectAll = h("input", {
     type: "checkbox",
     class: "checkbox",
     "aria-label": "Select all rows",
-    "data-testid": "table-select-all",
+    "data-testid": options.selectAllTestId ?? "table-select-all",
     onchange: () => {
-      if (selectAll.checked) for (const row of viewRows) selected.add(options.rowKey(row));
-      else selected.clear();
+      // Only the rows on show are (un)selected: with keepHiddenSelection, rows hidden by a filter
+      // keep their state.
+      for (const row of viewRows) {
+        if (selectAll.checked) {
+          if (canSelect(row)) selected.add(options.rowKey(row));
+        } else selected.delete(options.rowKey(row));
+      }
       afterSelectionChange();
     },
   });
@@ -135,7 +158,7 @@ export function createTable(options) {
   const viewport = h("div", { class: "data-table__viewport" }, head, body, emptyHost);
   const el = h(
     "div",
-    { class: ["data-table", selectable && "data-table--selectable"], role: "grid", "aria-label": options.label, "aria-multiselectable": selectable ? "true" : undefined, "data-testid": options.testid, style: { "--table-columns": tracks, "--table-row-height": `${rowHeight}px` } },
+    { class: ["data-table", selectable && "data-table--selectable"], role: "grid", "aria-label": options.label, "aria-multiselectable": selectable ? "true" : undefined, "data-testid": options.testid, style: { "--table-columns": tracks, "--table-row-height": `${rowHeight}px`, "--table-min-width": minWidth } },
     viewport,
   );
 
@@ -195,11 +218,15 @@ export function createTable(options) {
   function buildRow(row, index) {
     const key = options.rowKey(row);
     const isSelected = selected.has(key);
+    const enabled = canSelect(row);
+    const extra = options.rowAttrs ? options.rowAttrs(row) : {};
     const rowEl = h("div", {
-      class: ["data-table__row", isSelected && "is-selected"],
+      ...extra,
+      class: ["data-table__row", isSelected && "is-selected", selectable && !enabled && "is-unselectable", extra.class],
       role: "row",
       "aria-rowindex": String(index + 2),
       "aria-selected": selectable ? String(isSelected) : undefined,
+      "aria-disabled": selectable && !enabled ? "true" : undefined,
       "data-key": String(key),
       style: { transform: `translateY(${index * rowHeight}px)` },
     });
@@ -208,7 +235,8 @@ export function createTable(options) {
         type: "checkbox",
         class: "checkbox",
         checked: isSelected,
-        "aria-label": "Select row",
+        disabled: !enabled,
+        "aria-label": options.rowLabel ? options.rowLabel(row) : "Select row",
         onclick: (/** @type {MouseEvent} */ event) => {
           event.stopPropagation();
           toggleRow(index, checkbox.checked, event.shiftKey);
@@ -244,6 +272,7 @@ export function createTable(options) {
     if (extend && anchorIndex !== null) {
       const [from, to] = anchorIndex < index ? [anchorIndex, index] : [index, anchorIndex];
       for (let i = from; i <= to; i += 1) {
+        if (!canSelect(viewRows[i])) continue;
         const key = options.rowKey(viewRows[i]);
         if (checked) selected.add(key);
         else selected.delete(key);
@@ -258,10 +287,18 @@ export function createTable(options) {
   }
 
   function afterSelectionChange() {
-    const total = viewRows.length;
+    // The header box reflects the rows on show that can be selected.
+    let total = 0;
+    let shownSelected = 0;
+    for (const row of viewRows) {
+      if (!canSelect(row)) continue;
+      total += 1;
+      if (selected.has(options.rowKey(row))) shownSelected += 1;
+    }
     const count = selected.size;
-    selectAll.checked = total > 0 && count >= total;
-    selectAll.indeterminate = count > 0 && count < total;
+    selectAll.checked = total > 0 && shownSelected >= total;
+    selectAll.indeterminate = shownSelected > 0 && shownSelected < total;
+    selectAll.disabled = total === 0;
     el.dataset.selectedCount = String(count);
     renderWindow(true);
     options.onSelectionChange?.(new Set(selected));
@@ -299,8 +336,10 @@ export function createTable(options) {
     setRows(rows) {
       sourceRows = rows;
       applySort();
-      const keys = new Set(viewRows.map((row) => options.rowKey(row)));
-      for (const key of [...selected]) if (!keys.has(key)) selected.delete(key);
+      if (!options.keepHiddenSelection) {
+        const keys = new Set(viewRows.map((row) => options.rowKey(row)));
+        for (const key of [...selected]) if (!keys.has(key)) selected.delete(key);
+      }
       anchorIndex = null;
       if (rows.length) clear(emptyHost);
       afterSelectionChange();
@@ -314,6 +353,13 @@ export function createTable(options) {
     },
     clearSelection() {
       selected.clear();
+      afterSelectionChange();
+    },
+    toggle(key) {
+      const row = viewRows.find((r) => options.rowKey(r) === key) ?? sourceRows.find((r) => options.rowKey(r) === key);
+      if (row === undefined || !canSelect(row)) return;
+      if (selected.has(key)) selected.delete(key);
+      else selected.add(key);
       afterSelectionChange();
     },
     setSort,

@@ -1,54 +1,161 @@
 // @ts-check
 /**
- * Carriers: the Twilio and Telnyx accounts connected to this workspace. Connecting is not built
- * yet; the screen says what it will do so the path to numbers is clear.
+ * Carriers: the Twilio and Telnyx accounts connected to this workspace, one tile each, with
+ * "Import numbers"; and the buttons that connect another account (the import wizard, step 1).
  */
 import { h } from "../dom.js";
 import { pageHeader } from "../components/page.js";
+import { emptyState } from "../components/empty-state.js";
 import { icon } from "../components/icons.js";
+import { showErrorToast } from "../components/toast.js";
+import { sandboxBadge } from "../workspace.js";
+import { carrierLogo, carrierName, plural, formatRelative } from "../format.js";
+import { openImportWizard } from "./import-wizard.js";
 
-/** @typedef {import("../main.js").ViewContext} ViewContext */
+/**
+ * @typedef {import("../main.js").ViewContext} ViewContext
+ * @typedef {import("../api.js").Connection} Connection
+ * @typedef {import("../api.js").Carrier} Carrier
+ */
 
-/** @type {{ id: string, name: string, text: string }[]} */
-const CARRIERS = [
-  { id: "twilio", name: "Twilio", text: "Connect with your Account SID and an API key to import your numbers and buy new ones." },
-  { id: "telnyx", name: "Telnyx", text: "Connect with an API key to import your numbers, buy new ones and route them to your agents." },
-];
+/** @type {Carrier[]} */
+const CARRIERS = ["twilio", "telnyx"];
 
 /**
  * @param {HTMLElement} root
  * @param {ViewContext} ctx
  */
 export function mount(root, ctx) {
+  const workspace = ctx.workspace;
+  if (!workspace) return;
+  let disposed = false;
+
   const keyringNote = ctx.session.keyringAvailable
     ? h("p", { class: "muted-note" }, icon("info", { size: 14 }), "Credentials are stored in your system keychain, never in NumberDesk's database.")
     : h("p", { class: "muted-note muted-note--warning" }, icon("alert", { size: 14 }), "Connecting a carrier needs the system keychain, which is unavailable right now (see the warning above).");
 
-  root.append(
+  /** @param {Carrier} carrier @param {"primary" | "secondary"} variant */
+  const connectButton = (carrier, variant) =>
     h(
-      "div",
-      { class: "view", "data-testid": "view-carriers" },
-      pageHeader({ title: "Carriers", description: "Connect the carrier accounts that own your numbers." }),
+      "button",
+      { type: "button", class: ["btn", `btn--${variant}`], "data-testid": `connect-${carrier}`, onclick: () => openWizard({ carrier }) },
+      icon("plug"),
+      `Connect ${carrierName(carrier)}`,
+    );
+
+  // Filled only when there are tiles: with none, the empty state holds the connect buttons (one
+  // button per test hook on screen).
+  const actions = h("div", { class: "page-header__actions", hidden: true });
+  const header = pageHeader({ title: "Carriers", description: "The carrier accounts that own this workspace's numbers.", meta: workspace.isSandbox ? sandboxBadge() : null });
+  header.append(actions);
+  const body = h("div", { class: "carriers-body", "aria-busy": "true" }, h("div", { class: "panel panel--loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading connections…"));
+
+  root.append(h("div", { class: "view", "data-testid": "view-carriers" }, header, body, keyringNote));
+
+  /** @param {import("./import-wizard.js").WizardStart} start */
+  async function openWizard(start) {
+    const result = await openImportWizard(ctx, start);
+    if (!disposed && (result.connection || result.importId !== null)) load();
+  }
+
+  async function load() {
+    try {
+      const connections = await ctx.api.listConnections(/** @type {number} */ (workspace?.id));
+      if (disposed) return;
+      show(connections);
+    } catch (error) {
+      if (disposed) return;
+      body.removeAttribute("aria-busy");
+      body.replaceChildren(
+        h(
+          "div",
+          { class: "panel" },
+          emptyState({ icon: "alert", title: "Connections could not be loaded", text: error && typeof error === "object" && "message" in error ? String(error.message) : "", actions: [{ label: "Try again", onClick: () => load(), testid: "retry-connections" }] }),
+        ),
+      );
+      showErrorToast(error);
+    }
+  }
+
+  /** @param {Connection[]} connections */
+  function show(connections) {
+    body.removeAttribute("aria-busy");
+    actions.hidden = connections.length === 0;
+    actions.replaceChildren(...(connections.length ? CARRIERS.map((carrier) => connectButton(carrier, "secondary")) : []));
+    if (connections.length === 0) {
+      body.replaceChildren(
+        h(
+          "div",
+          { class: "panel" },
+          emptyState({
+            icon: "plug",
+            title: "No carrier account connected",
+            text: "Connect the Twilio or Telnyx account that owns your numbers, then import them. You can connect several accounts.",
+            actions: CARRIERS.map((carrier, i) => ({
+              label: `Connect ${carrierName(carrier)}`,
+              icon: /** @type {const} */ ("plug"),
+              variant: i === 0 ? /** @type {const} */ ("primary") : /** @type {const} */ ("secondary"),
+              testid: `connect-${carrier}`,
+              onClick: () => openWizard({ carrier }),
+            })),
+          }),
+        ),
+      );
+      return;
+    }
+    body.replaceChildren(h("div", { class: "carrier-grid connection-list", "data-testid": "connection-list" }, connections.map((connection) => tile(connection))));
+  }
+
+  /** @param {Connection} connection */
+  function tile(connection) {
+    return h(
+      "article",
+      {
+        class: "carrier-card connection-tile",
+        "data-testid": "connection-tile",
+        "data-connection-id": String(connection.id),
+        "data-carrier": connection.carrier,
+      },
       h(
         "div",
-        { class: "carrier-grid" },
-        CARRIERS.map((carrier) =>
-          h(
-            "article",
-            { class: "carrier-card", "data-carrier": carrier.id },
-            h(
-              "div",
-              { class: "carrier-card__top" },
-              h("span", { class: ["carrier-card__logo", `carrier-card__logo--${carrier.id}`], "aria-hidden": "true" }, carrier.name[0]),
-              h("span", { class: "badge badge--neutral" }, "Coming soon"),
-            ),
-            h("h2", { class: "carrier-card__name" }, carrier.name),
-            h("p", { class: "carrier-card__text" }, carrier.text),
-            h("button", { type: "button", class: "btn btn--secondary", disabled: true, "data-testid": `connect-${carrier.id}` }, icon("plug"), `Connect ${carrier.name}`),
-          ),
-        ),
+        { class: "carrier-card__top" },
+        carrierLogo(connection.carrier),
+        // Top-right corner kept free for the disconnect button.
+        h("div", { class: "connection-tile__corner" }),
       ),
-      keyringNote,
-    ),
-  );
+      h(
+        "div",
+        { class: "connection-tile__title" },
+        h("h2", { class: "carrier-card__name connection-tile__name", title: connection.name }, connection.name),
+        connection.isSandbox ? sandboxBadge() : null,
+      ),
+      h(
+        "p",
+        { class: "connection-tile__account" },
+        h("span", null, carrierName(connection.carrier)),
+        connection.accountName ? [" · ", h("span", { "data-testid": "connection-account-name", title: connection.accountName }, connection.accountName)] : null,
+      ),
+      h(
+        "dl",
+        { class: "connection-tile__facts" },
+        h("dt", null, "Numbers"),
+        h("dd", { "data-testid": "connection-number-count" }, plural(connection.numberCount, "number")),
+        connection.accountRef ? [h("dt", null, connection.carrier === "twilio" ? "Account SID" : "Account"), h("dd", { class: "is-mono", title: connection.accountRef }, connection.accountRef)] : null,
+        connection.texmlConnectionId ? [h("dt", null, "TeXML app"), h("dd", { class: "is-mono", title: connection.texmlConnectionId }, connection.texmlConnectionId)] : null,
+        h("dt", null, "Last sync"),
+        h("dd", null, connection.lastSyncedAt ? formatRelative(connection.lastSyncedAt) : "Not yet"),
+      ),
+      h(
+        "button",
+        { type: "button", class: "btn btn--primary", "data-testid": "import-numbers", onclick: () => openWizard({ connection }) },
+        icon("download"),
+        "Import numbers",
+      ),
+    );
+  }
+
+  load();
+  return () => {
+    disposed = true;
+  };
 }

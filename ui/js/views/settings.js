@@ -5,7 +5,7 @@
  */
 import { h } from "../dom.js";
 import { pageHeader, card } from "../components/page.js";
-import { segmented } from "../components/form.js";
+import { segmented, switchControl } from "../components/form.js";
 import { confirmDialog } from "../components/dialog.js";
 import { showToast, showErrorToast } from "../components/toast.js";
 import { icon } from "../components/icons.js";
@@ -92,6 +92,62 @@ export function mount(root, ctx) {
     }
   }
 
+  const sandboxWorkspace = ctx.session.workspaces.find((w) => w.isSandbox) ?? null;
+  const sandboxOn = ctx.session.sandboxEnabled;
+  const sandboxSwitch = switchControl({
+    label: "Sandbox mode",
+    checked: sandboxOn,
+    testid: "sandbox-toggle",
+    onChange: async (next) => {
+      if (next) {
+        const session = await api.enableSandbox();
+        ctx.applySession(session);
+        showToast("Sandbox mode is on. You are in the Sandbox workspace, with a test Twilio and Telnyx account connected.", { kind: "success" });
+        return true;
+      }
+      /** @type {import("../api.js").Session | null} */
+      let session = null;
+      const confirmed = await confirmDialog({
+        title: "Turn off Sandbox mode?",
+        message: h(
+          "p",
+          { class: "dialog__text" },
+          "This deletes the ",
+          h("strong", null, sandboxWorkspace?.name ?? "Sandbox"),
+          " workspace and everything in it: its test carrier accounts, numbers and imports. Your other workspaces are not touched. You can turn Sandbox mode on again at any time.",
+        ),
+        confirmLabel: "Turn off and delete",
+        danger: true,
+        onConfirm: async () => {
+          session = await api.disableSandbox();
+        },
+      });
+      if (!confirmed || !session) return false;
+      ctx.applySession(session);
+      showToast("Sandbox mode is off and the Sandbox workspace is gone.", { kind: "success" });
+      return true;
+    },
+  });
+  const openSandbox =
+    sandboxWorkspace && sandboxWorkspace.id !== workspace.id
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "btn btn--secondary btn--sm",
+            "data-testid": "open-sandbox",
+            onclick: async () => {
+              try {
+                ctx.applySession(await api.switchWorkspace(sandboxWorkspace.id));
+              } catch (error) {
+                showErrorToast(error);
+              }
+            },
+          },
+          "Open the Sandbox workspace",
+        )
+      : null;
+
   root.append(
     h(
       "div",
@@ -123,6 +179,27 @@ export function mount(root, ctx) {
             }
           },
         }),
+      }),
+      card({
+        title: "Sandbox mode",
+        description: "Try NumberDesk with test data before using a real carrier account.",
+        testid: "settings-sandbox",
+        aside: h("label", { class: "switch-field" }, h("span", { class: "switch-field__state", "data-testid": "sandbox-state" }, sandboxOn ? "On" : "Off"), sandboxSwitch.el),
+        children: h(
+          "div",
+          { class: "sandbox-card" },
+          h(
+            "p",
+            { class: "sandbox-card__text" },
+            "A pretend Twilio and Telnyx, running inside NumberDesk, with numbers to import, search and buy. Nothing real is called and nothing is charged. ",
+            sandboxOn
+              ? "Everything in it is kept in its own workspace, marked "
+              : "Turning it on creates a workspace for it, marked ",
+            sandboxBadge(),
+            ", and never mixed with real connections.",
+          ),
+          openSandbox,
+        ),
       }),
       card({ title: "About NumberDesk", testid: "settings-about", children: aboutList }),
       card({

@@ -5,7 +5,8 @@
  */
 import { h } from "../dom.js";
 import { logoMark, icon } from "../components/icons.js";
-import { showToast } from "../components/toast.js";
+import { showToast, showErrorToast } from "../components/toast.js";
+import { withBusy } from "../components/form.js";
 import { workspaceForm } from "../workspace.js";
 
 /** @typedef {import("../main.js").ViewContext} ViewContext */
@@ -24,6 +25,26 @@ export function mount(root, ctx) {
       showToast(`${input.name} is ready.`, { kind: "success" });
     },
   });
+
+  const trySandbox = h(
+    "button",
+    {
+      type: "button",
+      class: "btn btn--secondary",
+      "data-testid": "try-sandbox",
+      onclick: async () => {
+        try {
+          const session = await withBusy(trySandbox, () => ctx.api.enableSandbox());
+          ctx.applySession(session);
+          showToast("Welcome to the sandbox: a test Twilio and Telnyx account are connected. Start by importing their numbers.", { kind: "success" });
+        } catch (error) {
+          showErrorToast(error);
+        }
+      },
+    },
+    icon("flask"),
+    h("span", null, "Try it with sandbox data"),
+  );
 
   root.append(
     h(
@@ -49,6 +70,22 @@ export function mount(root, ctx) {
             point("download", "Import numbers you already own"),
             point("search", "Search and buy new numbers"),
             point("building", "One workspace per client"),
+          ),
+          h(
+            "section",
+            { class: "welcome__sandbox card", "data-testid": "welcome-sandbox" },
+            h("span", { class: "welcome__sandbox-icon" }, icon("flask", { size: 18 })),
+            h(
+              "div",
+              { class: "welcome__sandbox-text" },
+              h("h2", { class: "card__title" }, "Just looking around?"),
+              h(
+                "p",
+                { class: "card__description" },
+                "Skip the setup and explore with a pretend Twilio and Telnyx account that run inside NumberDesk, numbers included. Nothing real is called and nothing is charged; turn it off in Settings.",
+              ),
+              trySandbox,
+            ),
           ),
         ),
         h(

@@ -1,0 +1,306 @@
+//! Faults converge: 429 storms under a concurrency cap the client is not told, 5xx, hangs,
+//! dropped connections and malformed JSON, for both carriers.
+
+use std::time::Duration;
+
+use numberdesk::carriers::{
+    CarrierError, CarrierKind, ClientOptions, NumberSearch, Routing, TelnyxNumberUpdate,
+    TwilioNumberUpdate, TwilioPurchase,
+};
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+
+use crate::support;
+
+#[tokio::test]
+async fn a_twilio_429_storm_converges_and_every_update_lands() {
+    let sandbox = support::start(120).await;
+    let client = support::twilio(&sandbox);
+    let numbers = client.list_incoming_numbers().await.unwrap();
+    sandbox.faults().set_latency(Duration::from_millis(30));
+    sandbox
+        .faults()
+        .set_concurrency_cap(Some(3), Duration::from_secs(1));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for number in &numbers {
+        let client = client.clone();
+        let sid = number.carrier_id.clone();
+        tasks.spawn(async move {
+            let update = TwilioNumberUpdate {
+                voice_url: Some(format!("https://hooks.example.com/voice/{sid}")),
+                ..TwilioNumberUpdate::default()
+            };
+            client.update_incoming_number(&sid, &update).await
+        });
+    }
+    let mut ok = 0;
+    while let Some(result) = tasks.join_next().await {
+        result
+            .unwrap()
+            .expect("rate-limited updates are retried, never given up");
+        ok += 1;
+    }
+    assert_eq!(ok, numbers.len());
+    let stats = client.limiter_stats();
+    assert!(stats.rate_limited > 0, "the cap was hit: {stats:?}");
+    // At the cap, or one above it while a probe is out.
+    assert!(stats.limit <= 4, "the limit settled at the cap: {stats:?}");
+
+    sandbox.faults().clear();
+    let after = client.list_incoming_numbers().await.unwrap();
+    for number in after {
+        let Routing::Twilio(routing) = number.routing else {
+            panic!("twilio routing")
+        };
+        assert_eq!(
+            routing.voice_url,
+            Some(format!(
+                "https://hooks.example.com/voice/{}",
+                number.carrier_id
+            ))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_telnyx_429_storm_converges_and_every_update_lands() {
+    let sandbox = support::start(80).await;
+    let account = &sandbox.telnyx_accounts()[0];
+    let client = support::telnyx(&sandbox);
+    let numbers = client.list_phone_numbers().await.unwrap();
+    sandbox.faults().set_latency(Duration::from_millis(30));
+    sandbox
+        .faults()
+        .set_concurrency_cap(Some(4), Duration::from_secs(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for number in &numbers {
+        let client = client.clone();
+        let id = number.carrier_id.clone();
+        let connection = account.texml_application_id.clone();
+        tasks.spawn(async move {
+            let update = TelnyxNumberUpdate {
+                connection_id: Some(connection),
+                ..TelnyxNumberUpdate::default()
+            };
+            client.update_phone_number(&id, &update).await
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().expect("rate-limited updates are retried");
+    }
+    let stats = client.limiter_stats();
+    assert!(stats.rate_limited > 0, "{stats:?}");
+    assert!(stats.limit <= 5, "{stats:?}");
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_within_the_budget_then_reported() {
+    let sandbox = support::start(30).await;
+    let twilio = support::twilio(&sandbox);
+    let telnyx = support::telnyx(&sandbox);
+    let faults = sandbox.faults();
+
+    faults.fail_next(Carrier::Twilio, 3, 503);
+    assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 30);
+    faults.fail_next(Carrier::Telnyx, 2, 500);
+    assert_eq!(telnyx.list_phone_numbers().await.unwrap().len(), 30);
+
+    let budget = support::fast_options().transient_retries;
+    faults.fail_next(Carrier::Twilio, budget + 1, 500);
+    let error = twilio.validate().await.unwrap_err();
+    assert_eq!(
+        error,
+        CarrierError::CarrierDown {
+            carrier: CarrierKind::Twilio,
+            status: 500
+        }
+    );
+    faults.clear();
+    faults.fail_next(Carrier::Telnyx, budget + 1, 503);
+    let error = telnyx.validate().await.unwrap_err();
+    assert_eq!(
+        error,
+        CarrierError::CarrierDown {
+            carrier: CarrierKind::Telnyx,
+            status: 503
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
+    let sandbox = support::start(5).await;
+    let options = ClientOptions {
+        request_timeout: Duration::from_millis(300),
+        ..support::fast_options()
+    };
+    let client = support::twilio_with(&sandbox, support::twilio_token(&sandbox), options);
+    let faults = sandbox.faults();
+
+    faults.hang_next(Carrier::Twilio, 2, Duration::from_secs(2));
+    assert_eq!(client.list_incoming_numbers().await.unwrap().len(), 5);
+
+    let choice = client
+        .search_available(&NumberSearch {
+            country: "US".into(),
+            limit: Some(1),
+            ..NumberSearch::default()
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .e164;
+    faults.hang_next(Carrier::Twilio, 1, Duration::from_secs(2));
+    let error = client
+        .buy_number(&TwilioPurchase {
+            phone_number: choice.clone(),
+            ..TwilioPurchase::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        CarrierError::Timeout {
+            carrier: CarrierKind::Twilio
+        }
+    );
+    assert!(error.is_ambiguous());
+    // The hang did nothing: the number is not owned, so buying again is safe.
+    assert!(client
+        .find_incoming_number(&choice)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_purchase_whose_answer_is_lost_is_found_in_the_account() {
+    let sandbox = support::start(2).await;
+    let client = support::twilio(&sandbox);
+    let choice = client
+        .search_available(&NumberSearch {
+            country: "US".into(),
+            limit: Some(1),
+            ..NumberSearch::default()
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .e164;
+    sandbox
+        .faults()
+        .drop_after_commit_next(Carrier::Twilio, "POST", 1);
+    let error = client
+        .buy_number(&TwilioPurchase {
+            phone_number: choice.clone(),
+            ..TwilioPurchase::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CarrierError::Network { .. }), "{error:?}");
+    assert!(error.is_ambiguous());
+    let owned = client.find_incoming_number(&choice).await.unwrap();
+    assert!(owned.is_some(), "the purchase went through before the drop");
+}
+
+#[tokio::test]
+async fn a_dropped_update_is_repeated_safely() {
+    let sandbox = support::start(2).await;
+    let client = support::telnyx(&sandbox);
+    let number = client.list_phone_numbers().await.unwrap().remove(0);
+    sandbox
+        .faults()
+        .drop_after_commit_next(Carrier::Telnyx, "PATCH", 1);
+    let updated = client
+        .update_phone_number(
+            &number.carrier_id,
+            &TelnyxNumberUpdate {
+                tags: Some(vec!["again".into()]),
+                ..TelnyxNumberUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let Routing::Telnyx(routing) = updated.routing else {
+        panic!("telnyx routing")
+    };
+    assert_eq!(routing.tags, vec!["again".to_string()]);
+}
+
+#[tokio::test]
+async fn malformed_json_is_not_understood() {
+    let sandbox = support::start(3).await;
+    let twilio = support::twilio(&sandbox);
+    let telnyx = support::telnyx(&sandbox);
+    sandbox.faults().malformed_json_next(Carrier::Twilio, 1);
+    let error = twilio.list_incoming_numbers().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CarrierError::NotUnderstood {
+                carrier: CarrierKind::Twilio,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    sandbox.faults().malformed_json_next(Carrier::Telnyx, 1);
+    let error = telnyx.list_texml_applications().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CarrierError::NotUnderstood {
+                carrier: CarrierKind::Telnyx,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // The next call is fine again.
+    assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_scripted_429_without_a_cap_is_waited_out() {
+    let sandbox = support::start(3).await;
+    let client = support::telnyx(&sandbox);
+    sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::RateLimited {
+            retry_after_secs: 1,
+        })
+        .carrier(Carrier::Telnyx)
+        .times(Some(2)),
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(client.list_phone_numbers().await.unwrap().len(), 3);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After was honoured"
+    );
+    assert_eq!(client.limiter_stats().rate_limited, 2);
+}
+
+#[tokio::test]
+async fn rate_limiting_past_the_deadline_is_reported() {
+    let sandbox = support::start(3).await;
+    let options = ClientOptions {
+        deadline: Duration::from_millis(1500),
+        ..support::fast_options()
+    };
+    let client = support::twilio_with(&sandbox, support::twilio_token(&sandbox), options);
+    sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::RateLimited {
+            retry_after_secs: 1,
+        })
+        .carrier(Carrier::Twilio)
+        .times(None),
+    );
+    let error = client.validate().await.unwrap_err();
+    assert_eq!(
+        error,
+        CarrierError::RateLimited {
+            carrier: CarrierKind::Twilio,
+            retry_after: Some(Duration::from_secs(1))
+        }
+    );
+}

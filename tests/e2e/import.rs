@@ -1,0 +1,212 @@
+//! The import wizard in the real window, for each carrier, against the carrier sandbox: connect
+//! (a wrong secret first), pick numbers, choose the webhook mode, import, see them in the table.
+
+use numberdesk::sandbox::{Sandbox, SandboxConfig};
+
+use crate::harness::{run, shown_text, App, Profile, Result};
+
+async fn sandbox() -> Result<numberdesk::sandbox::SandboxHandle> {
+    Ok(Sandbox::start(SandboxConfig {
+        owned_numbers: 40,
+        seed: 11,
+        ..SandboxConfig::default()
+    })
+    .await?)
+}
+
+/// Ticks the checkboxes of the first `count` selectable rows of the picker; returns their numbers.
+/// The table re-renders its (virtualised) rows after each tick, so rows are looked up afresh.
+async fn pick(app: &App, count: usize) -> Result<Vec<String>> {
+    const ROWS: &str = "[data-testid='number-picker'] [data-testid='number-row']";
+    app.wait_for(ROWS).await?;
+    let mut picked: Vec<String> = Vec::new();
+    while picked.len() < count {
+        let mut ticked = false;
+        for row in app.find_all(ROWS).await? {
+            let e164 = row.attr("data-e164").await?.unwrap_or_default();
+            if picked.contains(&e164) || row.attr("data-already-imported").await?.is_some() {
+                continue;
+            }
+            row.find(fantoccini::Locator::Css("input[type='checkbox']"))
+                .await?
+                .click()
+                .await?;
+            picked.push(e164);
+            ticked = true;
+            break;
+        }
+        if !ticked {
+            return Err(format!("only {} selectable rows", picked.len()).into());
+        }
+        app.wait_for_text("[data-testid='selected-count']", &picked.len().to_string())
+            .await?;
+    }
+    Ok(picked)
+}
+
+/// From the confirm step: import, wait for the summary, close, and return the table's numbers.
+async fn import_and_finish(app: &App, expected: usize) -> Result<Vec<String>> {
+    app.wait_for("[data-testid='import-confirm']").await?;
+    app.click("[data-testid='wizard-next']").await?;
+    app.wait_for_attr(
+        "[data-testid='import-summary']",
+        "data-done",
+        &expected.to_string(),
+    )
+    .await?;
+    app.wait_for_attr("[data-testid='import-summary']", "data-failed", "0")
+        .await?;
+    app.click("[data-testid='wizard-next']").await?;
+    app.wait_for("[data-testid='view-numbers'] [data-testid='number-row']")
+        .await?;
+    let mut numbers = Vec::new();
+    for row in app
+        .find_all("[data-testid='view-numbers'] [data-testid='number-row']")
+        .await?
+    {
+        numbers.push(row.attr("data-e164").await?.unwrap_or_default());
+    }
+    Ok(numbers)
+}
+
+#[test]
+fn twilio_import_with_webhook_updates_through_the_wizard() {
+    run(|| async {
+        let sandbox = sandbox().await?;
+        let twilio = sandbox.twilio_accounts()[0].clone();
+        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+        let app = App::launch(&profile).await?;
+        app.create_first_workspace("Acme Dental", "https://voice.acme.example")
+            .await?;
+
+        app.click("[data-nav='carriers']").await?;
+        app.click("[data-testid='connect-twilio']").await?;
+        app.wait_for("[data-testid='import-wizard']").await?;
+        app.fill("[name='connectionName']", "Main Twilio").await?;
+        app.click("[data-testid='wizard-next']").await?;
+
+        // A wrong token: Twilio's refusal in plain words, and nothing saved.
+        app.fill("[name='twilioAccountSid']", &twilio.account_sid)
+            .await?;
+        app.fill(
+            "[name='twilioAuthToken']",
+            "0123456789abcdef0123456789abcdef",
+        )
+        .await?;
+        app.click("[data-testid='validate-credentials']").await?;
+        let error = shown_text(&app.wait_for("[data-testid='step-error']").await?).await?;
+        assert!(error.contains("rejected the credentials"), "{error}");
+
+        app.fill("[name='twilioAuthToken']", &twilio.auth_token)
+            .await?;
+        app.click("[data-testid='validate-credentials']").await?;
+        app.wait_for_text(
+            "[data-testid='validation-account-name']",
+            &twilio.friendly_name,
+        )
+        .await?;
+        app.click("[data-testid='wizard-next']").await?;
+
+        let picked = pick(&app, 3).await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.click("[data-testid='mode-managed']").await?;
+        app.wait_for("[data-testid='change-preview'] [data-testid='change-row']")
+            .await?;
+        let preview = shown_text(&app.find("[data-testid='change-preview']").await?).await?;
+        assert!(
+            preview.contains("https://voice.acme.example/webhook/twilio/voice"),
+            "{preview}"
+        );
+        app.click("[data-testid='wizard-next']").await?;
+
+        let mut shown = import_and_finish(&app, 3).await?;
+        shown.sort();
+        let mut expected = picked.clone();
+        expected.sort();
+        assert_eq!(shown, expected);
+
+        // At the carrier, exactly the picked numbers now send calls to the workspace.
+        let state = sandbox
+            .account_state(&twilio.account_sid, true)
+            .expect("the account");
+        for number in &state.numbers {
+            let managed = number.voice_url.as_deref()
+                == Some("https://voice.acme.example/webhook/twilio/voice");
+            assert_eq!(
+                managed,
+                picked.contains(&number.phone_number),
+                "{}",
+                number.phone_number
+            );
+        }
+
+        // The Carriers page shows the connection with its count.
+        app.click("[data-nav='carriers']").await?;
+        app.wait_for_text(
+            "[data-testid='connection-tile'] [data-testid='connection-number-count']",
+            "3 numbers",
+        )
+        .await?;
+        app.quit().await?;
+        sandbox.shutdown().await;
+        Ok(())
+    });
+}
+
+#[test]
+fn telnyx_import_outbound_only_through_the_wizard() {
+    run(|| async {
+        let sandbox = sandbox().await?;
+        let telnyx = sandbox.telnyx_accounts()[0].clone();
+        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+        let app = App::launch(&profile).await?;
+        app.create_first_workspace("Beta Plumbing", "https://voice.beta.example")
+            .await?;
+
+        app.click("[data-nav='carriers']").await?;
+        app.click("[data-testid='connect-telnyx']").await?;
+        app.fill("[name='connectionName']", "Main Telnyx").await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.fill("[name='telnyxApiKey']", &telnyx.api_key).await?;
+        app.click("[data-testid='wizard-next']").await?;
+
+        // A wrong Connection ID first, then the right one, whose voice URL points elsewhere.
+        app.fill("[name='texmlConnectionId']", "999999999").await?;
+        app.click("[data-testid='check-texml']").await?;
+        let error = shown_text(&app.wait_for("[data-testid='step-error']").await?).await?;
+        assert!(
+            error.contains("No TeXML application has the Connection ID 999999999"),
+            "{error}"
+        );
+        app.fill("[name='texmlConnectionId']", &telnyx.texml_application_id)
+            .await?;
+        app.click("[data-testid='wizard-next']").await?;
+        let warning = shown_text(&app.wait_for("[data-testid='texml-warning']").await?).await?;
+        assert!(
+            warning.contains("https://voice.beta.example/webhook/telnyx/texml"),
+            "{warning}"
+        );
+        app.click("[data-testid='wizard-next']").await?; // Connect anyway
+
+        let picked = pick(&app, 2).await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.wait_for("[data-testid='mode-outbound-only']").await?;
+        app.click("[data-testid='wizard-next']").await?;
+        let mut shown = import_and_finish(&app, 2).await?;
+        shown.sort();
+        let mut expected = picked;
+        expected.sort();
+        assert_eq!(shown, expected);
+
+        // Outbound only: nothing at the carrier changed.
+        let changed = sandbox
+            .calls()
+            .iter()
+            .filter(|c| c.method == "PATCH")
+            .count();
+        assert_eq!(changed, 0, "outbound only changed numbers at Telnyx");
+        app.quit().await?;
+        sandbox.shutdown().await;
+        Ok(())
+    });
+}
