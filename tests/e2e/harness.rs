@@ -80,6 +80,29 @@ impl Profile {
         self.dir.path()
     }
 
+    /// Every file the app wrote for this profile (database, logs, settings, WebKit's caches)
+    /// that contains `needle`.
+    pub fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut folders = vec![self.path().to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if std::fs::read(&path)
+                    .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
     fn data_dir(&self) -> PathBuf {
         self.path().join("data")
     }

@@ -210,3 +210,45 @@ fn telnyx_import_outbound_only_through_the_wizard() {
         Ok(())
     });
 }
+
+#[test]
+fn sandbox_mode_lets_a_new_user_import_without_an_account() {
+    run(|| async {
+        let profile = Profile::new();
+        let app = App::launch(&profile).await?;
+        app.wait_for("[data-testid='view-welcome']").await?;
+        app.click("[data-testid='try-sandbox']").await?;
+        app.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
+            .await?;
+        let label = shown_text(&app.find("[data-testid='workspace-switcher']").await?).await?;
+        assert!(label.contains("Sandbox"), "{label}");
+
+        app.click("[data-nav='carriers']").await?;
+        app.wait_for("[data-testid='connection-tile'][data-carrier='telnyx']")
+            .await?;
+        let tiles = app.texts("[data-testid='connection-tile']").await?;
+        assert_eq!(tiles.len(), 2, "{tiles:?}");
+        assert!(
+            tiles.iter().all(|t| t.contains("Sandbox")),
+            "every sandbox tile is labelled: {tiles:?}"
+        );
+
+        app.click(
+            "[data-testid='connection-tile'][data-carrier='twilio'] [data-testid='import-numbers']",
+        )
+        .await?;
+        pick(&app, 2).await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.click("[data-testid='wizard-next']").await?;
+        let shown = import_and_finish(&app, 2).await?;
+        assert_eq!(shown.len(), 2);
+
+        // Off again: the Sandbox workspace goes, and the first-run screen is back.
+        app.click("[data-nav='settings']").await?;
+        app.click("[data-testid='sandbox-toggle']").await?;
+        app.click("dialog[open] [data-testid='dialog-confirm']")
+            .await?;
+        app.wait_for("[data-testid='view-welcome']").await?;
+        app.quit().await
+    });
+}
