@@ -33,6 +33,10 @@ use crate::workspaces::Workspace;
 /// within about one round trip.
 const NUMBERS_PER_SLOT: usize = 2;
 
+/// A listing younger than this is taken as the carrier's current configuration for the snapshot;
+/// an older one (an import resumed long after it started) is read again from the carrier.
+const FRESH_LISTING: chrono::Duration = chrono::Duration::minutes(10);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookMode {
@@ -508,6 +512,7 @@ impl Importer {
             target,
             tally: Mutex::new(publish.borrow().clone()),
             cancel: cancel.clone(),
+            listing_is_fresh: ctx.clock.now() - row.created_at < FRESH_LISTING,
         });
         let finished_one = Arc::new(Notify::new());
         let mut tasks = JoinSet::new();
@@ -585,6 +590,9 @@ struct Job {
     target: ManagedTarget,
     tally: Mutex<ImportProgress>,
     cancel: CancellationToken,
+    /// The journal's copy of each number (listed when the import started) is recent enough to be
+    /// its configuration now.
+    listing_is_fresh: bool,
 }
 
 /// How one number ended in this run.
@@ -646,14 +654,21 @@ impl Job {
         let snapshot = match self.mode {
             WebhookMode::OutboundOnly => None,
             WebhookMode::Managed => {
-                // The snapshot is taken from the carrier now (the listing may be minutes old),
-                // and saved before the change. After a crash the saved one wins.
+                // The snapshot is saved before the change, and after a crash the saved one wins.
+                // It is the listing's copy when that is recent (one call per number instead of
+                // two), else the carrier's configuration read now.
                 let snapshot = match &item.snapshot_json {
                     Some(saved) => saved.clone(),
                     None => {
-                        let fresh = self.account.fetch_number(&item.carrier_number_id).await?;
-                        let json =
-                            serde_json::to_string(&fresh.routing).expect("routing serialises");
+                        let routing = if self.listing_is_fresh {
+                            listed.routing.clone()
+                        } else {
+                            self.account
+                                .fetch_number(&item.carrier_number_id)
+                                .await?
+                                .routing
+                        };
+                        let json = serde_json::to_string(&routing).expect("routing serialises");
                         let (ctx, import_id, e164) =
                             (self.ctx.clone(), self.row.id, item.e164.clone());
                         blocking(&ctx, move |ctx| {

@@ -10,6 +10,7 @@ mod settings;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tauri::{Manager, WindowEvent};
 
@@ -28,6 +29,9 @@ use dto::SessionDto;
 use error::IpcError;
 use settings::{Settings, WindowSize};
 
+/// How long a listing of a connection's numbers is used before it is fetched again.
+const LISTING_KEPT_FOR: Duration = Duration::from_secs(5 * 60);
+
 /// Everything the commands share. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -41,7 +45,7 @@ pub struct AppState {
     accounts: AccountPool,
     imports: ImportRegistry,
     /// The last listing of each connection's numbers, which the import picks from.
-    listings: Arc<Mutex<HashMap<(i64, i64), Arc<Vec<OwnedNumber>>>>>,
+    listings: Arc<Mutex<HashMap<(i64, i64), (Instant, Arc<Vec<OwnedNumber>>)>>>,
     _log: Arc<LogGuard>,
 }
 
@@ -215,11 +219,15 @@ impl AppState {
         self.listings
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert((workspace_id, connection_id), listed.clone());
+            .insert(
+                (workspace_id, connection_id),
+                (Instant::now(), listed.clone()),
+            );
         Ok(listed)
     }
 
-    /// The kept listing, or a fresh one if there is none (after a restart).
+    /// The kept listing while it is recent (the import saves each number's listed configuration
+    /// as its snapshot), or a fresh one.
     async fn listing(
         &self,
         workspace_id: i64,
@@ -230,7 +238,8 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&(workspace_id, connection_id))
-            .cloned();
+            .filter(|(at, _)| at.elapsed() < LISTING_KEPT_FOR)
+            .map(|(_, listed)| listed.clone());
         match kept {
             Some(listed) => Ok(listed),
             None => self.refresh_listing(workspace_id, connection_id).await,

@@ -21,7 +21,9 @@ use numberdesk::store::connections::ConnectionRow;
 use numberdesk::store::numbers;
 use numberdesk::workspaces::Workspace;
 
-use crate::support::{all_file_bytes, contains, input, open_core_with, TestDir};
+use crate::support::{
+    all_file_bytes, contains, input, open_core_with, open_core_with_clock, TestDir,
+};
 
 /// Quick timeouts and backoff, so fault tests converge in a second or two.
 fn fast() -> ClientOptions {
@@ -37,6 +39,7 @@ fn fast() -> ClientOptions {
 
 struct World {
     sandbox: SandboxHandle,
+    clock: Arc<numberdesk::clock::ManualClock>,
     dir: TestDir,
     core: Arc<Context>,
     workspace: Workspace,
@@ -52,11 +55,13 @@ async fn world_with(owned: usize, secrets: Arc<dyn SecretStore>) -> World {
     .await
     .unwrap();
     let dir = TestDir::new();
-    let core = Arc::new(open_core_with(&dir, secrets));
+    let clock = crate::support::clock();
+    let core = Arc::new(open_core_with_clock(&dir, secrets, clock.clone()));
     let workspace = core.workspaces().create(&input("Acme")).unwrap();
     let endpoints = CarrierEndpoints::from(sandbox.base_urls());
     World {
         sandbox,
+        clock,
         dir,
         core,
         workspace,
@@ -698,4 +703,55 @@ async fn with_the_real_keyring_credentials_are_nowhere_but_the_keyring() {
         );
     }
     w.core.delete_workspace(w.workspace.id).unwrap();
+}
+
+#[tokio::test]
+async fn an_import_resumed_long_after_it_started_reads_each_configuration_again() {
+    let w = world(4).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let importer = w.importer();
+    let id = importer
+        .start(
+            w.workspace.id,
+            connection.id,
+            &listed,
+            &selected,
+            WebhookMode::Managed,
+        )
+        .unwrap();
+    // Someone changes a number at the carrier; the app only resumes the import an hour later.
+    let changed = ManagedTarget::Twilio {
+        voice_url: "https://changed.example/voice".into(),
+        sms_url: "https://changed.example/sms".into(),
+        status_callback: "https://changed.example/status".into(),
+    };
+    account
+        .apply(&listed[0].carrier_id, &listed[0].routing, &changed)
+        .await
+        .unwrap();
+    w.clock.advance(chrono::Duration::hours(1));
+    let progress = importer.run(id, account.clone()).await.unwrap();
+    assert_eq!(progress.done, 4);
+
+    let row = w
+        .held()
+        .into_iter()
+        .find(|n| n.e164 == listed[0].e164)
+        .unwrap();
+    let saved = w
+        .core
+        .store
+        .read(|c| numbers::snapshot(c, row.id))
+        .unwrap()
+        .unwrap();
+    let Routing::Twilio(saved) = serde_json::from_str::<Routing>(&saved).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        saved.voice_url.as_deref(),
+        Some("https://changed.example/voice"),
+        "the snapshot came from the hour-old listing, not from the carrier"
+    );
 }

@@ -47,7 +47,14 @@ pub fn open_core(dir: &TestDir) -> Context {
 }
 
 pub fn open_core_with(dir: &TestDir, secrets: Arc<dyn SecretStore>) -> Context {
-    let clock: Arc<dyn Clock> = clock();
+    open_core_with_clock(dir, secrets, clock())
+}
+
+pub fn open_core_with_clock(
+    dir: &TestDir,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+) -> Context {
     Context::open(&dir.database(), secrets, clock, Redactor::new()).expect("the core opens")
 }
 
