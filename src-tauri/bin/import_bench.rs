@@ -1,18 +1,26 @@
-//! `import_bench`: how fast the Twilio client imports 10,000 numbers with webhook updates against
-//! the sandbox (100 ms added latency) when the sandbox caps concurrent requests at 10 and then at
-//! 50. The client is not told the cap: its adaptive limiter has to find it. Prints per run the
-//! time, the 429s seen, the one-at-a-time time (N x latency), the floor ceil(N / cap) x latency
-//! and the ratio to the floor; the last line is one JSON object with every figure.
+//! `import_bench`: how fast NumberDesk's import (the real path: journal, SQLite, snapshots, the
+//! Twilio client) imports 10,000 numbers with webhook updates against the sandbox (100 ms added
+//! latency) when the sandbox caps concurrent requests at 10 and then at 50. The client is not told
+//! the cap: its adaptive limiter has to find it. The listing (the picker's step) is timed apart.
+//! Prints per run the import's time, the 429s seen, the one-at-a-time time (N x latency), the
+//! floor ceil(N / cap) x latency and the ratio to the floor; the last line is one JSON object.
 //!
 //! Usage: `import_bench [--numbers N] [--latency-ms MS] [--caps 10,50]`.
 
 use std::time::{Duration, Instant};
 
-use numberdesk::carriers::{
-    ClientOptions, Sensitive, TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioUrls,
-    WebhookMethod,
-};
+use std::sync::Arc;
+
+use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::carriers::{ClientOptions, Sensitive};
+use numberdesk::clock::SystemClock;
+use numberdesk::connect::{self, ConnectForm};
+use numberdesk::context::Context;
+use numberdesk::import::{ImportRegistry, Importer, WebhookMode};
+use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
+use numberdesk::secrets::MemorySecretStore;
+use numberdesk::workspaces::WorkspaceInput;
 
 struct Settings {
     numbers: usize,
@@ -77,74 +85,78 @@ async fn run(settings: &Settings, cap: usize) -> anyhow::Result<Run> {
     sandbox
         .faults()
         .set_concurrency_cap(Some(cap), Duration::from_secs(1));
-    let urls = sandbox.base_urls();
-    let account = &sandbox.twilio_accounts()[0];
-    // A fresh client per run: it starts knowing nothing about the cap.
-    let client = TwilioClient::new(
-        TwilioUrls {
-            api: urls.twilio_api.clone(),
-            pricing: urls.twilio_pricing.clone(),
-            routes: urls.twilio_routes.clone(),
-        },
-        TwilioCredentials::AuthToken {
-            account_sid: account.account_sid.clone(),
-            auth_token: Sensitive::new(account.auth_token.clone()),
-        },
-        ClientOptions {
-            deadline: Duration::from_secs(30 * 60),
-            ..ClientOptions::default()
-        },
-    )?;
+    let seeded = sandbox.twilio_accounts()[0].clone();
 
-    // Pages are walked as the updates run: each page's numbers are queued at once, and the next
-    // page's request goes ahead of them (listing feeds the work), so the queue never runs dry.
-    let started = Instant::now();
-    let base = "https://bench.numberdesk.example/webhook/twilio";
-    let update = TwilioNumberUpdate {
-        voice_url: Some(format!("{base}/voice")),
-        voice_method: Some(WebhookMethod::Post),
-        sms_url: Some(format!("{base}/sms")),
-        sms_method: Some(WebhookMethod::Post),
-        status_callback: Some(format!("{base}/status")),
-        status_callback_method: Some(WebhookMethod::Post),
-        ..TwilioNumberUpdate::default()
+    // The real import path: a database file, the journal, snapshots, one client per account
+    // (fresh per run, so it starts knowing nothing about the cap).
+    let dir = std::env::temp_dir().join(format!(
+        "numberdesk-import-bench-{}-{cap}",
+        std::process::id()
+    ));
+    let redactor = Redactor::new();
+    let core = Arc::new(Context::open(
+        &dir.join("bench.sqlite3"),
+        Arc::new(MemorySecretStore::new(redactor.clone())),
+        Arc::new(SystemClock),
+        redactor,
+    )?);
+    let workspace = core.workspaces().create(&WorkspaceInput {
+        name: "Bench".into(),
+        plan: "standard".into(),
+        flags: vec![],
+        monthly_credit_allowance: 0,
+        webhook_base_url: "https://bench.numberdesk.example".into(),
+    })?;
+    let form = ConnectForm {
+        carrier: "twilio".into(),
+        name: "Bench Twilio".into(),
+        twilio_account_sid: Some(seeded.account_sid.clone()),
+        twilio_auth_token: Some(Sensitive::new(seeded.auth_token.clone())),
+        ..ConnectForm::default()
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pager = client.incoming_numbers(1000);
-    let mut n = 0;
-    while let Some(page) = pager.next_page().await? {
-        n += page.len();
-        for number in page {
-            let client = client.clone();
-            let update = update.clone();
-            tasks.spawn(async move {
-                client
-                    .update_incoming_number(&number.carrier_id, &update)
-                    .await
-            });
-        }
-    }
-    let list_secs = started.elapsed().as_secs_f64();
-    let (mut updated, mut failed) = (0, 0);
-    while let Some(result) = tasks.join_next().await {
-        match result? {
-            Ok(_) => updated += 1,
-            Err(error) => {
-                failed += 1;
-                eprintln!("update failed: {error}");
-            }
-        }
-    }
+    let options = ClientOptions {
+        deadline: Duration::from_secs(30 * 60),
+        ..ClientOptions::default()
+    };
+    let account = Arc::new(CarrierAccount::open(
+        &connect::credentials_from(&form)?,
+        &CarrierEndpoints::from(sandbox.base_urls()),
+        options,
+    )?);
+    let connection = connect::connect(&core, &workspace, &form, &account, false).await?;
+
+    // The picker's listing (every page), then the import of every number with webhook updates.
+    let listing_started = Instant::now();
+    let listed = account.list_numbers(&mut |_| {}).await?;
+    let list_secs = listing_started.elapsed().as_secs_f64();
+    let n = listed.len();
+    let selected: Vec<String> = listed.iter().map(|number| number.e164.clone()).collect();
+    let importer = Importer::new(core.clone(), ImportRegistry::default());
+    let started = Instant::now();
+    let id = importer.start(
+        workspace.id,
+        connection.id,
+        &listed,
+        &selected,
+        WebhookMode::Managed,
+    )?;
+    let progress = importer.run(id, account.clone()).await?;
     let elapsed_secs = started.elapsed().as_secs_f64();
-    let stats = client.limiter_stats();
+    for failure in &progress.failures {
+        eprintln!("not imported: {} ({})", failure.e164, failure.reason);
+    }
+
+    let stats = account.limiter_stats();
     let latency = settings.latency.as_secs_f64();
     let floor_secs = n.div_ceil(cap) as f64 * latency;
     sandbox.shutdown().await;
+    drop(core);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(Run {
         cap,
         listed: n,
-        updated,
-        failed,
+        updated: progress.done as usize,
+        failed: progress.failed as usize,
         list_secs,
         elapsed_secs,
         rate_limited: stats.rate_limited,
