@@ -322,10 +322,18 @@ pub async fn watch_import(
     import_id: i64,
     on_progress: Channel<ImportProgressDto>,
 ) -> Result<ImportProgressDto, IpcError> {
-    let Some(mut progress) = state.imports.watch(import_id) else {
-        let done: ImportProgressDto = state.importer().progress(import_id)?.into();
-        let _ = on_progress.send(done.clone());
-        return Ok(done);
+    let importer = state.importer();
+    // An import the journal says is running but this process has not picked up yet (the resume
+    // at start is still opening its carrier account): report from the journal until it has.
+    let mut progress = loop {
+        if let Some(progress) = state.imports.watch(import_id) {
+            break progress;
+        }
+        let now: ImportProgressDto = importer.progress(import_id)?.into();
+        if on_progress.send(now.clone()).is_err() || now.state != "running" {
+            return Ok(now);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     };
     loop {
         let now: ImportProgressDto = progress.borrow_and_update().clone().into();
@@ -334,7 +342,7 @@ pub async fn watch_import(
         }
         if progress.changed().await.is_err() {
             // The run ended and dropped its sender: the journal has the final word.
-            let done: ImportProgressDto = state.importer().progress(import_id)?.into();
+            let done: ImportProgressDto = importer.progress(import_id)?.into();
             let _ = on_progress.send(done.clone());
             return Ok(done);
         }

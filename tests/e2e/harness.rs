@@ -381,8 +381,10 @@ pub async fn shown_text(element: &Element) -> Result<String> {
 }
 
 fn stop(driver: &mut Child) {
+    // The driver may have gone already (the window was closed); kill then has nothing to say.
     let _ = Command::new("kill")
         .args(["-TERM", &driver.id().to_string()])
+        .stderr(Stdio::null())
         .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {

@@ -252,3 +252,104 @@ fn sandbox_mode_lets_a_new_user_import_without_an_account() {
         app.quit().await
     });
 }
+
+#[test]
+fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
+    run(|| async {
+        let sandbox = sandbox().await?;
+        let twilio = sandbox.twilio_accounts()[0].clone();
+        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+        let app = App::launch(&profile).await?;
+        app.create_first_workspace("Acme Dental", "https://voice.acme.example")
+            .await?;
+        app.click("[data-nav='carriers']").await?;
+        app.click("[data-testid='connect-twilio']").await?;
+        app.fill("[name='connectionName']", "Main Twilio").await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.fill("[name='twilioAccountSid']", &twilio.account_sid)
+            .await?;
+        app.fill("[name='twilioAuthToken']", &twilio.auth_token)
+            .await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.wait_for("[data-testid='number-picker'] [data-testid='number-row']")
+            .await?;
+        app.click("[data-testid='select-all']").await?;
+        app.wait_for_text("[data-testid='selected-count']", "40")
+            .await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.click("[data-testid='mode-managed']").await?;
+        app.wait_for("[data-testid='change-preview'] [data-testid='change-row']")
+            .await?;
+        app.click("[data-testid='wizard-next']").await?;
+        app.wait_for("[data-testid='import-confirm']").await?;
+
+        // Slow the carrier down so the import is still running when the app goes away.
+        sandbox
+            .faults()
+            .set_latency(std::time::Duration::from_millis(400));
+        sandbox
+            .faults()
+            .set_concurrency_cap(Some(2), std::time::Duration::from_secs(1));
+        app.click("[data-testid='wizard-next']").await?;
+        app.wait_for("[data-testid='import-progress']").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        app.quit().await?;
+        let managed_at_quit = sandbox
+            .account_state(&twilio.account_sid, true)
+            .expect("the account")
+            .numbers
+            .iter()
+            .filter(|n| {
+                n.voice_url.as_deref() == Some("https://voice.acme.example/webhook/twilio/voice")
+            })
+            .count();
+        assert!(
+            managed_at_quit < 40,
+            "the import finished before the app closed; nothing was proved"
+        );
+
+        // Start again: the import resumes by itself and the table ends with all 40, once each.
+        sandbox
+            .faults()
+            .set_latency(std::time::Duration::from_millis(20));
+        sandbox
+            .faults()
+            .set_concurrency_cap(None, std::time::Duration::from_secs(1));
+        let app = App::launch(&profile).await?;
+        app.wait_for_text("[data-testid='current-workspace-name']", "Acme Dental")
+            .await?;
+        // (If the page opens while it still runs, a progress card shows it; either way it ends.)
+        app.wait_for_text("[data-testid='numbers-count']", "40 numbers")
+            .await?;
+        let rows = app
+            .find_all("[data-testid='view-numbers'] [data-testid='number-row']")
+            .await?;
+        let mut shown = Vec::new();
+        for row in rows {
+            shown.push(row.attr("data-e164").await?.unwrap_or_default());
+        }
+        let distinct: std::collections::HashSet<_> = shown.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            shown.len(),
+            "a number shows twice: {shown:?}"
+        );
+        let state = sandbox
+            .account_state(&twilio.account_sid, true)
+            .expect("the account");
+        let managed = state
+            .numbers
+            .iter()
+            .filter(|n| {
+                n.voice_url.as_deref() == Some("https://voice.acme.example/webhook/twilio/voice")
+            })
+            .count();
+        assert_eq!(
+            managed, 40,
+            "every number was pointed at the workspace once resumed"
+        );
+        app.quit().await?;
+        sandbox.shutdown().await;
+        Ok(())
+    });
+}
