@@ -155,12 +155,12 @@ impl CarrierAccount {
         match self {
             CarrierAccount::Twilio(client) => {
                 client
-                    .list_incoming_numbers_with_progress(|p| progress(p))
+                    .list_incoming_numbers_with_progress(&mut *progress)
                     .await
             }
             CarrierAccount::Telnyx(client) => {
                 client
-                    .list_phone_numbers_with_progress(|p| progress(p))
+                    .list_phone_numbers_with_progress(&mut *progress)
                     .await
             }
         }
@@ -283,16 +283,19 @@ impl CarrierAccount {
     }
 }
 
-/// Open carrier accounts, one per connection (workspace id, connection id).
+/// A connection: (workspace id, connection id).
+pub type ConnectionKey = (i64, i64);
+
+/// Open carrier accounts, one per connection.
 #[derive(Clone, Default)]
 pub struct AccountPool {
-    open: Arc<Mutex<HashMap<(i64, i64), Arc<CarrierAccount>>>>,
+    open: Arc<Mutex<HashMap<ConnectionKey, Arc<CarrierAccount>>>>,
 }
 
 impl AccountPool {
     pub fn get_or_open(
         &self,
-        key: (i64, i64),
+        key: ConnectionKey,
         open: impl FnOnce() -> Result<CarrierAccount, crate::import::ImportError>,
     ) -> Result<Arc<CarrierAccount>, crate::import::ImportError> {
         let mut accounts = self.open.lock().unwrap_or_else(|p| p.into_inner());
@@ -305,7 +308,7 @@ impl AccountPool {
     }
 
     /// Forgets a connection's client (after disconnecting, or when its credentials change).
-    pub fn forget(&self, key: (i64, i64)) {
+    pub fn forget(&self, key: ConnectionKey) {
         self.open
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tauri::{Manager, WindowEvent};
 
-use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
+use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints, ConnectionKey};
 use crate::carriers::{ClientOptions, OwnedNumber};
 use crate::clock::SystemClock;
 use crate::connections::{ConnectionError, Connections};
@@ -32,6 +32,9 @@ use settings::{Settings, WindowSize};
 /// How long a listing of a connection's numbers is used before it is fetched again.
 const LISTING_KEPT_FOR: Duration = Duration::from_secs(5 * 60);
 
+/// A connection's numbers at the carrier, and when they were listed.
+type Listing = (Instant, Arc<Vec<OwnedNumber>>);
+
 /// Everything the commands share. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -45,7 +48,7 @@ pub struct AppState {
     accounts: AccountPool,
     imports: ImportRegistry,
     /// The last listing of each connection's numbers, which the import picks from.
-    listings: Arc<Mutex<HashMap<(i64, i64), (Instant, Arc<Vec<OwnedNumber>>)>>>,
+    listings: Arc<Mutex<HashMap<ConnectionKey, Listing>>>,
     _log: Arc<LogGuard>,
 }
 

@@ -148,6 +148,10 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
         )
         .await?;
         app.quit().await?;
+
+        // The auth token is in the keyring only: not in the database, logs, settings or caches.
+        let leaks = profile.files_containing(&twilio.auth_token);
+        assert!(leaks.is_empty(), "the auth token was written to {leaks:?}");
         sandbox.shutdown().await;
         Ok(())
     });
