@@ -2,9 +2,16 @@
 //! and one module per table or aggregate. The store never calls the network or the keyring, and
 //! holds no credential.
 
+pub mod agents;
+pub mod audit;
 pub mod connections;
+pub mod credits;
 pub mod imports;
 pub mod numbers;
+pub mod orders;
+pub mod search_cache;
+pub mod side_effects;
+pub mod sync_state;
 pub mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +57,8 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_imports.sql")),
+        M::up(include_str!("migrations/0003_purchases.sql")),
+        M::up(include_str!("migrations/0004_manage.sql")),
     ])
 }
 
@@ -166,6 +175,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), 4);
     }
 }

@@ -1,10 +1,13 @@
 //! Integration tests of the core: a real SQLite file, the real keyring, real log files.
 //! One binary (ripgrep's habit), one module per area.
 
+mod billing;
 mod connections;
 mod import;
 mod keyring;
 mod logging;
+mod manage;
+mod purchase;
 mod sandbox_mode;
 mod store;
 mod support;

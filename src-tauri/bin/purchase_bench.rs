@@ -1,0 +1,276 @@
+//! `purchase_bench`: what NumberDesk's search-and-buy core costs beyond the carrier.
+//!
+//! 1. Search overhead: the search service (workspace and connection lookup, input checks, the
+//!    carrier calls, mapping rows to offers with credits, writing the SQLite cache) minus the same
+//!    carrier calls made directly with the client, against the sandbox with added latency. Medians
+//!    and p95 over many runs. Rendering the table in the window is NOT measured here (no UI in
+//!    this binary); the figure is the core's share of search-to-table.
+//! 2. A 50-number pool order: Buy now (journal, one Telnyx order, 50 numbers recorded and
+//!    charged) and Process (order synced, 50 carrier ids looked up, 50 numbers Active).
+//!
+//! The last line is one JSON object. Usage: `purchase_bench [--latency-ms MS] [--runs N]
+//! [--numbers N]`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::carriers::{
+    ClientOptions, Features, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
+    TwilioUrls,
+};
+use numberdesk::clock::SystemClock;
+use numberdesk::connect::{self, ConnectForm};
+use numberdesk::context::Context;
+use numberdesk::logging::Redactor;
+use numberdesk::purchase::{PoolAccount, Purchases, SearchQuery};
+use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig};
+use numberdesk::secrets::MemorySecretStore;
+use numberdesk::workspaces::WorkspaceInput;
+
+struct Settings {
+    latency: Duration,
+    runs: usize,
+    numbers: usize,
+}
+
+fn settings() -> Result<Settings, String> {
+    let mut args = pico_args::Arguments::from_env();
+    let latency_ms: u64 = args
+        .opt_value_from_str("--latency-ms")
+        .map_err(|e| e.to_string())?
+        .unwrap_or(100);
+    let runs: usize = args
+        .opt_value_from_str("--runs")
+        .map_err(|e| e.to_string())?
+        .unwrap_or(30);
+    let numbers: usize = args
+        .opt_value_from_str("--numbers")
+        .map_err(|e| e.to_string())?
+        .unwrap_or(50);
+    if runs == 0 || numbers == 0 {
+        return Err("--runs and --numbers must be positive".to_string());
+    }
+    Ok(Settings {
+        latency: Duration::from_millis(latency_ms),
+        runs,
+        numbers,
+    })
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1_000.0
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn workspace(name: &str, pool: bool) -> WorkspaceInput {
+    WorkspaceInput {
+        name: name.into(),
+        plan: if pool { "unlimited" } else { "standard" }.into(),
+        flags: if pool {
+            vec!["flex_phone_self-serve".into()]
+        } else {
+            vec![]
+        },
+        monthly_credit_allowance: 1_000_000,
+        webhook_base_url: "https://voice.example.com".into(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = settings().map_err(anyhow::Error::msg)?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        owned_numbers: 10,
+        latency: settings.latency,
+        order_completion: OrderCompletion::Polls {
+            polls: 1,
+            outcome: OrderOutcome::Success,
+        },
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let dir =
+        std::env::temp_dir().join(format!("numberdesk-purchase-bench-{}", std::process::id()));
+    let core = Arc::new(Context::open(
+        &dir.join("numberdesk.sqlite3"),
+        Arc::new(MemorySecretStore::new(Redactor::new())),
+        Arc::new(SystemClock),
+        Redactor::new(),
+    )?);
+    let endpoints = CarrierEndpoints::from(sandbox.base_urls());
+    let agency = &sandbox.telnyx_accounts()[1];
+    let purchases = Purchases::new(
+        core.clone(),
+        endpoints.clone(),
+        ClientOptions::default(),
+        Some(PoolAccount {
+            api_key: Sensitive::new(agency.api_key.clone()),
+            texml_connection_id: Some(agency.texml_application_id.clone()),
+            messaging_profile_id: Some(agency.messaging_profile_id.clone()),
+        }),
+    )?;
+
+    // --- 1. search overhead (marketplace, Twilio: a search call and a price call) ---
+    let market = core.workspaces().create(&workspace("Bench", false))?;
+    let twilio = &sandbox.twilio_accounts()[0];
+    let form = ConnectForm {
+        carrier: "twilio".into(),
+        name: "Bench Twilio".into(),
+        twilio_account_sid: Some(twilio.account_sid.clone()),
+        twilio_auth_token: Some(Sensitive::new(twilio.auth_token.clone())),
+        ..ConnectForm::default()
+    };
+    let credentials = connect::credentials_from(&form)?;
+    let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())?;
+    let connection = connect::connect(&core, &market, &form, &account, false).await?;
+    let direct = TwilioClient::new(
+        TwilioUrls {
+            api: endpoints.twilio_api.clone(),
+            pricing: endpoints.twilio_pricing.clone(),
+            routes: endpoints.twilio_routes.clone(),
+        },
+        TwilioCredentials::AuthToken {
+            account_sid: twilio.account_sid.clone(),
+            auth_token: Sensitive::new(twilio.auth_token.clone()),
+        },
+        ClientOptions::default(),
+    )?;
+    let query = SearchQuery {
+        connection_id: Some(connection.id),
+        country: "US".into(),
+        area_code: None,
+        types: vec![NumberType::Local],
+        features: Features {
+            voice: true,
+            ..Features::default()
+        },
+        limit: Some(50),
+    };
+    let search = NumberSearch {
+        country: "US".into(),
+        number_type: Some(NumberType::Local),
+        features: query.features,
+        limit: Some(50),
+        ..NumberSearch::default()
+    };
+    // Warm both paths (connection pools, prepared statements, the keyring read).
+    purchases.search(market.id, &query).await?;
+    let _ = tokio::join!(direct.search_available(&search), direct.number_prices("US"));
+
+    let mut service = Vec::new();
+    let mut carrier = Vec::new();
+    let mut results = 0;
+    for _ in 0..settings.runs {
+        let started = Instant::now();
+        let (found, prices) =
+            tokio::join!(direct.search_available(&search), direct.number_prices("US"));
+        found?;
+        prices?;
+        carrier.push(ms(started.elapsed()));
+        let started = Instant::now();
+        let answer = purchases.search(market.id, &query).await?;
+        service.push(ms(started.elapsed()));
+        results = answer.offers.len();
+    }
+    let overhead: Vec<f64> = service
+        .iter()
+        .zip(&carrier)
+        .map(|(s, c)| (s - c).max(0.0))
+        .collect();
+    let (service_p50, carrier_p50) = (percentile(&service, 0.5), percentile(&carrier, 0.5));
+    let (overhead_p50, overhead_p95) = (percentile(&overhead, 0.5), percentile(&overhead, 0.95));
+    println!(
+        "search ({} results, {} runs, {} ms added latency): service p50 {service_p50:.1} ms, \
+         same carrier calls direct p50 {carrier_p50:.1} ms, core overhead p50 {overhead_p50:.2} ms \
+         p95 {overhead_p95:.2} ms (validation, SQLite cache write, row mapping; UI rendering not measured)",
+        results,
+        settings.runs,
+        settings.latency.as_millis()
+    );
+
+    // --- 2. a pool order of N numbers processed to completion ---
+    let pool = core.workspaces().create(&workspace("Bench pool", true))?;
+    let mut picked: Vec<String> = Vec::new();
+    let mut pool_query = SearchQuery {
+        country: "US".into(),
+        types: vec![NumberType::Local],
+        limit: Some(settings.numbers as u32),
+        ..SearchQuery::default()
+    };
+    for code in ["212", "415", "312", "206", "512", "305", "617", "303"] {
+        if picked.len() >= settings.numbers {
+            break;
+        }
+        pool_query.area_code = Some(code.into());
+        let answer = purchases.search(pool.id, &pool_query).await?;
+        for offer in answer.offers {
+            if picked.len() < settings.numbers {
+                picked.push(offer.e164);
+            }
+        }
+    }
+    let started = Instant::now();
+    let bought = purchases.buy_from_pool(pool.id, &picked, true).await?;
+    let buy = started.elapsed();
+    let started = Instant::now();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let report = purchases.process(pool.id, None).await?;
+        if report.updates.iter().all(|u| u.completed()) {
+            break;
+        }
+        if rounds > 50 {
+            anyhow::bail!("the pool order did not complete");
+        }
+    }
+    let process = started.elapsed();
+    let orders = purchases.orders(pool.id).await?;
+    let active = orders[0]
+        .numbers
+        .iter()
+        .filter(|n| n.status == numberdesk::purchase::NumberStatus::Active)
+        .count();
+    println!(
+        "pool order of {} numbers: Buy now {:.1} ms (journal, one order, {} recorded and charged {} credits), \
+         Process {:.1} ms in {rounds} round(s) ({active} Active), total {:.1} ms",
+        picked.len(),
+        ms(buy),
+        bought.numbers.len(),
+        bought.charged_credits,
+        ms(process),
+        ms(buy + process)
+    );
+    let figures = serde_json::json!({
+        "latency_ms": settings.latency.as_millis() as u64,
+        "search_runs": settings.runs,
+        "search_results": results,
+        "search_service_p50_ms": round(service_p50),
+        "search_carrier_direct_p50_ms": round(carrier_p50),
+        "search_core_overhead_p50_ms": round(overhead_p50),
+        "search_core_overhead_p95_ms": round(overhead_p95),
+        "ui_render_measured": false,
+        "pool_order_numbers": picked.len(),
+        "pool_buy_ms": round(ms(buy)),
+        "pool_process_ms": round(ms(process)),
+        "pool_process_rounds": rounds,
+        "pool_total_ms": round(ms(buy + process)),
+        "pool_active": active,
+    });
+    println!("{figures}");
+    sandbox.shutdown().await;
+    drop(core);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

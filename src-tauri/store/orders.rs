@@ -1,0 +1,458 @@
+//! Purchases at the store level: `orders` rows, the purchase and release rows of the side-effect
+//! `journal`, and the order-related columns of `phone_numbers` (a number bought is a line of its
+//! order). Scoped by workspace id wherever a workspace is known.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::StoreError;
+
+/// Journal kinds written by purchases and releases.
+pub const JOURNAL_PURCHASE: &str = "purchase";
+pub const JOURNAL_RELEASE: &str = "release";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub carrier: String,
+    pub flow: String,
+    pub connection_id: Option<i64>,
+    pub carrier_order_id: Option<String>,
+    pub idempotency_key: String,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub carrier: &'a str,
+    pub flow: &'a str,
+    pub connection_id: Option<i64>,
+    pub idempotency_key: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub state: String,
+    pub payload_json: String,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A number of the workspace with what purchases and releases need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldNumber {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub e164: String,
+    pub carrier: String,
+    pub source: String,
+    pub status: String,
+    pub connection_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub carrier_number_id: Option<String>,
+    pub carrier_order_ref: Option<String>,
+    pub monthly_cost_credits: i64,
+    pub failure_reason: Option<String>,
+    pub webhook_mode: String,
+}
+
+const ORDER_COLUMNS: &str = "id, workspace_id, carrier, flow, connection_id, carrier_order_id, \
+    idempotency_key, status, failure_reason, created_at, updated_at, last_synced_at";
+const JOURNAL_COLUMNS: &str =
+    "id, workspace_id, kind, idempotency_key, state, payload_json, outcome, created_at";
+const NUMBER_COLUMNS: &str = "id, workspace_id, e164, carrier, source, status, connection_id, \
+    order_id, carrier_number_id, carrier_order_ref, monthly_cost_credits, failure_reason, webhook_mode";
+
+fn order_from_row(row: &Row<'_>) -> rusqlite::Result<OrderRow> {
+    Ok(OrderRow {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        carrier: row.get(2)?,
+        flow: row.get(3)?,
+        connection_id: row.get(4)?,
+        carrier_order_id: row.get(5)?,
+        idempotency_key: row.get(6)?,
+        status: row.get(7)?,
+        failure_reason: row.get(8)?,
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+        last_synced_at: row.get(11)?,
+    })
+}
+
+fn journal_from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
+    Ok(JournalRow {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        kind: row.get(2)?,
+        idempotency_key: row.get(3)?,
+        state: row.get(4)?,
+        payload_json: row.get(5)?,
+        outcome: row.get(6)?,
+        created_at: row.get(7)?,
+    })
+}
+
+fn number_from_row(row: &Row<'_>) -> rusqlite::Result<HeldNumber> {
+    Ok(HeldNumber {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        e164: row.get(2)?,
+        carrier: row.get(3)?,
+        source: row.get(4)?,
+        status: row.get(5)?,
+        connection_id: row.get(6)?,
+        order_id: row.get(7)?,
+        carrier_number_id: row.get(8)?,
+        carrier_order_ref: row.get(9)?,
+        monthly_cost_credits: row.get(10)?,
+        failure_reason: row.get(11)?,
+        webhook_mode: row.get(12)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journal
+
+/// Writes the intent of a side effect, before it happens.
+pub fn journal_intent(
+    tx: &Transaction<'_>,
+    workspace_id: i64,
+    kind: &str,
+    key: &str,
+    payload_json: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO journal (workspace_id, kind, idempotency_key, state, payload_json, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'intent', ?4, ?5, ?5)",
+        params![workspace_id, kind, key, payload_json, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Marks a journalled side effect `done` or `failed`. Only an `intent` moves: `false` when the
+/// row was settled already (by a concurrent recovery), so its outcome is written once.
+pub fn journal_settle(
+    tx: &Transaction<'_>,
+    key: &str,
+    state: &str,
+    outcome: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE journal SET state = ?2, outcome = ?3, updated_at = ?4
+         WHERE idempotency_key = ?1 AND state = 'intent'",
+        params![key, state, outcome, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn journal_get(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {JOURNAL_COLUMNS} FROM journal WHERE idempotency_key = ?1"),
+            [key],
+            journal_from_row,
+        )
+        .optional()?)
+}
+
+/// Journal rows of these kinds still at `intent`, oldest first.
+pub fn journal_unfinished(
+    connection: &Connection,
+    kinds: &[&str],
+) -> Result<Vec<JournalRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {JOURNAL_COLUMNS} FROM journal WHERE state = 'intent' ORDER BY id"
+    ))?;
+    let rows: Vec<JournalRow> = statement
+        .query_map([], journal_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| kinds.contains(&row.kind.as_str()))
+        .collect())
+}
+
+/// Credits held by purchases of the workspace under way: journalled, not settled yet. The
+/// payload's `credits` is the total the purchase will charge.
+pub fn credits_on_hold(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "SELECT coalesce(sum(json_extract(payload_json, '$.credits')), 0) FROM journal
+         WHERE workspace_id = ?1 AND kind = 'purchase' AND state = 'intent'",
+        [workspace_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Numbers that purchases of the workspace under way are buying (payload `numbers[].e164`).
+pub fn numbers_in_flight(
+    connection: &Connection,
+    workspace_id: i64,
+) -> Result<HashSet<String>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT json_extract(item.value, '$.e164')
+         FROM journal, json_each(journal.payload_json, '$.numbers') AS item
+         WHERE journal.workspace_id = ?1 AND journal.kind = 'purchase' AND journal.state = 'intent'",
+    )?;
+    let numbers = statement
+        .query_map([workspace_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(numbers)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders
+
+pub fn insert_order(
+    tx: &Transaction<'_>,
+    workspace_id: i64,
+    order: &NewOrder<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO orders (workspace_id, carrier, flow, connection_id, idempotency_key, status,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)",
+        params![
+            workspace_id,
+            order.carrier,
+            order.flow,
+            order.connection_id,
+            order.idempotency_key,
+            now
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn order(
+    connection: &Connection,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<OrderRow>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE workspace_id = ?1 AND id = ?2"),
+            params![workspace_id, id],
+            order_from_row,
+        )
+        .optional()?)
+}
+
+pub fn order_by_key(connection: &Connection, key: &str) -> Result<Option<OrderRow>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = ?1"),
+            [key],
+            order_from_row,
+        )
+        .optional()?)
+}
+
+/// Orders still pending, of one workspace or of all, oldest first.
+pub fn pending_orders(
+    connection: &Connection,
+    workspace_id: Option<i64>,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {ORDER_COLUMNS} FROM orders
+         WHERE status = 'pending' AND (?1 IS NULL OR workspace_id = ?1) ORDER BY id"
+    ))?;
+    let rows = statement
+        .query_map([workspace_id], order_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// The workspace's orders, most recent first.
+pub fn list_orders(
+    connection: &Connection,
+    workspace_id: i64,
+    limit: i64,
+) -> Result<Vec<OrderRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2"
+    ))?;
+    let rows = statement
+        .query_map(params![workspace_id, limit], order_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Records the carrier's order id once the carrier took the order.
+pub fn set_carrier_order_id(
+    tx: &Transaction<'_>,
+    id: i64,
+    carrier_order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE orders SET carrier_order_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, carrier_order_id, now],
+    )?;
+    Ok(())
+}
+
+/// Moves a pending order to `success` or `failure`; `false` if it was not pending any more.
+pub fn finish_order(
+    tx: &Transaction<'_>,
+    id: i64,
+    status: &str,
+    failure_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE orders SET status = ?2, failure_reason = ?3, updated_at = ?4, last_synced_at = ?4
+         WHERE id = ?1 AND status = 'pending'",
+        params![id, status, failure_reason, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn mark_order_synced(
+    tx: &Transaction<'_>,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE orders SET last_synced_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers of orders
+
+pub fn number(
+    connection: &Connection,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<HeldNumber>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!(
+                "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 AND id = ?2"
+            ),
+            params![workspace_id, id],
+            number_from_row,
+        )
+        .optional()?)
+}
+
+/// The held (not released, not failed) row of this number in the workspace, if any.
+pub fn held_number(
+    connection: &Connection,
+    workspace_id: i64,
+    e164: &str,
+) -> Result<Option<HeldNumber>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!(
+                "SELECT {NUMBER_COLUMNS} FROM phone_numbers
+                 WHERE workspace_id = ?1 AND e164 = ?2 AND status NOT IN ('released', 'failed')"
+            ),
+            params![workspace_id, e164],
+            number_from_row,
+        )
+        .optional()?)
+}
+
+pub fn numbers_of_order(
+    connection: &Connection,
+    order_id: i64,
+) -> Result<Vec<HeldNumber>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE order_id = ?1 ORDER BY id"
+    ))?;
+    let rows = statement
+        .query_map([order_id], number_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Ties a number just recorded to its order (and the carrier's order id while it is pending).
+pub fn link_to_order(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    order_id: i64,
+    carrier_order_ref: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE phone_numbers SET order_id = ?2, carrier_order_ref = ?3 WHERE id = ?1",
+        params![number_id, order_id, carrier_order_ref],
+    )?;
+    Ok(())
+}
+
+/// A pending number became active at the carrier.
+pub fn activate(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    carrier_number_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE phone_numbers SET status = 'active',
+             carrier_number_id = coalesce(?2, carrier_number_id), failure_reason = NULL,
+             updated_at = ?3, last_synced_at = ?3
+         WHERE id = ?1 AND status = 'pending'",
+        params![number_id, carrier_number_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// A pending number's order failed at the carrier.
+pub fn fail(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE phone_numbers SET status = 'failed', failure_reason = ?2, updated_at = ?3,
+             last_synced_at = ?3
+         WHERE id = ?1 AND status = 'pending'",
+        params![number_id, reason, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// The number left the workspace (released at the carrier).
+pub fn mark_released(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE phone_numbers SET status = 'released', released_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND status <> 'released'",
+        params![number_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn touch_synced(
+    tx: &Transaction<'_>,
+    number_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE phone_numbers SET last_synced_at = ?2 WHERE id = ?1",
+        params![number_id, now],
+    )?;
+    Ok(())
+}
