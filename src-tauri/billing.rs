@@ -174,7 +174,7 @@ impl<'a> Billing<'a> {
         self.ctx.store.write(|tx| {
             let allowance = settle_in(tx, workspace_id, now)?;
             let balance = credits::balance(tx, workspace_id)?;
-            let on_hold = store::orders::credits_on_hold(tx, workspace_id)?;
+            let on_hold = store::journal::credits_on_hold(tx, workspace_id)?;
             let next = next_month_start(now);
             let renewals_next_period = credits::numbers_to_renew(tx, workspace_id, next)?
                 .iter()
@@ -384,7 +384,7 @@ pub(crate) fn refund_failed(
 /// What a new purchase may spend now: the ledger minus purchases under way.
 pub(crate) fn available_in(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
     Ok(credits::balance(connection, workspace_id)?
-        - store::orders::credits_on_hold(connection, workspace_id)?)
+        - store::journal::credits_on_hold(connection, workspace_id)?)
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::context::Context;
 use crate::secrets::{SecretKey, SecretsError};
 use crate::store::agents::{self as agent_rows, AgentLoss};
 use crate::store::connections as connection_rows;
-use crate::store::side_effects;
+use crate::store::journal;
 use crate::store::sync_state::{self, ManagedNumber};
 use crate::store::StoreError;
 
@@ -300,7 +300,7 @@ async fn restore_all(
         numbers
             .iter()
             .map(|n| {
-                let key = side_effects::fresh_key(tx, "restore", &n.e164)?;
+                let key = journal::fresh_key(tx, "restore", &n.e164)?;
                 let payload = serde_json::json!({
                     "phone_number_id": n.id,
                     "e164": n.e164,
@@ -308,7 +308,7 @@ async fn restore_all(
                     "connection_id": n.connection_id,
                 })
                 .to_string();
-                side_effects::intend(tx, workspace_id, "restore", &key, &payload, now)
+                journal::intend(tx, workspace_id, "restore", &key, &payload, now)
             })
             .collect::<Result<_, StoreError>>()
     })?;
@@ -328,8 +328,12 @@ async fn restore_all(
     ctx.store.write(|tx| {
         for (intent, outcome) in intents.iter().zip(&outcomes) {
             match outcome {
-                Ok(()) => side_effects::settle(tx, *intent, true, "restored", now)?,
-                Err(reason) => side_effects::settle(tx, *intent, false, reason, now)?,
+                Ok(()) => {
+                    journal::settle(tx, *intent, true, "restored", now)?;
+                }
+                Err(reason) => {
+                    journal::settle(tx, *intent, false, reason, now)?;
+                }
             }
         }
         Ok::<_, StoreError>(())
@@ -381,10 +385,10 @@ async fn reapply(
         numbers
             .iter()
             .map(|n| {
-                let key = side_effects::fresh_key(tx, "reapply", &n.e164)?;
+                let key = journal::fresh_key(tx, "reapply", &n.e164)?;
                 let payload =
                     serde_json::json!({"phone_number_id": n.id, "e164": n.e164}).to_string();
-                side_effects::intend(tx, workspace_id, "reapply", &key, &payload, now)
+                journal::intend(tx, workspace_id, "reapply", &key, &payload, now)
             })
             .collect::<Result<_, StoreError>>()
     })?;
@@ -407,8 +411,12 @@ async fn reapply(
     ctx.store.write(|tx| {
         for (intent, outcome) in intents.iter().zip(&outcomes) {
             match outcome {
-                Ok(()) => side_effects::settle(tx, *intent, true, "reapplied", now)?,
-                Err(reason) => side_effects::settle(tx, *intent, false, reason, now)?,
+                Ok(()) => {
+                    journal::settle(tx, *intent, true, "reapplied", now)?;
+                }
+                Err(reason) => {
+                    journal::settle(tx, *intent, false, reason, now)?;
+                }
             }
         }
         Ok::<_, StoreError>(())

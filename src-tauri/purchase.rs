@@ -39,8 +39,9 @@ use crate::carriers::{
 use crate::connections::{ConnectionError, Connections};
 use crate::context::Context;
 use crate::import::ManagedTarget;
+use crate::store::journal::{self, PURCHASE as JOURNAL_PURCHASE, RELEASE as JOURNAL_RELEASE};
 use crate::store::numbers::{self, NewNumber};
-use crate::store::orders::{self as rows, HeldNumber, OrderRow, JOURNAL_PURCHASE, JOURNAL_RELEASE};
+use crate::store::orders::{self as rows, HeldNumber, OrderRow};
 use crate::store::search_cache::{self, CachedNumber};
 use crate::store::StoreError;
 use crate::workspaces::{Workspace, WorkspaceError};
@@ -1392,7 +1393,7 @@ impl Purchases {
             let now = ctx.clock.now();
             ctx.store.write(|tx| {
                 billing::settle_in(tx, workspace_id, now)?;
-                let in_flight = rows::numbers_in_flight(tx, workspace_id)?;
+                let in_flight = journal::numbers_in_flight(tx, workspace_id)?;
                 let mut lines = Vec::new();
                 for e164 in &e164s {
                     if rows::held_number(tx, workspace_id, e164)?.is_some() {
@@ -1434,7 +1435,7 @@ impl Purchases {
                     target,
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
-                rows::journal_intent(tx, workspace_id, JOURNAL_PURCHASE, &key, &json, now)?;
+                journal::intend(tx, workspace_id, JOURNAL_PURCHASE, &key, &json, now)?;
                 Ok(Prepared { key, payload })
             })
         })
@@ -1556,9 +1557,9 @@ impl Purchases {
         blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
             ctx.store.write(|tx| {
-                let journal = rows::journal_get(tx, &key)?
+                let journal = journal::get_by_key(tx, &key)?
                     .ok_or_else(|| PurchaseError::Journal(format!("no journal row {key}")))?;
-                rows::journal_settle(tx, &key, "failed", Some(&reason), now)?;
+                journal::settle_by_key(tx, &key, "failed", Some(&reason), now)?;
                 rows::finish_order(tx, order_id, "failure", Some(&reason), now)?;
                 if let Some(gone) = &gone {
                     search_cache::remove_numbers(tx, journal.workspace_id, &[gone.as_str()])?;
@@ -1861,7 +1862,7 @@ impl Purchases {
         let unfinished = blocking(self.ctx(), |ctx| {
             Ok(ctx
                 .store
-                .read(|c| rows::journal_unfinished(c, &[JOURNAL_PURCHASE, JOURNAL_RELEASE]))?)
+                .read(|c| journal::unfinished(c, &[JOURNAL_PURCHASE, JOURNAL_RELEASE]))?)
         })
         .await?;
         for row in unfinished {
@@ -1976,7 +1977,7 @@ impl Purchases {
                     }
                 }
                 let key = format!("nd-release-{phone_number_id}");
-                if rows::journal_get(tx, &key)?.is_some() {
+                if journal::get_by_key(tx, &key)?.is_some() {
                     return Err(PurchaseError::NotReleasable(
                         "This number is being released already.",
                     ));
@@ -1989,7 +1990,7 @@ impl Purchases {
                     connection_id: number.connection_id,
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
-                rows::journal_intent(tx, workspace_id, JOURNAL_RELEASE, &key, &json, now)?;
+                journal::intend(tx, workspace_id, JOURNAL_RELEASE, &key, &json, now)?;
                 Ok((key, payload))
             })
         })
@@ -2046,7 +2047,7 @@ impl Purchases {
             let now = ctx.clock.now();
             ctx.store.write(|tx| {
                 rows::mark_released(tx, number_id, now)?;
-                rows::journal_settle(tx, &key, "done", Some(outcome_text), now)?;
+                journal::settle_by_key(tx, &key, "done", Some(outcome_text), now)?;
                 Ok(())
             })
         })
@@ -2315,7 +2316,7 @@ fn record_bought_in(
 ) -> Result<Purchase, PurchaseError> {
     let now = ctx.clock.now();
     ctx.store.write(|tx| {
-        let journal = rows::journal_get(tx, key)?
+        let journal = journal::get_by_key(tx, key)?
             .ok_or_else(|| PurchaseError::Journal(format!("no journal row {key}")))?;
         if journal.state == "done" {
             return Ok::<(), PurchaseError>(());

@@ -13,7 +13,7 @@ use crate::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::carriers::{CarrierError, CarrierKind, InboundRegion};
 use crate::context::Context;
 use crate::disconnect::run_bounded;
-use crate::store::side_effects;
+use crate::store::journal;
 use crate::store::sync_state::{self, ManagedNumber};
 use crate::store::StoreError;
 use crate::sync::AccountSource;
@@ -241,7 +241,7 @@ async fn change_connection(
         numbers
             .iter()
             .map(|n| {
-                let key = side_effects::fresh_key(tx, "region", &n.e164)?;
+                let key = journal::fresh_key(tx, "region", &n.e164)?;
                 let payload = serde_json::json!({
                     "phone_number_id": n.id,
                     "e164": n.e164,
@@ -250,7 +250,7 @@ async fn change_connection(
                     "to": region,
                 })
                 .to_string();
-                side_effects::intend(tx, workspace_id, "region", &key, &payload, now)
+                journal::intend(tx, workspace_id, "region", &key, &payload, now)
             })
             .collect::<Result<_, StoreError>>()
     })?;
@@ -278,14 +278,16 @@ async fn change_connection(
             match result {
                 Ok(()) => {
                     sync_state::set_inbound_region(tx, workspace_id, number.id, region, now)?;
-                    side_effects::settle(tx, *intent, true, "region set", now)?;
+                    journal::settle(tx, *intent, true, "region set", now)?;
                     changed.push(number.e164.clone());
                     before.push(serde_json::json!({
                         "e164": number.e164,
                         "inbound_region": number.inbound_region,
                     }));
                 }
-                Err(reason) => side_effects::settle(tx, *intent, false, reason, now)?,
+                Err(reason) => {
+                    journal::settle(tx, *intent, false, reason, now)?;
+                }
             }
         }
         if !changed.is_empty() {

@@ -7,10 +7,10 @@ pub mod audit;
 pub mod connections;
 pub mod credits;
 pub mod imports;
+pub mod journal;
 pub mod numbers;
 pub mod orders;
 pub mod search_cache;
-pub mod side_effects;
 pub mod sync_state;
 pub mod workspaces;
 

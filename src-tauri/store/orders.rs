@@ -1,17 +1,11 @@
-//! Purchases at the store level: `orders` rows, the purchase and release rows of the side-effect
-//! `journal`, and the order-related columns of `phone_numbers` (a number bought is a line of its
-//! order). Scoped by workspace id wherever a workspace is known.
-
-use std::collections::HashSet;
+//! Purchases at the store level: `orders` rows and the order-related columns of `phone_numbers`
+//! (a number bought is a line of its order); their journal rows are in `store::journal`. Scoped
+//! by workspace id wherever a workspace is known.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::StoreError;
-
-/// Journal kinds written by purchases and releases.
-pub const JOURNAL_PURCHASE: &str = "purchase";
-pub const JOURNAL_RELEASE: &str = "release";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRow {
@@ -37,18 +31,6 @@ pub struct NewOrder<'a> {
     pub idempotency_key: &'a str,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalRow {
-    pub id: i64,
-    pub workspace_id: i64,
-    pub kind: String,
-    pub idempotency_key: String,
-    pub state: String,
-    pub payload_json: String,
-    pub outcome: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
 /// A number of the workspace with what purchases and releases need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldNumber {
@@ -69,8 +51,6 @@ pub struct HeldNumber {
 
 const ORDER_COLUMNS: &str = "id, workspace_id, carrier, flow, connection_id, carrier_order_id, \
     idempotency_key, status, failure_reason, created_at, updated_at, last_synced_at";
-const JOURNAL_COLUMNS: &str =
-    "id, workspace_id, kind, idempotency_key, state, payload_json, outcome, created_at";
 const NUMBER_COLUMNS: &str = "id, workspace_id, e164, carrier, source, status, connection_id, \
     order_id, carrier_number_id, carrier_order_ref, monthly_cost_credits, failure_reason, webhook_mode";
 
@@ -91,19 +71,6 @@ fn order_from_row(row: &Row<'_>) -> rusqlite::Result<OrderRow> {
     })
 }
 
-fn journal_from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
-    Ok(JournalRow {
-        id: row.get(0)?,
-        workspace_id: row.get(1)?,
-        kind: row.get(2)?,
-        idempotency_key: row.get(3)?,
-        state: row.get(4)?,
-        payload_json: row.get(5)?,
-        outcome: row.get(6)?,
-        created_at: row.get(7)?,
-    })
-}
-
 fn number_from_row(row: &Row<'_>) -> rusqlite::Result<HeldNumber> {
     Ok(HeldNumber {
         id: row.get(0)?,
@@ -120,97 +87,6 @@ fn number_from_row(row: &Row<'_>) -> rusqlite::Result<HeldNumber> {
         failure_reason: row.get(11)?,
         webhook_mode: row.get(12)?,
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Journal
-
-/// Writes the intent of a side effect, before it happens.
-pub fn journal_intent(
-    tx: &Transaction<'_>,
-    workspace_id: i64,
-    kind: &str,
-    key: &str,
-    payload_json: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    tx.execute(
-        "INSERT INTO journal (workspace_id, kind, idempotency_key, state, payload_json, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'intent', ?4, ?5, ?5)",
-        params![workspace_id, kind, key, payload_json, now],
-    )?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// Marks a journalled side effect `done` or `failed`. Only an `intent` moves: `false` when the
-/// row was settled already (by a concurrent recovery), so its outcome is written once.
-pub fn journal_settle(
-    tx: &Transaction<'_>,
-    key: &str,
-    state: &str,
-    outcome: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let changed = tx.execute(
-        "UPDATE journal SET state = ?2, outcome = ?3, updated_at = ?4
-         WHERE idempotency_key = ?1 AND state = 'intent'",
-        params![key, state, outcome, now],
-    )?;
-    Ok(changed == 1)
-}
-
-pub fn journal_get(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {
-    Ok(connection
-        .query_row(
-            &format!("SELECT {JOURNAL_COLUMNS} FROM journal WHERE idempotency_key = ?1"),
-            [key],
-            journal_from_row,
-        )
-        .optional()?)
-}
-
-/// Journal rows of these kinds still at `intent`, oldest first.
-pub fn journal_unfinished(
-    connection: &Connection,
-    kinds: &[&str],
-) -> Result<Vec<JournalRow>, StoreError> {
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT {JOURNAL_COLUMNS} FROM journal WHERE state = 'intent' ORDER BY id"
-    ))?;
-    let rows: Vec<JournalRow> = statement
-        .query_map([], journal_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows
-        .into_iter()
-        .filter(|row| kinds.contains(&row.kind.as_str()))
-        .collect())
-}
-
-/// Credits held by purchases of the workspace under way: journalled, not settled yet. The
-/// payload's `credits` is the total the purchase will charge.
-pub fn credits_on_hold(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
-    Ok(connection.query_row(
-        "SELECT coalesce(sum(json_extract(payload_json, '$.credits')), 0) FROM journal
-         WHERE workspace_id = ?1 AND kind = 'purchase' AND state = 'intent'",
-        [workspace_id],
-        |r| r.get(0),
-    )?)
-}
-
-/// Numbers that purchases of the workspace under way are buying (payload `numbers[].e164`).
-pub fn numbers_in_flight(
-    connection: &Connection,
-    workspace_id: i64,
-) -> Result<HashSet<String>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT json_extract(item.value, '$.e164')
-         FROM journal, json_each(journal.payload_json, '$.numbers') AS item
-         WHERE journal.workspace_id = ?1 AND journal.kind = 'purchase' AND journal.state = 'intent'",
-    )?;
-    let numbers = statement
-        .query_map([workspace_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(numbers)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ use numberdesk::sandbox::{
     SandboxConfig, SandboxHandle,
 };
 use numberdesk::secrets::{MemorySecretStore, Sensitive};
-use numberdesk::store::{numbers, orders};
+use numberdesk::store::{journal, numbers};
 use numberdesk::workspaces::{Workspace, WorkspaceInput};
 
 use crate::support::{input, open_core_with_clock, TestDir};
@@ -821,7 +821,7 @@ async fn a_crash_between_the_journal_and_the_carrier_call_recovers_with_nothing_
     assert_eq!((summary.balance, summary.on_hold), (1_000, 0));
     let unfinished = reopened
         .store
-        .read(|c| orders::journal_unfinished(c, &[orders::JOURNAL_PURCHASE]))
+        .read(|c| journal::unfinished(c, &[journal::PURCHASE]))
         .unwrap();
     assert!(unfinished.is_empty());
     // Nothing is left half-done: the number can be bought now, once.

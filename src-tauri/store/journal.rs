@@ -1,0 +1,154 @@
+//! Rows of `journal`: every side effect at a carrier (a purchase, a release, a region change, a
+//! restore at disconnect) is written here as an `intent` before the call and settled `done` or
+//! `failed` after it, so a crash in between leaves a row naming exactly what may have happened.
+//! Only an intent ever moves, so an outcome is written once.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::StoreError;
+
+/// Kinds of journalled side effects.
+pub const PURCHASE: &str = "purchase";
+pub const RELEASE: &str = "release";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub state: String,
+    pub payload_json: String,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, workspace_id, kind, idempotency_key, state, payload_json, outcome, created_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
+    Ok(JournalRow {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        kind: row.get(2)?,
+        idempotency_key: row.get(3)?,
+        state: row.get(4)?,
+        payload_json: row.get(5)?,
+        outcome: row.get(6)?,
+        created_at: row.get(7)?,
+    })
+}
+
+/// Writes the intent of a side effect, before it happens. `key` makes the row unique.
+pub fn intend(
+    tx: &Transaction<'_>,
+    workspace_id: i64,
+    kind: &str,
+    key: &str,
+    payload_json: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO journal (workspace_id, kind, idempotency_key, state, payload_json, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'intent', ?4, ?5, ?5)",
+        params![workspace_id, kind, key, payload_json, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// A key unique to a new intent: the kind, the subject and the next journal id (so retries of
+/// the same change get rows of their own).
+pub fn fresh_key(tx: &Transaction<'_>, kind: &str, subject: &str) -> Result<String, StoreError> {
+    let next: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM journal", [], |r| {
+        r.get(0)
+    })?;
+    Ok(format!("{kind}:{subject}:{next}"))
+}
+
+/// Settles the intent with this key as `state` ('done' or 'failed'). False when it was settled
+/// already (by a concurrent recovery).
+pub fn settle_by_key(
+    tx: &Transaction<'_>,
+    key: &str,
+    state: &str,
+    outcome: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE journal SET state = ?2, outcome = ?3, updated_at = ?4
+         WHERE idempotency_key = ?1 AND state = 'intent'",
+        params![key, state, outcome, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Settles the intent `id` as done or failed, with a short outcome (never a secret). False when
+/// it was settled already.
+pub fn settle(
+    tx: &Transaction<'_>,
+    id: i64,
+    done: bool,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE journal SET state = ?2, outcome = ?3, updated_at = ?4 WHERE id = ?1 AND state = 'intent'",
+        params![id, if done { "done" } else { "failed" }, outcome, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM journal WHERE idempotency_key = ?1"),
+            [key],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Intents of these kinds never settled (a crash came between the intent and its outcome),
+/// oldest first.
+pub fn unfinished(connection: &Connection, kinds: &[&str]) -> Result<Vec<JournalRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM journal WHERE state = 'intent' ORDER BY id"
+    ))?;
+    let rows: Vec<JournalRow> = statement
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| kinds.contains(&row.kind.as_str()))
+        .collect())
+}
+
+/// Credits held by purchases of the workspace under way: journalled, not settled yet. The
+/// payload's `credits` is the total the purchase will charge.
+pub fn credits_on_hold(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "SELECT coalesce(sum(json_extract(payload_json, '$.credits')), 0) FROM journal
+         WHERE workspace_id = ?1 AND kind = 'purchase' AND state = 'intent'",
+        [workspace_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Numbers that purchases of the workspace under way are buying (payload `numbers[].e164`).
+pub fn numbers_in_flight(
+    connection: &Connection,
+    workspace_id: i64,
+) -> Result<HashSet<String>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT json_extract(item.value, '$.e164')
+         FROM journal, json_each(journal.payload_json, '$.numbers') AS item
+         WHERE journal.workspace_id = ?1 AND journal.kind = 'purchase' AND journal.state = 'intent'",
+    )?;
+    let numbers = statement
+        .query_map([workspace_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(numbers)
+}
