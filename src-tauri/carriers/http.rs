@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::CarrierKind;
+use super::{CarrierError, CarrierKind};
 
 /// How a client talks to its carrier. `Default` suits the desktop app.
 #[derive(Debug, Clone)]
@@ -445,7 +445,7 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub fn new(carrier: CarrierKind, options: ClientOptions) -> Result<Transport, String> {
+    pub fn new(carrier: CarrierKind, options: ClientOptions) -> Result<Transport, CarrierError> {
         let concurrency = options
             .concurrency
             .unwrap_or_else(|| ConcurrencyOptions::for_carrier(carrier));
@@ -457,8 +457,9 @@ impl Transport {
                 .redirect(reqwest::redirect::Policy::none())
                 .pool_max_idle_per_host(concurrency.max)
                 .build()
-                .map_err(|error| {
-                    format!("the HTTP client cannot start: {}", error.without_url())
+                .map_err(|error| CarrierError::InvalidSettings {
+                    carrier,
+                    detail: format!("the HTTP client cannot start: {}", error.without_url()),
                 })?,
         };
         Ok(Transport {

@@ -105,11 +105,7 @@ impl TelnyxClient {
         if key.trim().is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid("the API key is empty or contains spaces"));
         }
-        let transport =
-            Transport::new(CARRIER, options).map_err(|detail| CarrierError::InvalidSettings {
-                carrier: CARRIER,
-                detail,
-            })?;
+        let transport = Transport::new(CARRIER, options)?;
         Ok(TelnyxClient {
             inner: Arc::new(Inner {
                 api: join(&base, &["v2"]),

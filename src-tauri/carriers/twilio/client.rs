@@ -242,11 +242,7 @@ impl TwilioClient {
         let api = parse_base("API", &urls.api)?;
         let pricing = parse_base("Pricing", &urls.pricing)?;
         let routes = parse_base("Routes", &urls.routes)?;
-        let transport =
-            Transport::new(CARRIER, options).map_err(|detail| CarrierError::InvalidSettings {
-                carrier: CARRIER,
-                detail,
-            })?;
+        let transport = Transport::new(CARRIER, options)?;
         Ok(TwilioClient {
             inner: Arc::new(Inner {
                 api,
