@@ -11,33 +11,23 @@ use super::settings::Theme;
 use super::AppState;
 use crate::connections::Connections;
 
-/// Runs blocking core work (SQLite, keyring) on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    state: &State<'_, AppState>,
-    work: impl FnOnce(&AppState) -> Result<T, IpcError> + Send + 'static,
-) -> Result<T, IpcError> {
-    let state = state.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || work(&state))
-        .await
-        .map_err(|_| IpcError::internal("finish that task"))?
-}
-
 #[tauri::command]
 pub async fn get_session(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
-    blocking(&state, |s| s.session()).await
+    state.blocking("finish that task", |s| s.session()).await
 }
 
 #[tauri::command]
 pub async fn list_workspaces(state: State<'_, AppState>) -> Result<Vec<WorkspaceDto>, IpcError> {
-    blocking(&state, |s| {
-        Ok(s.core
-            .workspaces()
-            .list()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
-    })
-    .await
+    state
+        .blocking("finish that task", |s| {
+            Ok(s.core
+                .workspaces()
+                .list()?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
 }
 
 #[tauri::command]
@@ -45,12 +35,13 @@ pub async fn create_workspace(
     state: State<'_, AppState>,
     input: WorkspaceInputDto,
 ) -> Result<SessionDto, IpcError> {
-    blocking(&state, move |s| {
-        let workspace = s.core.workspaces().create(&input.into())?;
-        s.settings.set_last_workspace(Some(workspace.id));
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            let workspace = s.core.workspaces().create(&input.into())?;
+            s.settings.set_last_workspace(Some(workspace.id));
+            s.session()
+        })
+        .await
 }
 
 #[tauri::command]
@@ -59,11 +50,12 @@ pub async fn rename_workspace(
     id: i64,
     name: String,
 ) -> Result<SessionDto, IpcError> {
-    blocking(&state, move |s| {
-        s.core.workspaces().rename(id, &name)?;
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.core.workspaces().rename(id, &name)?;
+            s.session()
+        })
+        .await
 }
 
 #[tauri::command]
@@ -72,39 +64,43 @@ pub async fn update_workspace(
     id: i64,
     input: WorkspaceInputDto,
 ) -> Result<SessionDto, IpcError> {
-    blocking(&state, move |s| {
-        s.core.workspaces().update(id, &input.into())?;
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.core.workspaces().update(id, &input.into())?;
+            s.session()
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn delete_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
-    blocking(&state, move |s| {
-        s.core.delete_workspace(id)?;
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.core.delete_workspace(id)?;
+            s.session()
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn switch_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
-    blocking(&state, move |s| {
-        s.core.workspaces().get(id)?;
-        s.settings.set_last_workspace(Some(id));
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.core.workspaces().get(id)?;
+            s.settings.set_last_workspace(Some(id));
+            s.session()
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn set_theme(state: State<'_, AppState>, theme: Theme) -> Result<(), IpcError> {
-    blocking(&state, move |s| {
-        s.settings.set_theme(theme);
-        Ok(())
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.settings.set_theme(theme);
+            Ok(())
+        })
+        .await
 }
 
 #[tauri::command]
@@ -121,18 +117,19 @@ pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
 #[tauri::command]
 pub async fn enable_sandbox(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
     let id = state.start_sandbox().await?;
-    blocking(&state, move |s| {
-        s.settings.set_last_workspace(Some(id));
-        s.session()
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            s.settings.set_last_workspace(Some(id));
+            s.session()
+        })
+        .await
 }
 
 /// Turns Sandbox mode off: the Sandbox workspace and its sandbox credentials go.
 #[tauri::command]
 pub async fn disable_sandbox(state: State<'_, AppState>) -> Result<SessionDto, IpcError> {
     state.stop_sandbox().await?;
-    blocking(&state, |s| s.session()).await
+    state.blocking("finish that task", |s| s.session()).await
 }
 
 #[tauri::command]
@@ -140,11 +137,12 @@ pub async fn list_connections(
     state: State<'_, AppState>,
     workspace_id: i64,
 ) -> Result<Vec<ConnectionDto>, IpcError> {
-    blocking(&state, move |s| {
-        let connections = Connections::new(&s.core).list(workspace_id)?;
-        Ok(connections.into_iter().map(Into::into).collect())
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            let connections = Connections::new(&s.core).list(workspace_id)?;
+            Ok(connections.into_iter().map(Into::into).collect())
+        })
+        .await
 }
 
 #[tauri::command]
@@ -152,12 +150,13 @@ pub async fn list_numbers(
     state: State<'_, AppState>,
     workspace_id: i64,
 ) -> Result<Vec<NumberDto>, IpcError> {
-    blocking(&state, move |s| {
-        let numbers = s
-            .core
-            .store
-            .read(|c| crate::store::numbers::list(c, workspace_id))?;
-        Ok(numbers.into_iter().map(Into::into).collect())
-    })
-    .await
+    state
+        .blocking("finish that task", move |s| {
+            let numbers = s
+                .core
+                .store
+                .read(|c| crate::store::numbers::list(c, workspace_id))?;
+            Ok(numbers.into_iter().map(Into::into).collect())
+        })
+        .await
 }

@@ -303,16 +303,13 @@ pub async fn start_import(
     let mode = self::mode(&mode)?;
     let listed = state.listing(workspace_id, connection_id).await?;
     let account = state.account(workspace_id, connection_id).await?;
-    let importer = state.importer();
-    let import_id = {
-        let importer = state.importer();
-        tauri::async_runtime::spawn_blocking(move || {
-            importer.start(workspace_id, connection_id, &listed, &numbers, mode)
+    let import_id = state
+        .blocking("start the import", move |s| {
+            Ok(s.importer()
+                .start(workspace_id, connection_id, &listed, &numbers, mode)?)
         })
-        .await
-        .map_err(|_| IpcError::internal("start the import"))??
-    };
-    state.spawn_import(importer, import_id, account);
+        .await?;
+    state.spawn_import(state.importer(), import_id, account);
     Ok(StartedImportDto { import_id })
 }
 
@@ -362,10 +359,11 @@ pub async fn list_imports(
     state: State<'_, AppState>,
     workspace_id: i64,
 ) -> Result<Vec<ImportProgressDto>, IpcError> {
-    let importer = state.importer();
-    let list = tauri::async_runtime::spawn_blocking(move || importer.list(workspace_id))
-        .await
-        .map_err(|_| IpcError::internal("list imports"))??;
+    let list = state
+        .blocking("list imports", move |s| {
+            Ok(s.importer().list(workspace_id)?)
+        })
+        .await?;
     Ok(list.into_iter().map(Into::into).collect())
 }
 

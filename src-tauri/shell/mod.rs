@@ -17,7 +17,7 @@ use tauri::{Manager, WindowEvent};
 use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints, ConnectionKey};
 use crate::carriers::{ClientOptions, OwnedNumber};
 use crate::clock::SystemClock;
-use crate::connections::{ConnectionError, Connections};
+use crate::connections::Connections;
 use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
 use crate::import::ImportRegistry;
 use crate::logging::{self, LogGuard, Redactor};
@@ -53,6 +53,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Runs blocking core work (SQLite, keyring) on the blocking pool. `what` completes "could not
+    /// …" in the message shown if the task itself dies.
+    pub(super) async fn blocking<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        work: impl FnOnce(&AppState) -> Result<T, IpcError> + Send + 'static,
+    ) -> Result<T, IpcError> {
+        let state = self.clone();
+        tauri::async_runtime::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|_| IpcError::internal(what))?
+    }
+
     /// The workspaces and which one is open: the last one used if it still exists, else the first.
     fn session(&self) -> Result<SessionDto, IpcError> {
         let workspaces = self.core.workspaces().list()?;
@@ -150,20 +163,19 @@ impl AppState {
         let Some(info) = info else {
             return Err(IpcError::internal("start the carrier sandbox"));
         };
-        let core = self.core.clone();
-        let workspace =
-            tauri::async_runtime::spawn_blocking(move || sandbox_mode::ensure(&core, &info))
-                .await
-                .map_err(|_| IpcError::internal("set up the Sandbox workspace"))??;
+        let workspace = self
+            .blocking("set up the Sandbox workspace", move |s| {
+                Ok(sandbox_mode::ensure(&s.core, &info)?)
+            })
+            .await?;
         Ok(workspace.id)
     }
 
     async fn workspace(&self, id: i64) -> Result<Workspace, IpcError> {
-        let core = self.core.clone();
-        tauri::async_runtime::spawn_blocking(move || core.workspaces().get(id))
-            .await
-            .map_err(|_| IpcError::internal("read the workspace"))?
-            .map_err(Into::into)
+        self.blocking("read the workspace", move |s| {
+            Ok(s.core.workspaces().get(id)?)
+        })
+        .await
     }
 
     /// Where carrier calls go: the in-app sandbox for sandbox workspaces (started if needed),
@@ -189,16 +201,15 @@ impl AppState {
         workspace_id: i64,
         connection_id: i64,
     ) -> Result<Arc<CarrierAccount>, IpcError> {
-        let core = self.core.clone();
-        let (row, credentials) = tauri::async_runtime::spawn_blocking(move || {
-            let connections = Connections::new(&core);
-            Ok::<_, ConnectionError>((
-                connections.get(workspace_id, connection_id)?,
-                connections.credentials(workspace_id, connection_id)?,
-            ))
-        })
-        .await
-        .map_err(|_| IpcError::internal("read the connection"))??;
+        let (row, credentials) = self
+            .blocking("read the connection", move |s| {
+                let connections = Connections::new(&s.core);
+                Ok((
+                    connections.get(workspace_id, connection_id)?,
+                    connections.credentials(workspace_id, connection_id)?,
+                ))
+            })
+            .await?;
         let endpoints = self.endpoints_for(row.is_sandbox).await?;
         Ok(self
             .accounts
@@ -275,10 +286,10 @@ impl AppState {
     }
 
     async fn stop_sandbox(&self) -> Result<(), IpcError> {
-        let core = self.core.clone();
-        tauri::async_runtime::spawn_blocking(move || sandbox_mode::remove(&core))
-            .await
-            .map_err(|_| IpcError::internal("remove the Sandbox workspace"))??;
+        self.blocking("remove the Sandbox workspace", |s| {
+            Ok(sandbox_mode::remove(&s.core)?)
+        })
+        .await?;
         if let Some(handle) = self.sandbox.lock().await.take() {
             handle.shutdown().await;
         }
