@@ -96,6 +96,27 @@ impl Context {
     }
 }
 
+/// Blocking work of the core (SQLite, keyring) that stopped before it finished.
+#[derive(Debug, thiserror::Error)]
+#[error("a background task failed: {0}")]
+pub struct TaskFailed(String);
+
+/// Runs blocking core work on the blocking pool, for the async services. Each service's error
+/// type says how a task that died is reported (`From<TaskFailed>`).
+pub async fn blocking<T, E>(
+    ctx: &Arc<Context>,
+    work: impl FnOnce(&Context) -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<TaskFailed> + Send + 'static,
+{
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || work(&ctx))
+        .await
+        .map_err(|e| E::from(TaskFailed(e.to_string())))?
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
     #[error(transparent)]

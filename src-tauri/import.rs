@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::accounts::CarrierAccount;
 use crate::carriers::{CarrierError, OwnedNumber, Routing};
 use crate::connections::{ConnectionError, Connections};
-use crate::context::Context;
+use crate::context::{self, Context, TaskFailed};
 use crate::store::connections::ConnectionRow;
 use crate::store::imports::{self, ImportRow, ItemRow, NewItem};
 use crate::store::numbers::{self, NewNumber};
@@ -789,13 +789,16 @@ fn progress_of(row: &ImportRow, items: &[ItemRow]) -> ImportProgress {
     progress
 }
 
-/// Runs store work on the blocking pool.
+/// [`context::blocking`] with this module's error.
 async fn blocking<T: Send + 'static>(
     ctx: &Arc<Context>,
     work: impl FnOnce(&Context) -> Result<T, ImportError> + Send + 'static,
 ) -> Result<T, ImportError> {
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || work(&ctx))
-        .await
-        .map_err(|e| ImportError::Journal(format!("a background task failed: {e}")))?
+    context::blocking(ctx, work).await
+}
+
+impl From<TaskFailed> for ImportError {
+    fn from(failed: TaskFailed) -> Self {
+        ImportError::Journal(failed.to_string())
+    }
 }

@@ -37,7 +37,7 @@ use crate::carriers::{
     TelnyxClient, TelnyxOrderRequest, TwilioNumberUpdate, TwilioPurchase, WebhookMethod,
 };
 use crate::connections::{ConnectionError, Connections};
-use crate::context::Context;
+use crate::context::{self, Context, TaskFailed};
 use crate::import::ManagedTarget;
 use crate::store::journal::{self, PURCHASE as JOURNAL_PURCHASE, RELEASE as JOURNAL_RELEASE};
 use crate::store::numbers::{self, NewNumber};
@@ -2418,15 +2418,18 @@ fn purchase_from_store(ctx: &Context, order_id: i64) -> Result<Purchase, Purchas
     })
 }
 
-/// Runs store work on the blocking pool.
+/// [`context::blocking`] with this module's error.
 async fn blocking<T: Send + 'static>(
     ctx: &Arc<Context>,
     work: impl FnOnce(&Context) -> Result<T, PurchaseError> + Send + 'static,
 ) -> Result<T, PurchaseError> {
-    let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || work(&ctx))
-        .await
-        .map_err(|e| PurchaseError::Journal(format!("a background task failed: {e}")))?
+    context::blocking(ctx, work).await
+}
+
+impl From<TaskFailed> for PurchaseError {
+    fn from(failed: TaskFailed) -> Self {
+        PurchaseError::Journal(failed.to_string())
+    }
 }
 
 #[cfg(test)]
