@@ -4,6 +4,8 @@
 //!
 //! Each flow is a module; `harness` is what they share.
 
+mod buy;
 mod harness;
 mod import;
+mod manage;
 mod workspaces;

@@ -400,3 +400,9 @@ export function listImports(workspaceId) {
 export function listNumbers(workspaceId) {
   return call("list_numbers", { workspaceId });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Search and buy (issue 5)
+
+// ---------------------------------------------------------------------------------------------
+// Manage numbers (issue 6)

@@ -15,6 +15,8 @@ import { openNewWorkspaceDialog } from "./views/new-workspace.js";
 import * as numbersView from "./views/numbers.js";
 import * as carriersView from "./views/carriers.js";
 import * as agentsView from "./views/agents.js";
+import * as buyView from "./views/buy.js";
+import * as auditView from "./views/audit.js";
 import * as billingView from "./views/billing.js";
 import * as settingsView from "./views/settings.js";
 import * as welcomeView from "./views/welcome.js";
@@ -23,7 +25,7 @@ import * as welcomeView from "./views/welcome.js";
  * @typedef {import("./api.js").Session} Session
  * @typedef {import("./api.js").Workspace} Workspace
  * @typedef {import("./api.js").Theme} Theme
- * @typedef {"numbers" | "carriers" | "agents" | "billing" | "settings"} Route
+ * @typedef {"numbers" | "buy" | "carriers" | "agents" | "audit" | "billing" | "settings"} Route
  *
  * What every view's `mount(root, ctx)` receives.
  * @typedef {object} ViewContext
@@ -41,8 +43,10 @@ import * as welcomeView from "./views/welcome.js";
 /** @type {{ route: Route, label: string, icon: import("./components/icons.js").IconName, view: View }[]} */
 const NAV_MAIN = [
   { route: "numbers", label: "Phone Numbers", icon: "phone", view: numbersView },
+  { route: "buy", label: "Buy Numbers", icon: "search", view: buyView },
   { route: "carriers", label: "Carriers", icon: "plug", view: carriersView },
   { route: "agents", label: "Agents", icon: "bot", view: agentsView },
+  { route: "audit", label: "Audit Log", icon: "info", view: auditView },
 ];
 /** @type {typeof NAV_MAIN} */
 const NAV_ACCOUNT = [
