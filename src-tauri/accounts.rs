@@ -298,6 +298,15 @@ impl AccountPool {
         key: ConnectionKey,
         open: impl FnOnce() -> Result<CarrierAccount, crate::import::ImportError>,
     ) -> Result<Arc<CarrierAccount>, crate::import::ImportError> {
+        self.open_with(key, open)
+    }
+
+    /// The connection's open client, or a new one from `open` (kept for next time).
+    pub fn open_with<E>(
+        &self,
+        key: ConnectionKey,
+        open: impl FnOnce() -> Result<CarrierAccount, E>,
+    ) -> Result<Arc<CarrierAccount>, E> {
         let mut accounts = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(account) = accounts.get(&key) {
             return Ok(account.clone());

@@ -65,8 +65,18 @@ impl SecretKey {
         }
     }
 
+    /// The agency's number-pool Telnyx API key (app-wide, not a workspace's connection; workspace
+    /// ids start at 1).
+    pub const POOL: SecretKey = SecretKey {
+        workspace_id: 0,
+        connection_id: 0,
+    };
+
     /// The keyring "user" of this entry. Stable: changing it would orphan stored credentials.
     pub fn account_name(&self) -> String {
+        if *self == Self::POOL {
+            return "number-pool/telnyx".to_owned();
+        }
         format!(
             "workspace-{}/connection-{}",
             self.workspace_id, self.connection_id

@@ -3,14 +3,24 @@
 
 use serde::Serialize;
 
+use crate::agents::AgentError;
+use crate::audit::AuditError;
+use crate::billing::BillingError;
 use crate::carriers::CarrierError;
 use crate::connect::ConnectError;
 use crate::connections::ConnectionError;
 use crate::context::ContextError;
+use crate::diagnostics::DiagnosticsError;
+use crate::disconnect::DisconnectError;
+use crate::forwarding::ForwardingError;
 use crate::import::ImportError;
+use crate::numbers_table::TableError;
+use crate::purchase::PurchaseError;
+use crate::regions::RegionError;
 use crate::sandbox_mode::SandboxModeError;
 use crate::secrets::SecretsError;
 use crate::store::StoreError;
+use crate::sync::SyncError;
 use crate::workspaces::WorkspaceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,6 +186,138 @@ impl From<SandboxModeError> for IpcError {
             SandboxModeError::Connection(inner) => inner.into(),
             SandboxModeError::NoAccounts => Self::new(ErrorCode::Internal, error.to_string()),
         }
+    }
+}
+
+impl From<PurchaseError> for IpcError {
+    fn from(error: PurchaseError) -> Self {
+        if error.is_invalid_input() {
+            return Self::invalid(error.to_string());
+        }
+        match error {
+            PurchaseError::Carrier(inner) => inner.into(),
+            PurchaseError::Connection(inner) => inner.into(),
+            PurchaseError::Billing(inner) => inner.into(),
+            PurchaseError::Workspace(inner) => inner.into(),
+            PurchaseError::Store(inner) => inner.into(),
+            PurchaseError::NumberNotFound | PurchaseError::OrderNotFound => {
+                Self::new(ErrorCode::NotFound, error.to_string())
+            }
+            PurchaseError::AlreadyHeld(_) | PurchaseError::InFlight(_) => {
+                Self::new(ErrorCode::Conflict, error.to_string())
+            }
+            PurchaseError::NumberGone(_) | PurchaseError::Unconfirmed { .. } => {
+                Self::new(ErrorCode::Carrier, error.to_string())
+            }
+            PurchaseError::Journal(_) => {
+                tracing::error!(%error, "purchase journal");
+                Self::new(ErrorCode::Storage, error.to_string())
+            }
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<BillingError> for IpcError {
+    fn from(error: BillingError) -> Self {
+        match error {
+            BillingError::Workspace(inner) => inner.into(),
+            BillingError::Store(inner) => inner.into(),
+            BillingError::Damaged(_) => {
+                tracing::error!(%error, "credit ledger");
+                Self::new(ErrorCode::Storage, error.to_string())
+            }
+        }
+    }
+}
+
+impl From<TableError> for IpcError {
+    fn from(error: TableError) -> Self {
+        match error {
+            TableError::Store(inner) => inner.into(),
+            TableError::Export(_) => Self::new(ErrorCode::Storage, error.to_string()),
+        }
+    }
+}
+
+impl From<AuditError> for IpcError {
+    fn from(error: AuditError) -> Self {
+        match error {
+            AuditError::Store(inner) => inner.into(),
+            AuditError::Export(_) => Self::new(ErrorCode::Storage, error.to_string()),
+        }
+    }
+}
+
+impl From<SyncError> for IpcError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Connection(inner) => inner.into(),
+            SyncError::Store(inner) => inner.into(),
+            SyncError::Carrier(_) => {
+                tracing::warn!(%error, "sync failed");
+                Self::new(ErrorCode::Carrier, error.to_string())
+            }
+        }
+    }
+}
+
+impl From<RegionError> for IpcError {
+    fn from(error: RegionError) -> Self {
+        match error {
+            RegionError::Carrier(inner) => inner.into(),
+            RegionError::Store(inner) => inner.into(),
+            RegionError::NotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<AgentError> for IpcError {
+    fn from(error: AgentError) -> Self {
+        match error {
+            AgentError::Store(inner) => inner.into(),
+            AgentError::NotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+            AgentError::NameTaken(_) | AgentError::HoldsNumbers { .. } => {
+                Self::new(ErrorCode::Conflict, error.to_string())
+            }
+            other => Self::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<DisconnectError> for IpcError {
+    fn from(error: DisconnectError) -> Self {
+        match error {
+            DisconnectError::Connection(inner) => inner.into(),
+            DisconnectError::NotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+            DisconnectError::ImportRunning => Self::new(ErrorCode::Conflict, error.to_string()),
+            DisconnectError::Keyring(_) => {
+                tracing::error!(%error, "disconnect stopped");
+                Self::new(ErrorCode::KeyringUnavailable, error.to_string())
+            }
+            // These messages are written for the user and name no SQL.
+            other => {
+                tracing::error!(error = %other, "disconnect stopped");
+                Self::new(ErrorCode::Carrier, other.to_string())
+            }
+        }
+    }
+}
+
+impl From<DiagnosticsError> for IpcError {
+    fn from(error: DiagnosticsError) -> Self {
+        match error {
+            DiagnosticsError::Connection(inner) => inner.into(),
+            DiagnosticsError::Store(inner) => inner.into(),
+            DiagnosticsError::NumberNotFound => Self::new(ErrorCode::NotFound, error.to_string()),
+        }
+    }
+}
+
+impl From<ForwardingError> for IpcError {
+    fn from(error: ForwardingError) -> Self {
+        Self::invalid(error.to_string())
     }
 }
 

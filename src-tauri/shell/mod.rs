@@ -1,10 +1,12 @@
 //! The Tauri shell: builds the window, opens the core once, and exposes commands. The only code
 //! that names Tauri. It translates; the core decides.
 
+mod buy;
 mod commands;
 pub mod dto;
 pub mod error;
 mod import;
+mod manage;
 mod settings;
 
 use std::collections::HashMap;
@@ -12,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tauri::{Manager, WindowEvent};
+use tauri::{Emitter, Manager, WindowEvent};
+use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints, ConnectionKey};
 use crate::carriers::{ClientOptions, OwnedNumber};
@@ -21,9 +24,10 @@ use crate::connections::Connections;
 use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
 use crate::import::ImportRegistry;
 use crate::logging::{self, LogGuard, Redactor};
+use crate::purchase::{PoolAccount, Purchases};
 use crate::sandbox::{Sandbox, SandboxHandle};
 use crate::sandbox_mode;
-use crate::secrets::{KeyringStore, DEFAULT_SERVICE};
+use crate::secrets::{KeyringStore, SecretKey, DEFAULT_SERVICE};
 use crate::workspaces::Workspace;
 use dto::SessionDto;
 use error::IpcError;
@@ -31,6 +35,15 @@ use settings::{Settings, WindowSize};
 
 /// How long a listing of a connection's numbers is used before it is fetched again.
 const LISTING_KEPT_FOR: Duration = Duration::from_secs(5 * 60);
+
+/// How often the background task syncs pending orders, unless NUMBERDESK_ORDER_SYNC_SECS says.
+const ORDER_SYNC_EVERY: Duration = Duration::from_secs(30);
+
+/// Where CSV exports go instead of the Downloads folder.
+const EXPORT_DIR_ENV: &str = "NUMBERDESK_EXPORT_DIR";
+
+/// The event the UI hears when the background sync sees an order complete or fail.
+const ORDERS_COMPLETED: &str = "orders-completed";
 
 /// A connection's numbers at the carrier, and when they were listed.
 type Listing = (Instant, Arc<Vec<OwnedNumber>>);
@@ -49,6 +62,13 @@ pub struct AppState {
     imports: ImportRegistry,
     /// The last listing of each connection's numbers, which the import picks from.
     listings: Arc<Mutex<HashMap<ConnectionKey, Listing>>>,
+    /// Searching and buying against the real carriers (and the configured number pool).
+    purchases: Purchases,
+    /// The same against the in-app sandbox while Sandbox mode is on, with its background sync.
+    sandbox_purchases: Arc<Mutex<Option<(Purchases, CancellationToken)>>>,
+    /// Where CSV exports are written.
+    export_dir: Arc<PathBuf>,
+    app: tauri::AppHandle,
     _log: Arc<LogGuard>,
 }
 
@@ -116,18 +136,42 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(window), Some(size)) = (app.get_webview_window("main"), settings.window_size()) {
         let _ = window.set_size(tauri::LogicalSize::new(size.width, size.height));
     }
+    let core = Arc::new(core);
+    let endpoints = CarrierEndpoints::from_env();
+    let purchases = Purchases::new(
+        core.clone(),
+        endpoints.clone(),
+        ClientOptions::default(),
+        None,
+    )?;
+    let export_dir = std::env::var_os(EXPORT_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| app.path().download_dir().ok())
+        .unwrap_or_else(|| paths.data_dir.join("exports"));
     let state = AppState {
-        core: Arc::new(core),
+        core,
         settings,
         paths: Arc::new(paths),
         sandbox: Arc::default(),
-        endpoints: Arc::new(CarrierEndpoints::from_env()),
+        endpoints: Arc::new(endpoints),
         accounts: AccountPool::default(),
         imports: ImportRegistry::default(),
         listings: Arc::default(),
+        purchases,
+        sandbox_purchases: Arc::default(),
+        export_dir: Arc::new(export_dir),
+        app: handle.clone(),
         _log: Arc::new(log),
     };
     app.manage(state.clone());
+    // The number pool's account from the keyring, then the background order sync (which also
+    // settles purchases a crash left unconfirmed).
+    let syncing = state.clone();
+    tauri::async_runtime::spawn(async move {
+        syncing.load_pool().await;
+        syncing.spawn_order_sync(syncing.purchases.clone(), CancellationToken::new());
+    });
     // Imports the app was running when it stopped finish now.
     let resuming = state.clone();
     tauri::async_runtime::spawn(async move { resuming.resume_imports().await });
@@ -285,11 +329,123 @@ impl AppState {
         }
     }
 
+    /// Loads the number pool's account (key in the keyring, ids in settings), if configured.
+    async fn load_pool(&self) {
+        let loaded = self
+            .blocking("read the number pool account", |s| {
+                let key = s.core.secrets.get(SecretKey::POOL)?;
+                Ok(key.map(|api_key| {
+                    let ids = s.settings.pool_ids().unwrap_or_default();
+                    PoolAccount {
+                        api_key,
+                        texml_connection_id: ids.texml_connection_id,
+                        messaging_profile_id: ids.messaging_profile_id,
+                    }
+                }))
+            })
+            .await;
+        match loaded {
+            Ok(Some(pool)) => {
+                if let Err(error) = self.purchases.set_pool(Some(pool)) {
+                    tracing::error!(%error, "the number pool account could not be opened");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(message = %error.message, "the number pool account could not be read")
+            }
+        }
+    }
+
+    /// Syncs pending orders in the background until `cancel`, telling the UI of each order that
+    /// completes or fails.
+    fn spawn_order_sync(&self, purchases: Purchases, cancel: CancellationToken) {
+        let every = std::env::var("NUMBERDESK_ORDER_SYNC_SECS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map_or(ORDER_SYNC_EVERY, Duration::from_secs);
+        let app = self.app.clone();
+        tauri::async_runtime::spawn(async move {
+            purchases
+                .run_background_sync(every, cancel, |update| {
+                    tracing::info!(order = update.order_id, status = ?update.status, "order finished");
+                    if let Err(error) = app.emit(ORDERS_COMPLETED, update) {
+                        tracing::warn!(%error, "could not tell the window an order finished");
+                    }
+                })
+                .await;
+        });
+    }
+
+    /// The purchase service for a workspace: the sandbox's (with the sandbox's own number pool)
+    /// for sandbox workspaces, the real one otherwise.
+    async fn purchases_for(&self, workspace_id: i64) -> Result<Purchases, IpcError> {
+        let workspace = self.workspace(workspace_id).await?;
+        if !workspace.is_sandbox {
+            return Ok(self.purchases.clone());
+        }
+        let endpoints = self.endpoints_for(true).await?;
+        let info = self
+            .sandbox
+            .lock()
+            .await
+            .as_ref()
+            .map(|h| h.startup_info().clone())
+            .ok_or_else(|| IpcError::internal("start the carrier sandbox"))?;
+        let mut running = self
+            .sandbox_purchases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((purchases, _)) = running.as_ref() {
+            return Ok(purchases.clone());
+        }
+        // The sandbox's last Telnyx account plays the agency's pool account.
+        let pool = info.telnyx.last().map(|account| PoolAccount {
+            api_key: crate::secrets::Sensitive::new(account.api_key.clone()),
+            texml_connection_id: Some(account.texml_application_id.clone()),
+            messaging_profile_id: Some(account.messaging_profile_id.clone()),
+        });
+        let purchases =
+            Purchases::new(self.core.clone(), endpoints, ClientOptions::default(), pool)?;
+        let cancel = CancellationToken::new();
+        self.spawn_order_sync(purchases.clone(), cancel.clone());
+        *running = Some((purchases.clone(), cancel));
+        Ok(purchases)
+    }
+
+    /// Forgets every open client of a connection (after it was disconnected).
+    async fn forget_connection(&self, workspace_id: i64, connection_id: i64) {
+        self.accounts.forget((workspace_id, connection_id));
+        self.purchases
+            .forget_connection(workspace_id, connection_id);
+        if let Some((purchases, _)) = self
+            .sandbox_purchases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            purchases.forget_connection(workspace_id, connection_id);
+        }
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(workspace_id, connection_id));
+    }
+
     async fn stop_sandbox(&self) -> Result<(), IpcError> {
         self.blocking("remove the Sandbox workspace", |s| {
             Ok(sandbox_mode::remove(&s.core)?)
         })
         .await?;
+        if let Some((_, cancel)) = self
+            .sandbox_purchases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            cancel.cancel();
+        }
         if let Some(handle) = self.sandbox.lock().await.take() {
             handle.shutdown().await;
         }
@@ -344,6 +500,42 @@ pub fn run() {
             import::watch_import,
             import::cancel_import,
             import::list_imports,
+            buy::list_countries,
+            buy::search_numbers,
+            buy::cached_search,
+            buy::quote_purchase,
+            buy::buy_number,
+            buy::buy_from_pool,
+            buy::process_orders,
+            buy::list_orders,
+            buy::release_number,
+            buy::get_billing,
+            buy::get_pool_settings,
+            buy::save_pool_settings,
+            buy::clear_pool_settings,
+            manage::query_numbers,
+            manage::number_ids,
+            manage::number_sync_times,
+            manage::export_numbers,
+            manage::sync_with_carrier,
+            manage::list_twilio_regions,
+            manage::set_inbound_region,
+            manage::list_agents,
+            manage::create_agent,
+            manage::rename_agent,
+            manage::agent_holdings,
+            manage::agent_deletion_impact,
+            manage::delete_agent,
+            manage::assign_agent,
+            manage::set_allow_outbound,
+            manage::query_audit,
+            manage::export_audit,
+            manage::list_audit_actions,
+            manage::preview_disconnect,
+            manage::disconnect_carrier,
+            manage::check_number,
+            manage::check_connection,
+            manage::forwarding_guide,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -11,6 +11,15 @@ use tauri_plugin_store::{Store, StoreExt};
 const THEME: &str = "theme";
 const LAST_WORKSPACE: &str = "lastWorkspaceId";
 const WINDOW_SIZE: &str = "windowSize";
+const POOL: &str = "numberPool";
+
+/// The non-secret half of the number pool's Telnyx account (its API key is in the keyring).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolIds {
+    pub texml_connection_id: Option<String>,
+    pub messaging_profile_id: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -78,5 +87,13 @@ impl Settings {
 
     pub fn set_window_size(&self, size: WindowSize) {
         self.set(WINDOW_SIZE, size);
+    }
+
+    pub fn pool_ids(&self) -> Option<PoolIds> {
+        self.get(POOL)
+    }
+
+    pub fn set_pool_ids(&self, ids: Option<&PoolIds>) {
+        self.set(POOL, ids);
     }
 }
