@@ -229,6 +229,24 @@ pub async fn disconnect(
                 )
             }
         );
+        if !restored_for_audit.is_empty() {
+            record_in(
+                tx,
+                &ctx.redactor,
+                workspace_id,
+                &AuditRecord::new(
+                    AuditAction::Restore,
+                    AuditTarget::carrier(&connection.carrier),
+                    format!(
+                        "Restored the previous webhook settings of {} at the carrier before disconnecting.",
+                        count(restored_for_audit.len())
+                    ),
+                )
+                .connection(connection.name.clone())
+                .numbers(restored_for_audit.clone()),
+                now,
+            )?;
+        }
         record_in(
             tx,
             &ctx.redactor,

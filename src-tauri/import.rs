@@ -559,7 +559,8 @@ impl Importer {
                 if state == "cancelled" {
                     imports::cancel_pending(tx, import_id, now)?;
                 }
-                imports::finish(tx, import_id, state, now)
+                imports::finish(tx, import_id, state, now)?;
+                record_import(tx, ctx, import_id, now)
             })?;
             Ok(())
         })
@@ -735,6 +736,67 @@ impl Job {
         })
         .await
     }
+}
+
+/// The audit entries of a finished (or cancelled) import: what was imported, and in managed
+/// mode what was changed at the carrier. Written with the import's last transaction.
+fn record_import(
+    tx: &rusqlite::Transaction<'_>,
+    ctx: &Context,
+    import_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use crate::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
+    let Some(row) = imports::get(tx, import_id)? else {
+        return Ok(());
+    };
+    let imported: Vec<String> = imports::items(tx, import_id)?
+        .into_iter()
+        .filter(|item| item.state == "done")
+        .map(|item| item.e164)
+        .collect();
+    if imported.is_empty() {
+        return Ok(());
+    }
+    let connection = crate::store::connections::get(tx, row.workspace_id, row.connection_id)?;
+    let (connection_name, carrier) = connection.map(|c| (c.name, c.carrier)).unwrap_or_default();
+    let count = match imported.len() {
+        1 => "1 number".to_owned(),
+        n => format!("{n} numbers"),
+    };
+    let managed = row.webhook_mode == WebhookMode::Managed.as_str();
+    let mode = if managed {
+        "Allow webhook & messaging updates"
+    } else {
+        "Outbound only"
+    };
+    let import = AuditRecord::new(
+        AuditAction::Import,
+        AuditTarget::Local,
+        format!("Imported {count} from {connection_name} ({mode})."),
+    )
+    .connection(connection_name.clone())
+    .numbers(imported.clone())
+    .before_after(
+        None,
+        Some(serde_json::json!({ "webhook_mode": row.webhook_mode })),
+    );
+    record_in(tx, &ctx.redactor, row.workspace_id, &import, now)?;
+    if managed {
+        let target: Option<serde_json::Value> = serde_json::from_str(&row.target_json).ok();
+        let update = AuditRecord::new(
+            AuditAction::WebhookUpdate,
+            AuditTarget::carrier(&carrier),
+            format!(
+                "Pointed {count} at the workspace's voice platform; their previous settings were saved for restore."
+            ),
+        )
+        .connection(connection_name)
+        .numbers(imported)
+        .before_after(None, target);
+        record_in(tx, &ctx.redactor, row.workspace_id, &update, now)?;
+    }
+    Ok(())
 }
 
 fn carrier_of(routing: &Routing) -> &'static str {

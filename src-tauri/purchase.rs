@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{CarrierAccount, CarrierEndpoints};
+use crate::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::billing::{self, BillingError};
 use crate::carriers::{
     AvailableNumber, CarrierError, CarrierKind, ClientOptions, CountryPricing, Features, Money,
@@ -2043,11 +2044,28 @@ impl Purchases {
             ReleaseOutcome::Released => "released",
             ReleaseOutcome::AlreadyGone => "already_gone",
         };
+        let carrier = account.kind();
+        let e164 = payload.e164.clone();
         blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
             ctx.store.write(|tx| {
                 rows::mark_released(tx, number_id, now)?;
                 journal::settle_by_key(tx, &key, "done", Some(outcome_text), now)?;
+                let record = AuditRecord::new(
+                    AuditAction::Release,
+                    AuditTarget::carrier(carrier_str(carrier)),
+                    if outcome_text == "released" {
+                        format!("Released {e164} at the carrier. Nothing was refunded.")
+                    } else {
+                        format!("Released {e164}; the carrier no longer lists it. Nothing was refunded.")
+                    },
+                )
+                .numbers(vec![e164.clone()])
+                .before_after(
+                    Some(serde_json::json!({"status": "active"})),
+                    Some(serde_json::json!({"status": "released", "outcome": outcome_text})),
+                );
+                record_in(tx, &ctx.redactor, workspace_id, &record, now)?;
                 Ok(())
             })
         })
@@ -2377,6 +2395,43 @@ fn record_bought_in(
             rows::finish_order(tx, payload.order_id, "success", None, now)?;
         }
         search_cache::remove_numbers(tx, workspace_id, &recorded)?;
+        if !recorded.is_empty() {
+            let charged: i64 = payload
+                .numbers
+                .iter()
+                .filter(|l| recorded.contains(&l.e164.as_str()))
+                .map(|l| l.credits)
+                .sum();
+            let how = match (payload.flow, placed) {
+                (Flow::Pool, _) => "from the number pool",
+                (Flow::Marketplace, Placed::Ordered(_)) => {
+                    "through the marketplace (order pending)"
+                }
+                (Flow::Marketplace, Placed::Bought(_)) => "through the marketplace",
+            };
+            let record = AuditRecord::new(
+                AuditAction::Purchase,
+                AuditTarget::carrier(carrier_str(payload.carrier)),
+                format!(
+                    "Bought {} {how} for {charged} credits.",
+                    match recorded.len() {
+                        1 => "1 number".to_owned(),
+                        n => format!("{n} numbers"),
+                    }
+                ),
+            )
+            .numbers(recorded.iter().map(|e| (*e).to_owned()).collect())
+            .before_after(
+                None,
+                Some(serde_json::json!({
+                    "status": status,
+                    "order_id": payload.order_id,
+                    "carrier_order_id": carrier_order_id,
+                    "charged_credits": charged,
+                })),
+            );
+            record_in(tx, &ctx.redactor, workspace_id, &record, now)?;
+        }
         // Done whatever its state was: the carrier's word wins over an earlier "not bought".
         tx.execute(
             "UPDATE journal SET state = 'done', outcome = 'bought', updated_at = ?2

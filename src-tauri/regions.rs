@@ -327,3 +327,64 @@ async fn change_connection(
     }
     Ok(())
 }
+
+/// What [`reconcile`] settled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciled {
+    /// Region changes cut short (a crash between the journal and the answer), now settled from
+    /// what Twilio has.
+    pub settled: usize,
+    /// Still unsettled (the carrier could not be asked); tried again next start.
+    pub left: usize,
+}
+
+/// Settles region changes a crash left at `intent`: reads each number's region from Twilio,
+/// saves it, and closes the journal row as done when Twilio has the wanted region, failed
+/// otherwise. A number no longer in NumberDesk closes its row as failed.
+pub async fn reconcile(
+    ctx: &Context,
+    accounts: &dyn AccountSource,
+) -> Result<Reconciled, RegionError> {
+    #[derive(serde::Deserialize)]
+    struct Intent {
+        phone_number_id: i64,
+        to: String,
+    }
+    let open = ctx.store.read(|c| journal::unfinished(c, &["region"]))?;
+    let mut result = Reconciled::default();
+    for row in open {
+        let Ok(intent) = serde_json::from_str::<Intent>(&row.payload_json) else {
+            ctx.store.write(|tx| {
+                journal::settle(
+                    tx,
+                    row.id,
+                    false,
+                    "unreadable journal entry",
+                    ctx.clock.now(),
+                )
+            })?;
+            result.settled += 1;
+            continue;
+        };
+        let outcome = refresh_region(ctx, accounts, row.workspace_id, intent.phone_number_id).await;
+        let (done, note) = match &outcome {
+            Ok(region) if *region == intent.to => (true, "region set (confirmed after restart)"),
+            Ok(_) => (
+                false,
+                "region not changed at Twilio (checked after restart)",
+            ),
+            Err(RegionError::NotFound | RegionError::NotTwilio) => {
+                (false, "number no longer in NumberDesk")
+            }
+            Err(error) => {
+                tracing::warn!(%error, journal = row.id, "region change left unsettled");
+                result.left += 1;
+                continue;
+            }
+        };
+        ctx.store
+            .write(|tx| journal::settle(tx, row.id, done, note, ctx.clock.now()))?;
+        result.settled += 1;
+    }
+    Ok(result)
+}

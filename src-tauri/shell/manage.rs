@@ -10,9 +10,10 @@ use tauri::State;
 use super::error::IpcError;
 use super::AppState;
 use crate::accounts::CarrierAccount;
+use crate::accounts::CarrierEndpoints;
 use crate::agents::{Agents, AssignmentOutcome, DeletionImpact};
 use crate::audit::{AuditAction, AuditFilter, AuditLog, AuditPage};
-use crate::carriers::ClientOptions;
+use crate::carriers::{CarrierError, CarrierKind, ClientOptions};
 use crate::connections::Connections;
 use crate::diagnostics::{self, Diagnosis};
 use crate::disconnect::{self, DisconnectPreview, DisconnectReport};
@@ -24,14 +25,15 @@ use crate::regions::{self, RegionOutcome, TwilioRegion, TWILIO_REGIONS};
 use crate::store::agents::{AgentRow, Holding, Slot};
 use crate::sync::{self, AccountSource, AccountUnavailable};
 
-/// Opens a workspace's connections through the shared pool, against the sandbox for sandbox
-/// workspaces.
-struct WorkspaceAccounts {
+/// Opens connections' accounts through the shared pool: sandbox connections against the in-app
+/// sandbox (when it runs), the others against the real carriers.
+pub(super) struct AppAccounts {
     state: AppState,
-    endpoints: crate::accounts::CarrierEndpoints,
+    real: CarrierEndpoints,
+    sandbox: Option<CarrierEndpoints>,
 }
 
-impl AccountSource for WorkspaceAccounts {
+impl AccountSource for AppAccounts {
     fn account(
         &self,
         workspace_id: i64,
@@ -40,11 +42,27 @@ impl AccountSource for WorkspaceAccounts {
         self.state
             .accounts
             .open_with((workspace_id, connection_id), || {
-                let credentials =
-                    Connections::new(&self.state.core).credentials(workspace_id, connection_id)?;
+                let connections = Connections::new(&self.state.core);
+                let row = connections.get(workspace_id, connection_id)?;
+                let endpoints = match (row.is_sandbox, &self.sandbox) {
+                    (false, _) => &self.real,
+                    (true, Some(sandbox)) => sandbox,
+                    (true, None) => {
+                        return Err(AccountUnavailable::Carrier(CarrierError::InvalidSettings {
+                            carrier: if row.carrier == "telnyx" {
+                                CarrierKind::Telnyx
+                            } else {
+                                CarrierKind::Twilio
+                            },
+                            detail: "the carrier sandbox is not running; turn Sandbox mode on"
+                                .into(),
+                        }))
+                    }
+                };
+                let credentials = connections.credentials(workspace_id, connection_id)?;
                 Ok(CarrierAccount::open(
                     &credentials,
-                    &self.endpoints,
+                    endpoints,
                     ClientOptions::default(),
                 )?)
             })
@@ -52,12 +70,28 @@ impl AccountSource for WorkspaceAccounts {
 }
 
 impl AppState {
-    async fn accounts_of(&self, workspace_id: i64) -> Result<WorkspaceAccounts, IpcError> {
-        let workspace = self.workspace(workspace_id).await?;
-        Ok(WorkspaceAccounts {
+    /// Accounts for every connection the app knows (the sandbox's only while it runs).
+    pub(super) async fn all_accounts(&self) -> AppAccounts {
+        let sandbox = self
+            .sandbox
+            .lock()
+            .await
+            .as_ref()
+            .map(|h| CarrierEndpoints::from(h.base_urls()));
+        AppAccounts {
             state: self.clone(),
-            endpoints: self.endpoints_for(workspace.is_sandbox).await?,
-        })
+            real: self.endpoints.as_ref().clone(),
+            sandbox,
+        }
+    }
+
+    /// Accounts for a workspace's connections, starting the sandbox for a sandbox workspace.
+    async fn accounts_of(&self, workspace_id: i64) -> Result<AppAccounts, IpcError> {
+        let workspace = self.workspace(workspace_id).await?;
+        if workspace.is_sandbox {
+            self.endpoints_for(true).await?;
+        }
+        Ok(self.all_accounts().await)
     }
 }
 

@@ -170,6 +170,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let syncing = state.clone();
     tauri::async_runtime::spawn(async move {
         syncing.load_pool().await;
+        syncing.reconcile_regions().await;
         syncing.spawn_order_sync(syncing.purchases.clone(), CancellationToken::new());
     });
     // Imports the app was running when it stopped finish now.
@@ -354,6 +355,22 @@ impl AppState {
             Err(error) => {
                 tracing::warn!(message = %error.message, "the number pool account could not be read")
             }
+        }
+    }
+
+    /// Settles region changes a crash cut short, from what Twilio has.
+    async fn reconcile_regions(&self) {
+        let accounts = self.all_accounts().await;
+        match crate::regions::reconcile(&self.core, &accounts).await {
+            Ok(done) if done.settled + done.left > 0 => {
+                tracing::info!(
+                    settled = done.settled,
+                    left = done.left,
+                    "region changes reconciled"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "region changes could not be reconciled"),
         }
     }
 

@@ -702,6 +702,84 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
         })
         .unwrap();
     assert_eq!(unsettled, 0);
+    // Both imports are in the audit log, with their numbers.
+    let imports = w.audit(AuditAction::Import);
+    assert_eq!(imports.len(), 2, "{imports:?}");
+    assert_eq!(
+        imports.iter().map(|e| e.number_count).sum::<i64>(),
+        7,
+        "{imports:?}"
+    );
+}
+
+#[tokio::test]
+async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() {
+    let w = world(4).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
+        .await;
+    let [reached, not_reached, gone] = [0, 1, 2].map(|i| twilio.listed[i].clone());
+    // The app journalled three changes to au1 and died: Twilio got the first one only, and the
+    // third number left NumberDesk since.
+    twilio_client(&twilio.account)
+        .set_inbound_region(&reached.e164, "au1")
+        .await
+        .unwrap();
+    let ids = [&reached, &not_reached, &gone].map(|n| w.id_of(&n.e164));
+    let now = w.core.clock.now();
+    w.core
+        .store
+        .write(|tx| {
+            for (number, id) in [&reached, &not_reached, &gone].iter().zip(ids) {
+                let key = numberdesk::store::journal::fresh_key(tx, "region", &number.e164)?;
+                let payload = serde_json::json!({
+                    "phone_number_id": id, "e164": number.e164, "connection_id": twilio.row.id,
+                    "from": null, "to": "au1",
+                })
+                .to_string();
+                numberdesk::store::journal::intend(
+                    tx,
+                    w.workspace.id,
+                    "region",
+                    &key,
+                    &payload,
+                    now,
+                )?;
+            }
+            tx.execute("DELETE FROM phone_numbers WHERE id = ?1", [ids[2]])?;
+            Ok::<_, numberdesk::store::StoreError>(())
+        })
+        .unwrap();
+
+    let settled = regions::reconcile(&w.core, &w.accounts()).await.unwrap();
+    assert_eq!((settled.settled, settled.left), (3, 0));
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    let region_of = |e164: &str| {
+        rows.iter()
+            .find(|r| r.e164 == e164)
+            .and_then(|r| r.inbound_region.clone())
+    };
+    assert_eq!(region_of(&reached.e164).as_deref(), Some("au1"));
+    assert_eq!(region_of(&not_reached.e164).as_deref(), Some("us1"));
+    let states: Vec<(String, String)> = w
+        .core
+        .store
+        .read(|c| {
+            let mut s = c.prepare(
+                "SELECT state, coalesce(outcome, '') FROM journal WHERE kind = 'region' ORDER BY id",
+            )?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok::<_, numberdesk::store::StoreError>(rows)
+        })
+        .unwrap();
+    assert_eq!(states[0].0, "done", "{states:?}");
+    assert_eq!(states[1].0, "failed", "{states:?}");
+    assert!(states[2].1.contains("no longer"), "{states:?}");
+    // Nothing is left to settle: a second start does nothing.
+    let again = regions::reconcile(&w.core, &w.accounts()).await.unwrap();
+    assert_eq!((again.settled, again.left), (0, 0));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1264,10 +1342,13 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
         actions,
         vec![
             "disconnect",
+            "restore",
             "sync",
             "region_change",
             "assignment",
-            "agent_created"
+            "agent_created",
+            "webhook_update",
+            "import"
         ]
     );
     // By number: the entries that touched the first number (the disconnect lists all three).
@@ -1286,7 +1367,14 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
             .iter()
             .map(|e| e.action.as_str())
             .collect::<Vec<_>>(),
-        vec!["disconnect", "region_change", "assignment"]
+        vec![
+            "disconnect",
+            "restore",
+            "region_change",
+            "assignment",
+            "webhook_update",
+            "import"
+        ]
     );
     // By text and paging.
     let by_text = log
@@ -1309,22 +1397,23 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
             },
         )
         .unwrap();
-    assert_eq!((page.total, page.entries.len()), (5, 2));
-    assert_eq!(page.entries[0].action, "region_change");
+    assert_eq!((page.total, page.entries.len()), (8, 2));
+    assert_eq!(page.entries[0].action, "sync");
 
     let mut bytes = Vec::new();
     let written = log
         .export_csv(w.workspace.id, &AuditFilter::default(), &mut bytes)
         .unwrap();
-    assert_eq!(written, 5);
+    assert_eq!(written, 8);
     let text = String::from_utf8(bytes).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 5);
+    assert_eq!(records.len(), 8);
     assert_eq!(&records[0][1], "Carrier disconnected");
-    assert_eq!(&records[2][1], "Region change");
-    assert!(records[2][5].contains(&twilio.listed[0].e164));
-    assert!(records[2][8].contains("au1"));
+    assert_eq!(&records[1][1], "Restore");
+    assert_eq!(&records[3][1], "Region change");
+    assert!(records[3][5].contains(&twilio.listed[0].e164));
+    assert!(records[3][8].contains("au1"));
 
     // No credential anywhere in the log, the CSV or the database file.
     let token = &w.sandbox.twilio_accounts()[0].auth_token;

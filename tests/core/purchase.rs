@@ -941,6 +941,21 @@ async fn release_is_journalled_refunds_nothing_and_only_takes_active_purchases()
     assert!(w.entries(w.workspace.id, EntryKind::Refund).is_empty());
     let again = w.purchases.release(w.workspace.id, id).await.unwrap_err();
     assert!(again.to_string().contains("released already"), "{again}");
+    // The audit log has the purchase and the release, once each, with the number.
+    let log = numberdesk::audit::AuditLog::new(&w.core)
+        .query(w.workspace.id, &numberdesk::audit::AuditFilter::default())
+        .unwrap();
+    let actions: Vec<(&str, &str)> = log
+        .entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.summary.as_str()))
+        .collect();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(actions[0].0, "release");
+    assert!(actions[0].1.contains("Nothing was refunded"), "{actions:?}");
+    assert_eq!(actions[1].0, "purchase");
+    assert!(actions[1].1.contains("115 credits"), "{actions:?}");
+    assert!(log.entries.iter().all(|e| e.number_count == 1));
 
     // A pending pool number cannot be released yet; another workspace cannot reach it.
     let pool_picked = w
