@@ -76,6 +76,12 @@ impl Profile {
         self
     }
 
+    /// Sets an environment variable for this profile's app (e.g. a slower background sync).
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -9,7 +9,7 @@ import * as api from "./api.js";
 import { h, clear } from "./dom.js";
 import { icon, logoMark } from "./components/icons.js";
 import { emptyState } from "./components/empty-state.js";
-import { showErrorToast } from "./components/toast.js";
+import { showErrorToast, showToast } from "./components/toast.js";
 import { workspaceAvatar, sandboxBadge, PLAN_LABELS } from "./workspace.js";
 import { openNewWorkspaceDialog } from "./views/new-workspace.js";
 import * as numbersView from "./views/numbers.js";
@@ -361,4 +361,23 @@ window.addEventListener("unhandledrejection", (event) => {
   showErrorToast(event.reason);
 });
 
+/**
+ * The background order sync finished an order: tell the user wherever they are, and refresh the
+ * screen when it shows this workspace's numbers or credits.
+ * @param {import("./api.js").OrderUpdate} update
+ */
+function onOrderFinished(update) {
+  const activated = update.activated.length;
+  const failed = update.failed.length;
+  const workspace = session?.workspaces.find((w) => w.id === update.workspace_id);
+  const where = workspace && session && session.workspaces.length > 1 ? ` in ${workspace.name}` : "";
+  const parts = [];
+  if (activated) parts.push(`${activated} ${activated === 1 ? "number is" : "numbers are"} now Active`);
+  if (failed) parts.push(`${failed} failed (${update.failed[0].reason})${update.refunded_credits ? `; ${update.refunded_credits} credits refunded` : ""}`);
+  const text = parts.length ? `Order ${update.order_id}${where}: ${parts.join(", ")}.` : `Order ${update.order_id}${where} finished.`;
+  showToast(text, { kind: failed && !activated ? "error" : "success" });
+  if (workspace && workspace.id === currentWorkspace()?.id && ["numbers", "billing", "buy"].includes(currentRoute())) renderContent();
+}
+
+api.onOrdersCompleted(onOrderFinished).catch((error) => console.error(error));
 start();

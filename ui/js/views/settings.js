@@ -5,7 +5,7 @@
  */
 import { h } from "../dom.js";
 import { pageHeader, card } from "../components/page.js";
-import { segmented, switchControl } from "../components/form.js";
+import { segmented, switchControl, field, textInput, secretInput, formErrorSlot, withBusy } from "../components/form.js";
 import { confirmDialog } from "../components/dialog.js";
 import { showToast, showErrorToast } from "../components/toast.js";
 import { icon } from "../components/icons.js";
@@ -154,6 +154,7 @@ export function mount(root, ctx) {
       { class: "view view--narrow", "data-testid": "view-settings" },
       pageHeader({ title: "Settings", description: "Settings of this workspace and of the app.", meta: workspace.isSandbox ? sandboxBadge() : null }),
       card({ title: "Workspace", description: "Name, plan, credits and where calls are sent.", children: form, testid: "settings-workspace" }),
+      poolAccountCard(ctx),
       card({
         title: "Appearance",
         description: "Follow your system, or pick a theme.",
@@ -244,4 +245,109 @@ function sameExceptName(a, b) {
  */
 function definition(term, value, testid, mono = false) {
   return [h("dt", null, term), h("dd", { class: mono ? "is-mono" : undefined, "data-testid": testid, title: value }, value)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number pool account (issue 5)
+
+/**
+ * The agency's Telnyx account behind the number pool, shared by every workspace on the Unlimited
+ * plan with Flex Phone self-serve. The key is checked with Telnyx before it is kept (in the
+ * system keychain); it is never shown again, only whether one is set.
+ * @param {ViewContext} ctx
+ * @returns {HTMLElement}
+ */
+function poolAccountCard(ctx) {
+  const { api } = ctx;
+  const status = h("span", { class: "badge badge--neutral", "data-testid": "pool-status" }, "…");
+  const error = formErrorSlot();
+  const apiKey = secretInput({ name: "poolApiKey", placeholder: "KEY01…", "data-testid": "pool-api-key" });
+  const texml = textInput({ name: "poolTexmlConnectionId", placeholder: "e.g. 1494404757140276705", "data-testid": "pool-texml-connection-id" });
+  const profile = textInput({ name: "poolMessagingProfileId", placeholder: "e.g. 40017f8e-…", "data-testid": "pool-messaging-profile-id" });
+  const save = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "pool-save" }, "Save pool account");
+  const remove = h("button", { type: "button", class: "btn btn--secondary", "data-testid": "pool-remove", hidden: true, onclick: () => confirmRemove() }, icon("trash"), "Remove");
+  const note = h("span", { "data-testid": "pool-note" });
+
+  const form = h(
+    "form",
+    { class: "form form--settings", novalidate: true, "data-testid": "pool-form" },
+    error.el,
+    field({ label: "Telnyx API key", control: apiKey.el, hint: note }),
+    h(
+      "div",
+      { class: "form__row" },
+      field({ label: "TeXML Connection ID", control: texml, optional: true, hint: "Numbers join this TeXML application when “Allow webhook & messaging updates” is on." }),
+      field({ label: "Messaging profile ID", control: profile, optional: true, hint: "And this messaging profile." }),
+    ),
+    h("div", { class: "form__actions" }, remove, save),
+  );
+  form.addEventListener("input", () => error.clear());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (save.disabled) return;
+    if (apiKey.input.value.trim() === "") {
+      error.show("Enter the Telnyx API key of the agency's account.");
+      return;
+    }
+    error.clear();
+    try {
+      const settings = await withBusy(save, () => api.savePoolSettings(apiKey.input.value.trim(), texml.value.trim() || null, profile.value.trim() || null));
+      apiKey.input.value = "";
+      show(settings);
+      showToast("The number pool account is saved. Pool workspaces can buy numbers now.", { kind: "success" });
+    } catch (failure) {
+      const e = /** @type {any} */ (failure);
+      error.show(e && typeof e.message === "string" ? e.message : "Something unexpected went wrong. Please try again.");
+    }
+  });
+
+  /** @param {import("../api.js").PoolSettings} settings */
+  function show(settings) {
+    const [label, kind] = settings.configured ? ["Configured", "success"] : settings.sandbox ? ["Sandbox pool in use", "warning"] : ["Not configured", "neutral"];
+    status.textContent = label;
+    status.className = `badge badge--${kind}`;
+    status.dataset.state = settings.configured ? "configured" : settings.sandbox ? "sandbox" : "not-configured";
+    texml.value = settings.texml_connection_id ?? "";
+    profile.value = settings.messaging_profile_id ?? "";
+    remove.hidden = !settings.configured;
+    note.textContent = settings.configured
+      ? "A key is saved in your system keychain. Enter a new one to replace it."
+      : settings.sandbox
+        ? "Sandbox workspaces buy from the sandbox's own pool; real workspaces need the agency's account here."
+        : "The API key of the agency's Telnyx account. It is checked with Telnyx, then kept in your system keychain.";
+  }
+
+  async function confirmRemove() {
+    /** @type {import("../api.js").PoolSettings | null} */
+    let settings = null;
+    const confirmed = await confirmDialog({
+      title: "Remove the number pool account?",
+      message: "Pool workspaces will not be able to buy numbers until an account is added again. Numbers already bought stay where they are.",
+      confirmLabel: "Remove",
+      danger: true,
+      onConfirm: async () => {
+        settings = await api.clearPoolSettings();
+      },
+    });
+    if (confirmed && settings) {
+      show(settings);
+      showToast("The number pool account is removed.", { kind: "success" });
+    }
+  }
+
+  api
+    .getPoolSettings()
+    .then(show)
+    .catch((failure) => {
+      status.textContent = "Unavailable";
+      showErrorToast(failure);
+    });
+
+  return card({
+    title: "Number pool account",
+    description: "For agencies: the Telnyx account that sells numbers to every workspace on the Unlimited plan with Flex Phone self-serve.",
+    testid: "settings-pool",
+    aside: status,
+    children: form,
+  });
 }
