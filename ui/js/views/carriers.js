@@ -1,13 +1,19 @@
 // @ts-check
 /**
  * Carriers: the Twilio and Telnyx accounts connected to this workspace, one tile each, with
- * "Import numbers"; and the buttons that connect another account (the import wizard, step 1).
+ * "Import numbers", "Check" (the troubleshooting checks of the connection) and an X that
+ * disconnects it after saying what goes; and the buttons that connect another account (the
+ * import wizard, step 1).
  */
 import { h } from "../dom.js";
 import { pageHeader } from "../components/page.js";
 import { emptyState } from "../components/empty-state.js";
 import { icon } from "../components/icons.js";
-import { showErrorToast } from "../components/toast.js";
+import { showToast, showErrorToast } from "../components/toast.js";
+import { openDialog } from "../components/dialog.js";
+import { checkboxField, formErrorSlot } from "../components/form.js";
+import { callout } from "../components/callout.js";
+import { showDiagnosis } from "../components/diagnosis.js";
 import { sandboxBadge } from "../workspace.js";
 import { carrierLogo, carrierName, plural, formatRelative } from "../format.js";
 import { openImportWizard } from "./import-wizard.js";
@@ -120,8 +126,22 @@ export function mount(root, ctx) {
         "div",
         { class: "carrier-card__top" },
         carrierLogo(connection.carrier),
-        // Top-right corner kept free for the disconnect button.
-        h("div", { class: "connection-tile__corner" }),
+        h(
+          "div",
+          { class: "connection-tile__corner" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "icon-button connection-tile__disconnect",
+              "data-testid": `disconnect-${connection.id}`,
+              "aria-label": `Disconnect ${connection.name}`,
+              title: "Disconnect",
+              onclick: () => disconnect(connection),
+            },
+            icon("x", { size: 16 }),
+          ),
+        ),
       ),
       h(
         "div",
@@ -146,12 +166,98 @@ export function mount(root, ctx) {
         h("dd", null, connection.lastSyncedAt ? formatRelative(connection.lastSyncedAt) : "Not yet"),
       ),
       h(
-        "button",
-        { type: "button", class: "btn btn--primary", "data-testid": "import-numbers", onclick: () => openWizard({ connection }) },
-        icon("download"),
-        "Import numbers",
+        "div",
+        { class: "connection-tile__actions" },
+        h(
+          "button",
+          { type: "button", class: "btn btn--primary", "data-testid": "import-numbers", onclick: () => openWizard({ connection }) },
+          icon("download"),
+          "Import numbers",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn btn--secondary",
+            "data-testid": "check-connection",
+            onclick: () => showDiagnosis(`Check ${connection.name}`, () => ctx.api.checkConnection(/** @type {number} */ (workspace?.id), connection.id)),
+          },
+          icon("checkCircle"),
+          "Check",
+        ),
       ),
     );
+  }
+
+  /**
+   * Says what disconnecting removes (numbers, agents losing them), offers to put the previous
+   * webhook settings back, and disconnects. On failure the sentence shows and nothing goes.
+   * @param {Connection} connection
+   */
+  async function disconnect(connection) {
+    const workspaceId = /** @type {number} */ (workspace?.id);
+    let preview;
+    try {
+      preview = await ctx.api.previewDisconnect(workspaceId, connection.id);
+    } catch (error) {
+      showErrorToast(error);
+      return;
+    }
+    const restore = checkboxField({
+      name: "restoreWebhooks",
+      label: "Restore the previous webhook settings at the carrier",
+      description: `${plural(preview.restorable, "number")} had ${preview.restorable === 1 ? "its" : "their"} webhooks pointed at NumberDesk; put back what ${preview.restorable === 1 ? "it" : "they"} had before.`,
+      checked: false,
+      attrs: { "data-testid": "restore-webhooks" },
+    });
+    const error = formErrorSlot();
+    const report = await openDialog({
+      title: `Disconnect ${preview.name}?`,
+      variant: "danger",
+      size: "md",
+      testid: "disconnect-dialog",
+      confirmLabel: "Disconnect",
+      closeOnBackdrop: false,
+      body: h(
+        "div",
+        { class: "disconnect" },
+        h("p", { class: "dialog__text disconnect__count", "data-testid": "disconnect-count", "data-count": String(preview.number_count) }, h("strong", null, `${plural(preview.number_count, "number")} will be removed from NumberDesk.`)),
+        preview.affected_agents.length
+          ? h(
+              "div",
+              { class: "disconnect__agents", "data-testid": "disconnect-agents" },
+              h("p", { class: "dialog__text" }, "These agents lose numbers:"),
+              h(
+                "ul",
+                { class: "holding-list" },
+                preview.affected_agents.map((a) => h("li", { "data-testid": "disconnect-agent", "data-agent-id": String(a.agent_id) }, h("strong", null, a.name), ` loses ${plural(a.numbers, "number")}`)),
+              ),
+            )
+          : null,
+        h("p", { class: "dialog__text", "data-testid": "disconnect-note" }, preview.note),
+        preview.running_imports > 0
+          ? callout({ kind: "warning", testid: "disconnect-running-import", children: h("p", { class: "callout__text" }, "An import through this connection is still running. Cancel it or wait for it to finish first.") })
+          : null,
+        preview.restorable > 0 ? restore.el : null,
+        h("p", { class: "dialog__text" }, "The credentials are deleted from the system keyring."),
+        error.el,
+      ),
+      onConfirm: async () => {
+        error.clear();
+        try {
+          return await ctx.api.disconnectCarrier(workspaceId, connection.id, preview.restorable > 0 && restore.input.checked);
+        } catch (e) {
+          error.show(e && typeof e === "object" && "message" in e ? String(e.message) : "The carrier could not be disconnected.");
+          throw e;
+        }
+      },
+    });
+    if (!report || disposed) return;
+    showToast(
+      `${report.name} disconnected: ${plural(report.removed_numbers, "number")} removed from NumberDesk${report.restored.length ? `, ${plural(report.restored.length, "number")} restored at the carrier` : ""}.`,
+      { kind: "success" },
+    );
+    load();
   }
 
   load();
