@@ -230,8 +230,61 @@ const MAX_LIMIT: i64 = 1_000;
 
 /// The WHERE clause over `phone_numbers n` and its values.
 fn where_clause(workspace_id: i64, filter: &NumberFilter) -> (String, Vec<Value>) {
-    let (clause, values, _) = where_parts(workspace_id, filter, false);
+    let (clause, values, _) = where_parts(workspace_id, filter, false, false);
     (clause, values)
+}
+
+/// The text filter's search, folded the way the search index is: one trigram MATCH when every
+/// needle has three characters or more, else a scan of the index's text. `None` without text.
+fn text_search(filter: &NumberFilter) -> Option<(String, Vec<Value>)> {
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())?;
+    // The search index holds the number's digits, label and region in ASCII lower case
+    // (SQLite's lower()), so the text is folded the same way here.
+    let lower = text.to_ascii_lowercase();
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let mut needles = vec![lower];
+    if !digits.is_empty() && digits != text {
+        needles.push(digits);
+    }
+    if needles.iter().all(|n| n.chars().count() >= 3) {
+        // Trigram index: each needle as one quoted phrase, any of them.
+        let query: Vec<String> = needles
+            .iter()
+            .map(|n| format!("\"{}\"", n.replace('"', "\"\"")))
+            .collect();
+        Some((
+            "SELECT rowid FROM phone_number_search WHERE phone_number_search MATCH ?".to_owned(),
+            vec![Value::Text(query.join(" OR "))],
+        ))
+    } else {
+        // Under three characters the trigram index cannot help: read its text instead.
+        let tests = vec!["instr(haystack, ?) > 0"; needles.len()].join(" OR ");
+        Some((
+            format!("SELECT rowid FROM phone_number_search WHERE {tests}"),
+            needles.into_iter().map(Value::Text).collect(),
+        ))
+    }
+}
+
+/// Runs the text filter's search once into `temp.text_matches`, for the count and the window to
+/// share (a broad search over 100,000 numbers costs more than both queries together). False
+/// when the filter has no text.
+fn match_text_once(connection: &Connection, filter: &NumberFilter) -> Result<bool, TableError> {
+    let Some((search, values)) = text_search(filter) else {
+        return Ok(false);
+    };
+    connection.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS text_matches (id INTEGER PRIMARY KEY);
+         DELETE FROM temp.text_matches;",
+    )?;
+    connection
+        .prepare_cached(&format!("INSERT INTO temp.text_matches {search}"))?
+        .execute(rusqlite::params_from_iter(values.iter()))?;
+    Ok(true)
 }
 
 /// The WHERE clause, its values, and whether a subquery filter (text, agent) names the rows.
@@ -241,6 +294,7 @@ fn where_parts(
     workspace_id: i64,
     filter: &NumberFilter,
     drive_from_filter: bool,
+    text_matched: bool,
 ) -> (String, Vec<Value>, bool) {
     let mut driven = false;
     let mut clauses = vec!["n.workspace_id = ?".to_owned()];
@@ -258,39 +312,12 @@ fn where_parts(
     any_of("n.carrier", &filter.carriers, &mut clauses);
     any_of("n.status", &filter.statuses, &mut clauses);
     any_of("n.number_type", &filter.types, &mut clauses);
-    if let Some(text) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        // The search index holds the number's digits, label and region in ASCII lower case
-        // (SQLite's lower()), so the text is folded the same way here.
-        let lower = text.to_ascii_lowercase();
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        let mut needles = vec![lower];
-        if !digits.is_empty() && digits != text {
-            needles.push(digits);
-        }
-        if needles.iter().all(|n| n.chars().count() >= 3) {
-            // Trigram index: each needle as one quoted phrase, any of them.
-            let query: Vec<String> = needles
-                .iter()
-                .map(|n| format!("\"{}\"", n.replace('"', "\"\"")))
-                .collect();
-            clauses.push(
-                "n.id IN (SELECT rowid FROM phone_number_search WHERE phone_number_search MATCH ?)"
-                    .to_owned(),
-            );
-            values.push(Value::Text(query.join(" OR ")));
-        } else {
-            // Under three characters the trigram index cannot help: read its text instead.
-            let tests = vec!["instr(haystack, ?) > 0"; needles.len()].join(" OR ");
-            clauses.push(format!(
-                "n.id IN (SELECT rowid FROM phone_number_search WHERE {tests})"
-            ));
-            values.extend(needles.into_iter().map(Value::Text));
-        }
+    if text_matched {
+        clauses.push("n.id IN (SELECT id FROM temp.text_matches)".to_owned());
+        driven = true;
+    } else if let Some((search, needles)) = text_search(filter) {
+        clauses.push(format!("n.id IN ({search})"));
+        values.extend(needles);
         driven = true;
     }
     match filter.agent {
@@ -386,7 +413,16 @@ pub fn count(
     workspace_id: i64,
     filter: &NumberFilter,
 ) -> Result<i64, TableError> {
-    let (clause, values, _) = where_parts(workspace_id, filter, true);
+    count_in(connection, workspace_id, filter, false)
+}
+
+fn count_in(
+    connection: &Connection,
+    workspace_id: i64,
+    filter: &NumberFilter,
+    text_matched: bool,
+) -> Result<i64, TableError> {
+    let (clause, values, _) = where_parts(workspace_id, filter, true, text_matched);
     let mut statement = connection.prepare_cached(&format!(
         "SELECT count(*) FROM phone_numbers n WHERE {clause}"
     ))?;
@@ -400,8 +436,18 @@ pub fn window(
     query: &NumberQuery,
     matching: Option<i64>,
 ) -> Result<Vec<TableRow>, TableError> {
+    window_in(connection, workspace_id, query, matching, false)
+}
+
+fn window_in(
+    connection: &Connection,
+    workspace_id: i64,
+    query: &NumberQuery,
+    matching: Option<i64>,
+    text_matched: bool,
+) -> Result<Vec<TableRow>, TableError> {
     let few = matching.is_some_and(|count| count <= FEW_MATCHES);
-    let (clause, mut values, _) = where_parts(workspace_id, &query.filter, few);
+    let (clause, mut values, _) = where_parts(workspace_id, &query.filter, few, text_matched);
     let limit = if query.limit <= 0 {
         100
     } else {
@@ -451,11 +497,12 @@ impl<'a> NumbersTable<'a> {
     /// The total matching the filter and one window of rows.
     pub fn page(&self, workspace_id: i64, query: &NumberQuery) -> Result<TablePage, TableError> {
         self.ctx.store.read(|c| {
-            let total = count(c, workspace_id, &query.filter)?;
+            let matched = match_text_once(c, &query.filter)?;
+            let total = count_in(c, workspace_id, &query.filter, matched)?;
             Ok(TablePage {
                 total,
                 offset: query.offset.max(0),
-                rows: window(c, workspace_id, query, Some(total))?,
+                rows: window_in(c, workspace_id, query, Some(total), matched)?,
             })
         })
     }

@@ -22,6 +22,64 @@ const FIRST_PAGE_GOAL_MS: f64 = 500.0;
 const QUERY_GOAL_MS: f64 = 20.0;
 const RUNS: usize = 7;
 
+#[path = "window_probe.rs"]
+mod window_probe;
+
+/// Launches of the app for the first-paint figure (each a cold start of a new process).
+const PAINT_RUNS: usize = 3;
+
+/// Cold starts of the real window on the filled database: from the request that starts the app
+/// to the first table rows painted (the page's `numbers-table-painted` mark), and the same from
+/// the page's own start. Medians of [`PAINT_RUNS`]; `Err` says why it could not be measured.
+fn first_paint(dir: &std::path::Path) -> Result<serde_json::Value, String> {
+    let app = window_probe::app_binary()?;
+    if std::env::var_os("DISPLAY").is_none() {
+        return Err("no display: run the bench under xvfb-run".into());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let env = window_probe::profile_env(
+        dir,
+        &dir.join("home"),
+        &format!("app.numberdesk.bench.{}", std::process::id()),
+    );
+    let mut launch_to_paint = Vec::new();
+    let mut page_to_paint = Vec::new();
+    for _ in 0..PAINT_RUNS {
+        let (total, in_page) = runtime.block_on(async {
+            let window = window_probe::Window::launch(&app, &env).await?;
+            let measured = async {
+                let painted = window
+                    .mark_at("numbers-table-painted", Duration::from_secs(60))
+                    .await?;
+                let origin = window
+                    .run("return performance.timeOrigin;")
+                    .await?
+                    .as_f64()
+                    .unwrap_or(painted);
+                Ok::<_, String>((painted - window.launched_at_ms, painted - origin))
+            }
+            .await;
+            window.close().await;
+            measured
+        })?;
+        println!("first table painted {total:.0} ms after launch ({in_page:.0} ms after the page started)");
+        launch_to_paint.push(total);
+        page_to_paint.push(in_page);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2] * 10.0).round() / 10.0
+    };
+    Ok(serde_json::json!({
+        "launch_to_first_paint_ms": median(&mut launch_to_paint),
+        "page_start_to_first_paint_ms": median(&mut page_to_paint),
+        "paint_runs": PAINT_RUNS,
+    }))
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut rows: usize = 100_000;
@@ -207,7 +265,18 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_default();
     let over: Vec<&(String, f64, i64)> = results.iter().filter(|r| r.1 > QUERY_GOAL_MS).collect();
     let first_page_ms = ms(first_page);
-    let pass = first_page_ms < FIRST_PAGE_GOAL_MS && over.is_empty();
+    drop(ctx);
+    let paint = first_paint(&dir);
+    let (paint_figures, paint_ms) = match &paint {
+        Ok(figures) => (figures.clone(), figures["launch_to_first_paint_ms"].as_f64()),
+        Err(why) => {
+            println!("first paint not measured: {why}");
+            (serde_json::json!({ "first_paint_not_measured": why }), None)
+        }
+    };
+    let pass = first_page_ms < FIRST_PAGE_GOAL_MS
+        && paint_ms.is_some_and(|ms| ms < FIRST_PAGE_GOAL_MS)
+        && over.is_empty();
     println!(
         "worst query: {} at {:.2} ms; {} of {} over {QUERY_GOAL_MS} ms",
         worst.0,
@@ -224,17 +293,16 @@ fn main() -> anyhow::Result<()> {
         "rows": rows,
         "fill_s": (fill_time.as_secs_f64() * 10.0).round() / 10.0,
         "cold_open_to_first_page_ms": (first_page_ms * 100.0).round() / 100.0,
-        "first_paint": "not measured: UI out of scope of this core bench",
+        "first_paint": paint_figures,
         "query_runs": RUNS,
         "query_median_ms": queries,
         "worst_query": worst.0,
         "worst_query_ms": (worst.1 * 100.0).round() / 100.0,
         "queries_over_goal": over.len(),
-        "goal_first_page_ms": FIRST_PAGE_GOAL_MS,
+        "goal_first_paint_ms": FIRST_PAGE_GOAL_MS,
         "goal_query_ms": QUERY_GOAL_MS,
         "pass": pass,
     });
-    drop(ctx);
     if std::env::var_os("TABLE_BENCH_KEEP").is_some() {
         eprintln!("kept {}", database.display());
     } else {

@@ -1,0 +1,213 @@
+//! Drives the real NumberDesk window for the benches, over W3C WebDriver (tauri-driver in front
+//! of WebKitWebDriver), with plain HTTP. The benches read the UI's own `performance` marks
+//! (`ui/js/perf.js`), so a figure is what the page measured around its own paint, not WebDriver's
+//! round trips.
+//!
+//! Needs a display (run under `xvfb-run`), `tauri-driver`, WebKitWebDriver and the desktop
+//! binary `numberdesk` built beside the bench (`cargo build --release --bins`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+/// The desktop binary beside this bench (same profile), or `NUMBERDESK_APP`.
+pub fn app_binary() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("NUMBERDESK_APP") {
+        return Ok(PathBuf::from(path));
+    }
+    let beside = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .with_file_name("numberdesk");
+    if beside.exists() {
+        Ok(beside)
+    } else {
+        Err(format!(
+            "{} is not built: run `cargo build --release --bins` first",
+            beside.display()
+        ))
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Milliseconds since the Unix epoch, the clock `performance.timeOrigin` uses.
+pub fn epoch_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
+}
+
+/// The app's window with a WebDriver session on it.
+pub struct Window {
+    driver: Child,
+    http: reqwest::Client,
+    session_url: String,
+    /// When the session request that started the app was sent (epoch ms).
+    pub launched_at_ms: f64,
+}
+
+impl Window {
+    /// Starts the app with `env` (data folder, keyring service, carrier URLs) and waits until its
+    /// window answers WebDriver.
+    pub async fn launch(app: &Path, env: &[(String, String)]) -> Result<Window, String> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start tauri-driver: {e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let base = format!("http://127.0.0.1:{port}");
+        let capabilities = json!({
+            "capabilities": {"alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": {"application": app.display().to_string()},
+            }}
+        });
+        let started = Instant::now();
+        loop {
+            let launched_at_ms = epoch_ms();
+            match http
+                .post(format!("{base}/session"))
+                .json(&capabilities)
+                .send()
+                .await
+            {
+                Ok(reply) => {
+                    let body: Value = reply.json().await.map_err(|e| e.to_string())?;
+                    let Some(id) = body["value"]["sessionId"].as_str() else {
+                        stop(&mut driver);
+                        return Err(format!("no WebDriver session: {body}"));
+                    };
+                    return Ok(Window {
+                        session_url: format!("{base}/session/{id}"),
+                        driver,
+                        http,
+                        launched_at_ms,
+                    });
+                }
+                Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(error) => {
+                    stop(&mut driver);
+                    return Err(format!("tauri-driver did not answer: {error}"));
+                }
+            }
+        }
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    pub async fn run(&self, script: &str) -> Result<Value, String> {
+        let reply: Value = self
+            .http
+            .post(format!("{}/execute/sync", self.session_url))
+            .json(&json!({"script": script, "args": []}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        if reply["value"]["error"].is_string() {
+            return Err(format!("script failed: {}", reply["value"]));
+        }
+        Ok(reply["value"].clone())
+    }
+
+    /// Polls `script` until it returns something other than null.
+    pub async fn wait_for(&self, script: &str, timeout: Duration) -> Result<Value, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.run(script).await?;
+            if !value.is_null() {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("timed out waiting for: {script}"));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// When the page set the performance mark `name`, in epoch ms (null until it has).
+    pub async fn mark_at(&self, name: &str, timeout: Duration) -> Result<f64, String> {
+        let script = format!(
+            "const m = performance.getEntriesByName({name:?}, 'mark'); \
+             return m.length ? performance.timeOrigin + m[m.length - 1].startTime : null;"
+        );
+        self.wait_for(&script, timeout)
+            .await?
+            .as_f64()
+            .ok_or_else(|| format!("mark {name} is not a number"))
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.http.delete(&self.session_url).send().await;
+        stop(&mut self.driver);
+    }
+}
+
+fn stop(driver: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &driver.id().to_string()])
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+/// The environment of one app profile: its data folder, and a HOME (for WebKit's caches) and
+/// keyring service of its own, so nothing of the user's is read or written.
+pub fn profile_env(data_dir: &Path, home: &Path, keyring_service: &str) -> Vec<(String, String)> {
+    let _ = std::fs::create_dir_all(home);
+    let path = |p: PathBuf| p.display().to_string();
+    vec![
+        ("NUMBERDESK_DATA_DIR".into(), path(data_dir.to_path_buf())),
+        ("NUMBERDESK_KEYRING_SERVICE".into(), keyring_service.into()),
+        ("HOME".into(), path(home.to_path_buf())),
+        ("XDG_DATA_HOME".into(), path(home.join("share"))),
+        ("XDG_CONFIG_HOME".into(), path(home.join("config"))),
+        ("XDG_CACHE_HOME".into(), path(home.join("cache"))),
+    ]
+}
