@@ -25,7 +25,6 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "enable_sandbox",
         "disable_sandbox",
         "list_connections",
-        "list_numbers",
         "validate_credentials",
         "check_texml_connection",
         "connect_carrier",

@@ -83,6 +83,113 @@ fn workspace(name: &str, pool: bool) -> WorkspaceInput {
     }
 }
 
+#[path = "window_probe.rs"]
+mod window_probe;
+
+/// Searches in the real window for the search-to-table figure.
+const UI_RUNS: usize = 10;
+
+/// Search in the real window: a Standard workspace with this sandbox's Twilio account (its
+/// credentials in the real keyring), the Buy Numbers search pressed `UI_RUNS` times. Each figure
+/// is the page's own time from pressing Search to the results table painted
+/// (`search-started` to `search-results-painted`). `Err` says why it was not measured.
+async fn ui_search_to_paint(
+    sandbox: &numberdesk::sandbox::SandboxHandle,
+    dir: &std::path::Path,
+) -> Result<Vec<f64>, String> {
+    let app = window_probe::app_binary()?;
+    if std::env::var_os("DISPLAY").is_none() {
+        return Err("no display: run the bench under xvfb-run".into());
+    }
+    let service = format!("app.numberdesk.bench.{}", std::process::id());
+    let data = dir.join("ui");
+    let redactor = Redactor::new();
+    let secrets = Arc::new(numberdesk::secrets::KeyringStore::new(
+        service.clone(),
+        redactor.clone(),
+    ));
+    let key = {
+        let core = Context::open(
+            &data.join("numberdesk.sqlite3"),
+            secrets.clone(),
+            Arc::new(SystemClock),
+            redactor,
+        )
+        .map_err(|e| e.to_string())?;
+        let workspace = core
+            .workspaces()
+            .create(&workspace("Bench UI", false))
+            .map_err(|e| e.to_string())?;
+        let twilio = &sandbox.twilio_accounts()[0];
+        let form = ConnectForm {
+            carrier: "twilio".into(),
+            name: "Bench Twilio".into(),
+            twilio_account_sid: Some(twilio.account_sid.clone()),
+            twilio_auth_token: Some(Sensitive::new(twilio.auth_token.clone())),
+            ..ConnectForm::default()
+        };
+        let credentials = connect::credentials_from(&form).map_err(|e| e.to_string())?;
+        let endpoints = CarrierEndpoints::from(sandbox.base_urls());
+        let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())
+            .map_err(|e| e.to_string())?;
+        let row = connect::connect(&core, &workspace, &form, &account, false)
+            .await
+            .map_err(|e| format!("saving the connection (is the keyring unlocked?): {e}"))?;
+        numberdesk::secrets::SecretKey::new(workspace.id, row.id)
+    };
+    let urls = sandbox.base_urls();
+    let mut env = window_probe::profile_env(&data, &dir.join("home"), &service);
+    env.extend([
+        ("NUMBERDESK_TWILIO_API_URL".into(), urls.twilio_api.clone()),
+        (
+            "NUMBERDESK_TWILIO_PRICING_URL".into(),
+            urls.twilio_pricing.clone(),
+        ),
+        (
+            "NUMBERDESK_TWILIO_ROUTES_URL".into(),
+            urls.twilio_routes.clone(),
+        ),
+        ("NUMBERDESK_TELNYX_URL".into(), urls.telnyx.clone()),
+    ]);
+    let window = window_probe::Window::launch(&app, &env).await?;
+    let measured = async {
+        let wait = Duration::from_secs(30);
+        window.run("location.hash = '#/buy'; return null;").await?;
+        // The country list comes from Twilio: searching is possible once it is in.
+        window
+            .wait_for(
+                "const c = document.querySelector('[data-testid=buy-country]'); \
+                 return c && c.options.length > 1 ? true : null;",
+                wait,
+            )
+            .await?;
+        let mut times = Vec::new();
+        for _ in 0..UI_RUNS {
+            window
+                .run(
+                    "performance.clearMarks(); \
+                     document.querySelector('[data-testid=buy-search]').click(); return null;",
+                )
+                .await?;
+            let painted = window.mark_at("search-results-painted", wait).await?;
+            let started = window.mark_at("search-started", wait).await?;
+            times.push(painted - started);
+        }
+        let shown = window
+            .run("return document.querySelectorAll('[data-testid=offer-row]').length;")
+            .await?;
+        if shown.as_u64().unwrap_or(0) == 0 {
+            return Err("the search showed no rows".to_string());
+        }
+        Ok(times)
+    }
+    .await;
+    window.close().await;
+    // The bench's credentials leave the keyring with it.
+    let _ = numberdesk::secrets::SecretStore::delete(secrets.as_ref(), key);
+    measured
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = settings().map_err(anyhow::Error::msg)?;
@@ -195,6 +302,30 @@ async fn main() -> anyhow::Result<()> {
         settings.latency.as_millis()
     );
 
+    // --- 1b. the same search in the real window, to the painted table ---
+    let ui = ui_search_to_paint(&sandbox, &dir).await;
+    let ui_figures = match &ui {
+        Ok(times) => {
+            let (p50, p95) = (percentile(times, 0.5), percentile(times, 0.95));
+            println!(
+                "search in the window: pressing Search to the table painted p50 {p50:.1} ms, p95 {p95:.1} ms \
+                 ({} runs); beyond the carrier calls (direct p50 {carrier_p50:.1} ms): {:.1} ms",
+                times.len(),
+                p50 - carrier_p50
+            );
+            serde_json::json!({
+                "ui_search_to_paint_p50_ms": round(p50),
+                "ui_search_to_paint_p95_ms": round(p95),
+                "ui_overhead_beyond_carrier_p50_ms": round((p50 - carrier_p50).max(0.0)),
+                "ui_runs": times.len(),
+            })
+        }
+        Err(why) => {
+            println!("search in the window not measured: {why}");
+            serde_json::json!({ "ui_not_measured": why })
+        }
+    };
+
     // --- 2. a pool order of N numbers processed to completion ---
     let pool = core.workspaces().create(&workspace("Bench pool", true))?;
     let mut picked: Vec<String> = Vec::new();
@@ -256,7 +387,7 @@ async fn main() -> anyhow::Result<()> {
         "search_carrier_direct_p50_ms": round(carrier_p50),
         "search_core_overhead_p50_ms": round(overhead_p50),
         "search_core_overhead_p95_ms": round(overhead_p95),
-        "ui_render_measured": false,
+        "ui": ui_figures,
         "pool_order_numbers": picked.len(),
         "pool_buy_ms": round(ms(buy)),
         "pool_process_ms": round(ms(process)),

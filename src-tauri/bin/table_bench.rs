@@ -59,6 +59,23 @@ fn first_paint(dir: &std::path::Path) -> Result<serde_json::Value, String> {
                     .await?
                     .as_f64()
                     .unwrap_or(painted);
+                let steps = window
+                    .run(
+                        "return Object.fromEntries(performance.getEntriesByType('mark') \
+                         .map((m) => [m.name, Math.round(m.startTime)]));",
+                    )
+                    .await?;
+                println!("  in the page (ms after it started): {steps}");
+                let again = window
+                    .run_async(
+                        "const done = arguments[arguments.length - 1]; (async () => { \
+                         const times = []; for (let i = 0; i < 3; i++) { const t = performance.now(); \
+                         await window.__TAURI__.core.invoke('query_numbers', { workspaceId: 1, \
+                         query: { filter: {}, sort: { column: 'number', descending: false }, offset: 0, limit: 200 } }); \
+                         times.push(Math.round(performance.now() - t)); } done(times); })();",
+                    )
+                    .await?;
+                println!("  the same query again from the page (ms): {again}");
                 Ok::<_, String>((painted - window.launched_at_ms, painted - origin))
             }
             .await;
@@ -268,7 +285,10 @@ fn main() -> anyhow::Result<()> {
     drop(ctx);
     let paint = first_paint(&dir);
     let (paint_figures, paint_ms) = match &paint {
-        Ok(figures) => (figures.clone(), figures["launch_to_first_paint_ms"].as_f64()),
+        Ok(figures) => (
+            figures.clone(),
+            figures["launch_to_first_paint_ms"].as_f64(),
+        ),
         Err(why) => {
             println!("first paint not measured: {why}");
             (serde_json::json!({ "first_paint_not_measured": why }), None)

@@ -5,6 +5,8 @@
 //!
 //! Needs a display (run under `xvfb-run`), `tauri-driver`, WebKitWebDriver and the desktop
 //! binary `numberdesk` built beside the bench (`cargo build --release --bins`).
+// Included by two benches through `#[path]`; each uses a part of it.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -135,6 +137,25 @@ impl Window {
         let reply: Value = self
             .http
             .post(format!("{}/execute/sync", self.session_url))
+            .json(&json!({"script": script, "args": []}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        if reply["value"]["error"].is_string() {
+            return Err(format!("script failed: {}", reply["value"]));
+        }
+        Ok(reply["value"].clone())
+    }
+
+    /// Runs `script` (a function body whose last argument is the callback to call with the
+    /// result) in the page, for work that awaits.
+    pub async fn run_async(&self, script: &str) -> Result<Value, String> {
+        let reply: Value = self
+            .http
+            .post(format!("{}/execute/async", self.session_url))
             .json(&json!({"script": script, "args": []}))
             .send()
             .await

@@ -3,9 +3,7 @@
 
 use tauri::State;
 
-use super::dto::{
-    AppInfoDto, ConnectionDto, NumberDto, SessionDto, WorkspaceDto, WorkspaceInputDto,
-};
+use super::dto::{AppInfoDto, ConnectionDto, SessionDto, WorkspaceDto, WorkspaceInputDto};
 use super::error::IpcError;
 use super::settings::Theme;
 use super::AppState;
@@ -141,22 +139,6 @@ pub async fn list_connections(
         .blocking("finish that task", move |s| {
             let connections = Connections::new(&s.core).list(workspace_id)?;
             Ok(connections.into_iter().map(Into::into).collect())
-        })
-        .await
-}
-
-#[tauri::command]
-pub async fn list_numbers(
-    state: State<'_, AppState>,
-    workspace_id: i64,
-) -> Result<Vec<NumberDto>, IpcError> {
-    state
-        .blocking("finish that task", move |s| {
-            let numbers = s
-                .core
-                .store
-                .read(|c| crate::store::numbers::list(c, workspace_id))?;
-            Ok(numbers.into_iter().map(Into::into).collect())
         })
         .await
 }

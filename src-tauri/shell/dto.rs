@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::Theme;
 use crate::connections::ConnectionSummary;
-use crate::store::numbers::NumberRow;
 use crate::workspaces::{Workspace, WorkspaceInput};
 
 #[derive(Debug, Serialize)]
@@ -111,52 +110,4 @@ pub struct AppInfoDto {
     pub data_dir: String,
     pub log_dir: String,
     pub database_path: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NumberFeaturesDto {
-    pub voice: bool,
-    pub sms: bool,
-    pub mms: bool,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NumberDto {
-    pub id: i64,
-    pub e164: String,
-    pub friendly_name: Option<String>,
-    pub carrier: String,
-    pub connection_name: Option<String>,
-    pub source: String,
-    pub status: String,
-    pub number_type: Option<String>,
-    pub region: Option<String>,
-    pub features: NumberFeaturesDto,
-    pub webhook_mode: String,
-    pub monthly_cost_credits: i64,
-}
-
-impl From<NumberRow> for NumberDto {
-    fn from(n: NumberRow) -> Self {
-        Self {
-            id: n.id,
-            e164: n.e164,
-            friendly_name: n.friendly_name,
-            carrier: n.carrier,
-            connection_name: n.connection_name,
-            source: n.source,
-            status: n.status,
-            number_type: n.number_type,
-            region: n.region,
-            features: NumberFeaturesDto {
-                voice: n.voice,
-                sms: n.sms,
-                mms: n.mms,
-            },
-            webhook_mode: n.webhook_mode,
-            monthly_cost_credits: n.monthly_cost_credits,
-        }
-    }
 }

@@ -507,7 +507,6 @@ pub fn run() {
             commands::enable_sandbox,
             commands::disable_sandbox,
             commands::list_connections,
-            commands::list_numbers,
             import::validate_credentials,
             import::check_texml_connection,
             import::connect_carrier,

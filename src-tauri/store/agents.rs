@@ -83,7 +83,11 @@ impl Assignment {
     }
 }
 
-const HOLDS: &str = "(inbound_agent_id = ?2 OR outbound_agent_id = ?2 OR sms_agent_id = ?2)";
+/// Numbers holding agent `?2` in any slot. One lookup per slot's partial index, joined by UNION:
+/// an OR of the three would read every number of the workspace.
+const HOLDS: &str = "id IN (SELECT id FROM phone_numbers WHERE inbound_agent_id = ?2
+    UNION SELECT id FROM phone_numbers WHERE outbound_agent_id = ?2
+    UNION SELECT id FROM phone_numbers WHERE sms_agent_id = ?2)";
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRow> {
     Ok(AgentRow {
@@ -163,8 +167,9 @@ pub fn get(
 pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<AgentRow>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT a.id, a.workspace_id, a.name, a.created_at,
-            (SELECT count(*) FROM phone_numbers n WHERE n.workspace_id = a.workspace_id
-                AND (n.inbound_agent_id = a.id OR n.outbound_agent_id = a.id OR n.sms_agent_id = a.id))
+            (SELECT count(*) FROM (SELECT id FROM phone_numbers WHERE inbound_agent_id = a.id
+                UNION SELECT id FROM phone_numbers WHERE outbound_agent_id = a.id
+                UNION SELECT id FROM phone_numbers WHERE sms_agent_id = a.id))
          FROM agents a WHERE a.workspace_id = ?1 ORDER BY a.name COLLATE NOCASE, a.id",
     )?;
     let rows = statement
@@ -286,8 +291,10 @@ pub fn holding_connection(
 ) -> Result<Vec<AgentLoss>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT a.id, a.name, count(n.id) FROM agents a
-         JOIN phone_numbers n ON n.workspace_id = a.workspace_id AND n.connection_id = ?2
-             AND (n.inbound_agent_id = a.id OR n.outbound_agent_id = a.id OR n.sms_agent_id = a.id)
+         JOIN phone_numbers n ON n.connection_id = ?2 AND n.id IN (
+             SELECT id FROM phone_numbers WHERE inbound_agent_id = a.id
+             UNION SELECT id FROM phone_numbers WHERE outbound_agent_id = a.id
+             UNION SELECT id FROM phone_numbers WHERE sms_agent_id = a.id)
          WHERE a.workspace_id = ?1
          GROUP BY a.id ORDER BY a.name COLLATE NOCASE, a.id",
     )?;

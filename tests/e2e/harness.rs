@@ -82,6 +82,11 @@ impl Profile {
         self
     }
 
+    /// The keyring service this profile's app keeps its credentials under.
+    pub fn keyring_service(&self) -> &str {
+        &self.keyring_service
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -579,6 +579,14 @@ fn disconnect_says_what_goes_and_leaves_the_numbers_at_the_carrier() {
         app.click("[data-nav='carriers']").await?;
         let tile = app.wait_for("[data-testid='connection-tile']").await?;
         let id = tile.attr("data-connection-id").await?.unwrap_or_default();
+        // The connection's credentials are in the real keyring (the profile's first workspace).
+        let keyring = numberdesk::secrets::KeyringStore::new(
+            profile.keyring_service().to_owned(),
+            numberdesk::logging::Redactor::new(),
+        );
+        let entry = numberdesk::secrets::SecretKey::new(1, id.parse()?);
+        let stored = numberdesk::secrets::SecretStore::get(&keyring, entry)?;
+        assert!(stored.is_some(), "no keyring entry before the disconnect");
         app.click(&format!("[data-testid='disconnect-{id}']"))
             .await?;
         app.wait_for_text(
@@ -626,6 +634,10 @@ fn disconnect_says_what_goes_and_leaves_the_numbers_at_the_carrier() {
             .find_all("[data-testid='connection-tile']")
             .await?
             .is_empty());
+        assert!(
+            numberdesk::secrets::SecretStore::get(&keyring, entry)?.is_none(),
+            "the keyring entry outlived the disconnect"
+        );
         app.click("[data-nav='numbers']").await?;
         app.wait_for("[data-testid='numbers-buy']").await?;
         let state = sandbox

@@ -123,20 +123,6 @@
  * @property {number} failed
  * @property {number} cancelled
  * @property {ImportFailure[]} failures
- *
- * @typedef {object} PhoneNumber
- * @property {number} id
- * @property {string} e164
- * @property {string | null} friendlyName
- * @property {Carrier} carrier
- * @property {string | null} connectionName
- * @property {"pool" | "marketplace" | "imported"} source
- * @property {"pending" | "active" | "failed" | "released" | "missing"} status
- * @property {NumberType | null} numberType
- * @property {string | null} region
- * @property {NumberFeatures} features
- * @property {WebhookMode} webhookMode
- * @property {number} monthlyCostCredits
  */
 
 /** Feature flags the UI knows how to present. Unknown flags on a workspace are kept untouched. */
@@ -393,13 +379,6 @@ export function listImports(workspaceId) {
   return call("list_imports", { workspaceId });
 }
 
-/**
- * @param {number} workspaceId
- * @returns {Promise<PhoneNumber[]>}
- */
-export function listNumbers(workspaceId) {
-  return call("list_numbers", { workspaceId });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Search and buy (issue 5)

@@ -6,6 +6,7 @@
  * is the truth.
  */
 import * as api from "./api.js";
+import { markStart } from "./perf.js";
 import { h, clear } from "./dom.js";
 import { icon, logoMark } from "./components/icons.js";
 import { emptyState } from "./components/empty-state.js";
@@ -348,7 +349,9 @@ function renderStartupFailure(error) {
 
 async function start() {
   try {
-    applySession(await api.getSession());
+    const loaded = await api.getSession();
+    markStart("session-loaded");
+    applySession(loaded);
   } catch (error) {
     renderStartupFailure(error);
   }
@@ -379,5 +382,6 @@ function onOrderFinished(update) {
   if (workspace && workspace.id === currentWorkspace()?.id && ["numbers", "billing", "buy"].includes(currentRoute())) renderContent();
 }
 
+markStart("app-script-start");
 api.onOrdersCompleted(onOrderFinished).catch((error) => console.error(error));
 start();

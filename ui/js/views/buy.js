@@ -9,6 +9,7 @@
  *
  * Carrier text (regions, localities, failure reasons) is untrusted: it goes in as text only.
  */
+import { markPainted, markStart } from "../perf.js";
 import { h, replaceChildren } from "../dom.js";
 import { pageHeader, card } from "../components/page.js";
 import { emptyState } from "../components/empty-state.js";
@@ -407,12 +408,14 @@ export function mount(root, ctx) {
       errorSlot.clear();
       const button = more ? results.refreshButton : searchButton;
       results.setBusy(true);
+      markStart("search-started");
       try {
         const found = await withBusy(button, () => api.searchNumbers(workspace.id, query, more));
         if (disposed) return;
         current = { query };
         rememberQuery(workspace.id, query);
         results.show(found, query);
+        markPainted("search-results-painted");
       } catch (error) {
         if (disposed) return;
         errorSlot.show(messageOf(error));

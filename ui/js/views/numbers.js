@@ -13,6 +13,7 @@ import { h, replaceChildren } from "../dom.js";
 import { emptyState } from "../components/empty-state.js";
 import { pageHeader } from "../components/page.js";
 import { createTable } from "../components/table.js";
+import { markPainted, markStart } from "../perf.js";
 import { textInput, selectInput, checkboxField, field, withBusy } from "../components/form.js";
 import { openDialog, confirmDialog } from "../components/dialog.js";
 import { openInfoDialog } from "../components/info-dialog.js";
@@ -403,15 +404,18 @@ export function mount(root, ctx) {
     const filter = currentFilter();
     const scrollTop = options.keepScroll && viewport ? viewport.scrollTop : 0;
     const startPage = Math.floor(Math.max(0, scrollTop - 36) / ROW_HEIGHT / PAGE);
+    markStart("numbers-query-sent");
     try {
       const [page, everything] = await Promise.all([
         api.queryNumbers(workspaceId, { filter, sort, offset: startPage * PAGE, limit: PAGE }),
         isFiltered(filter) ? api.queryNumbers(workspaceId, { filter: {}, sort, offset: 0, limit: 1 }) : null,
       ]);
+      markStart("numbers-query-answered");
       if (disposed || gen !== generation) return;
       total = page.total;
       unfilteredTotal = everything ? everything.total : page.total;
       showTable(page.offset, page.rows, startPage, options.keepScroll ? scrollTop : 0);
+      if (page.rows.length > 0) markPainted("numbers-table-painted");
     } catch (error) {
       if (disposed || gen !== generation) return;
       if (!table) showLoadFailure(error);
