@@ -411,6 +411,7 @@ export function mount(root, ctx) {
       markStart("search-started");
       try {
         const found = await withBusy(button, () => api.searchNumbers(workspace.id, query, more));
+        markStart("search-answered");
         if (disposed) return;
         current = { query };
         rememberQuery(workspace.id, query);
