@@ -121,11 +121,13 @@ async fn wait_for_no_dialog(app: &App) -> Result {
     Err(format!("a dialog stayed open (screen: {shot})").into())
 }
 
-/// Fills the search form and searches; returns once results are listed.
+/// Fills the search form (an empty area code: any) and searches; returns once results are listed.
 async fn search(app: &App, area_code: &str) -> Result {
     app.wait_for("[data-testid='search-form']").await?;
     app.select("[data-testid='buy-country']", "US").await?;
-    app.fill("[data-testid='buy-area-code']", area_code).await?;
+    if !area_code.is_empty() {
+        app.fill("[data-testid='buy-area-code']", area_code).await?;
+    }
     app.click("[data-testid='buy-search']").await?;
     app.wait_for(RESULT_ROWS).await?;
     Ok(())
@@ -556,5 +558,38 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.quit().await?;
         sandbox.shutdown().await;
         Ok(())
+    });
+}
+
+#[test]
+fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
+    run(|| async {
+        // A new user with no account: Sandbox mode, whose workspace buys from the sandbox's own
+        // number pool. The background sync runs every second here.
+        let profile = Profile::new().with_env("NUMBERDESK_ORDER_SYNC_SECS", "1");
+        let app = App::launch(&profile).await?;
+        app.wait_for("[data-testid='view-welcome']").await?;
+        app.click("[data-testid='try-sandbox']").await?;
+        app.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
+            .await?;
+        app.click("[data-nav='buy']").await?;
+        app.wait_for("[data-testid='view-buy'][data-flow='pool']")
+            .await?;
+        search(&app, "").await?;
+        let picked = tick(&app, 2).await?;
+        app.click("[data-testid='buy-now']").await?;
+        app.wait_for(DIALOG).await?;
+        app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
+            .await?;
+
+        // Nobody presses Process: the background sync completes the order and a notification
+        // says so; the table shows both numbers Active.
+        let told = wait_for_text_containing(&app, "[data-testid='toast']", "now Active").await?;
+        assert!(told.contains("2 numbers are now Active"), "{told}");
+        app.click("[data-nav='numbers']").await?;
+        for number in &picked {
+            wait_for_number_status(&app, number, "Active").await?;
+        }
+        app.quit().await
     });
 }
