@@ -3,8 +3,8 @@
 //! 1. Search overhead: the search service (workspace and connection lookup, input checks, the
 //!    carrier calls, mapping rows to offers with credits, writing the SQLite cache) minus the same
 //!    carrier calls made directly with the client, against the sandbox with added latency. Medians
-//!    and p95 over many runs. Rendering the table in the window is NOT measured here (no UI in
-//!    this binary); the figure is the core's share of search-to-table.
+//!    and p95 over many runs; then the same search in the real window, from pressing Search to
+//!    the results table painted (through WebDriver; see `window_probe.rs`).
 //! 2. A 50-number pool order: Buy now (journal, one Telnyx order, 50 numbers recorded and
 //!    charged) and Process (order synced, 50 carrier ids looked up, 50 numbers Active).
 //!
@@ -299,7 +299,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "search ({} results, {} runs, {} ms added latency): service p50 {service_p50:.1} ms, \
          same carrier calls direct p50 {carrier_p50:.1} ms, core overhead p50 {overhead_p50:.2} ms \
-         p95 {overhead_p95:.2} ms (validation, SQLite cache write, row mapping; UI rendering not measured)",
+         p95 {overhead_p95:.2} ms (validation, SQLite cache write, row mapping)",
         results,
         settings.runs,
         settings.latency.as_millis()
