@@ -134,28 +134,19 @@ impl Window {
 
     /// Runs `script` (a function body) in the page and returns what it returns.
     pub async fn run(&self, script: &str) -> Result<Value, String> {
-        let reply: Value = self
-            .http
-            .post(format!("{}/execute/sync", self.session_url))
-            .json(&json!({"script": script, "args": []}))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        if reply["value"]["error"].is_string() {
-            return Err(format!("script failed: {}", reply["value"]));
-        }
-        Ok(reply["value"].clone())
+        self.execute("sync", script).await
     }
 
     /// Runs `script` (a function body whose last argument is the callback to call with the
     /// result) in the page, for work that awaits.
     pub async fn run_async(&self, script: &str) -> Result<Value, String> {
+        self.execute("async", script).await
+    }
+
+    async fn execute(&self, how: &str, script: &str) -> Result<Value, String> {
         let reply: Value = self
             .http
-            .post(format!("{}/execute/async", self.session_url))
+            .post(format!("{}/execute/{how}", self.session_url))
             .json(&json!({"script": script, "args": []}))
             .send()
             .await

@@ -180,6 +180,26 @@ fn export_file(state: &AppState, what: &str) -> Result<(PathBuf, std::fs::File),
     Err(IpcError::internal("pick a name for the export file"))
 }
 
+/// Writes a CSV export with `write` into a new file of the export folder; a failed write leaves
+/// no file behind.
+fn export_with<E: Into<IpcError>>(
+    state: &AppState,
+    what: &str,
+    write: impl FnOnce(std::io::BufWriter<std::fs::File>) -> Result<usize, E>,
+) -> Result<ExportDto, IpcError> {
+    let (path, file) = export_file(state, what)?;
+    match write(std::io::BufWriter::new(file)) {
+        Ok(count) => Ok(ExportDto {
+            path: path.display().to_string(),
+            count,
+        }),
+        Err(error) => {
+            let _ = std::fs::remove_file(&path);
+            Err(error.into())
+        }
+    }
+}
+
 #[tauri::command]
 pub async fn export_numbers(
     state: State<'_, AppState>,
@@ -189,23 +209,9 @@ pub async fn export_numbers(
 ) -> Result<ExportDto, IpcError> {
     state
         .blocking("export the numbers", move |s| {
-            let (path, file) = export_file(s, "numbers")?;
-            let written = NumbersTable::new(&s.core).export_csv(
-                workspace_id,
-                &filter,
-                sort,
-                std::io::BufWriter::new(file),
-            );
-            match written {
-                Ok(count) => Ok(ExportDto {
-                    path: path.display().to_string(),
-                    count,
-                }),
-                Err(error) => {
-                    let _ = std::fs::remove_file(&path);
-                    Err(error.into())
-                }
-            }
+            export_with(s, "numbers", |out| {
+                NumbersTable::new(&s.core).export_csv(workspace_id, &filter, sort, out)
+            })
         })
         .await
 }
@@ -445,21 +451,9 @@ pub async fn export_audit(
 ) -> Result<ExportDto, IpcError> {
     state
         .blocking("export the audit log", move |s| {
-            let (path, file) = export_file(s, "audit")?;
-            match AuditLog::new(&s.core).export_csv(
-                workspace_id,
-                &filter,
-                std::io::BufWriter::new(file),
-            ) {
-                Ok(count) => Ok(ExportDto {
-                    path: path.display().to_string(),
-                    count,
-                }),
-                Err(error) => {
-                    let _ = std::fs::remove_file(&path);
-                    Err(error.into())
-                }
-            }
+            export_with(s, "audit", |out| {
+                AuditLog::new(&s.core).export_csv(workspace_id, &filter, out)
+            })
         })
         .await
 }

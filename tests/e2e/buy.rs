@@ -382,15 +382,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.click("[data-testid='buy-go-carriers']").await?;
 
         // Connect the Twilio account through the wizard, then close it without importing.
-        app.click("[data-testid='connect-twilio']").await?;
-        app.fill("[name='connectionName']", "Main Twilio").await?;
-        app.click("[data-testid='wizard-next']").await?;
-        app.fill("[name='twilioAccountSid']", &twilio.account_sid)
-            .await?;
-        app.fill("[name='twilioAuthToken']", &twilio.auth_token)
-            .await?;
-        app.click("[data-testid='wizard-next']").await?;
-        app.wait_for("[data-testid='number-picker'] [data-testid='number-row']")
+        app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
             .await?;
         app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
             .await?;

@@ -366,6 +366,20 @@ impl App {
     }
 
     /// Saves a PNG of the window (for looking at failures; tests do not compare pictures).
+    /// On Carriers: connects a Twilio account named `name` through the wizard's credential step
+    /// and waits for its number picker.
+    pub async fn connect_twilio_in_wizard(&self, name: &str, sid: &str, token: &str) -> Result {
+        self.click("[data-testid='connect-twilio']").await?;
+        self.fill("[name='connectionName']", name).await?;
+        self.click("[data-testid='wizard-next']").await?;
+        self.fill("[name='twilioAccountSid']", sid).await?;
+        self.fill("[name='twilioAuthToken']", token).await?;
+        self.click("[data-testid='wizard-next']").await?;
+        self.wait_for("[data-testid='number-picker'] [data-testid='number-row']")
+            .await?;
+        Ok(())
+    }
+
     pub async fn screenshot(&self, path: &Path) -> Result {
         std::fs::write(path, self.client.screenshot().await?)?;
         Ok(())

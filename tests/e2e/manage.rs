@@ -35,15 +35,7 @@ async fn import_twilio(
     app.create_first_workspace("Acme Dental", WEBHOOK_BASE)
         .await?;
     app.click("[data-nav='carriers']").await?;
-    app.click("[data-testid='connect-twilio']").await?;
-    app.fill("[name='connectionName']", "Main Twilio").await?;
-    app.click("[data-testid='wizard-next']").await?;
-    app.fill("[name='twilioAccountSid']", &twilio.account_sid)
-        .await?;
-    app.fill("[name='twilioAuthToken']", &twilio.auth_token)
-        .await?;
-    app.click("[data-testid='wizard-next']").await?;
-    app.wait_for("[data-testid='number-picker'] [data-testid='number-row']")
+    app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
         .await?;
     app.click("[data-testid='select-all']").await?;
     app.wait_for_text("[data-testid='selected-count']", &owned.to_string())
