@@ -293,12 +293,13 @@ pub struct AccountPool {
 }
 
 impl AccountPool {
-    pub fn get_or_open(
-        &self,
-        key: ConnectionKey,
-        open: impl FnOnce() -> Result<CarrierAccount, crate::import::ImportError>,
-    ) -> Result<Arc<CarrierAccount>, crate::import::ImportError> {
-        self.open_with(key, open)
+    /// The connection's open client, if it has one.
+    pub fn get(&self, key: ConnectionKey) -> Option<Arc<CarrierAccount>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned()
     }
 
     /// The connection's open client, or a new one from `open` (kept for next time).

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::accounts::{CarrierAccount, CarrierEndpoints};
+use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
 use crate::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::billing::{self, BillingError};
 use crate::carriers::{
@@ -782,7 +782,9 @@ struct Inner {
     endpoints: CarrierEndpoints,
     options: ClientOptions,
     pool: RwLock<Option<(PoolAccount, Arc<CarrierAccount>)>>,
-    accounts: Mutex<HashMap<(i64, i64), Arc<CarrierAccount>>>,
+    /// Open connection clients, shared with the rest of the app so each connection has one
+    /// client (and one rate limiter).
+    accounts: AccountPool,
     /// Journal keys whose carrier call is under way in this process: recovery leaves them alone.
     in_flight: Mutex<HashSet<String>>,
 }
@@ -815,6 +817,7 @@ impl Purchases {
         endpoints: CarrierEndpoints,
         options: ClientOptions,
         pool: Option<PoolAccount>,
+        accounts: AccountPool,
     ) -> Result<Self, PurchaseError> {
         let purchases = Self {
             inner: Arc::new(Inner {
@@ -822,7 +825,7 @@ impl Purchases {
                 endpoints,
                 options,
                 pool: RwLock::new(None),
-                accounts: Mutex::new(HashMap::new()),
+                accounts,
                 in_flight: Mutex::new(HashSet::new()),
             }),
         };
@@ -848,11 +851,6 @@ impl Purchases {
         Ok(())
     }
 
-    /// Forgets a connection's open client (after it was disconnected or its credentials changed).
-    pub fn forget_connection(&self, workspace_id: i64, connection_id: i64) {
-        lock(&self.inner.accounts).remove(&(workspace_id, connection_id));
-    }
-
     fn ctx(&self) -> &Arc<Context> {
         &self.inner.ctx
     }
@@ -872,20 +870,22 @@ impl Purchases {
         workspace_id: i64,
         connection_id: i64,
     ) -> Result<Arc<CarrierAccount>, PurchaseError> {
-        if let Some(account) = lock(&self.inner.accounts).get(&(workspace_id, connection_id)) {
-            return Ok(account.clone());
+        let key = (workspace_id, connection_id);
+        if let Some(account) = self.inner.accounts.get(key) {
+            return Ok(account);
         }
         let credentials = blocking(self.ctx(), move |ctx| {
             Ok(Connections::new(ctx).credentials(workspace_id, connection_id)?)
         })
         .await?;
-        let account = Arc::new(CarrierAccount::open(
-            &credentials,
-            &self.inner.endpoints,
-            self.inner.options.clone(),
-        )?);
-        lock(&self.inner.accounts).insert((workspace_id, connection_id), account.clone());
-        Ok(account)
+        self.inner.accounts.open_with(key, || {
+            CarrierAccount::open(
+                &credentials,
+                &self.inner.endpoints,
+                self.inner.options.clone(),
+            )
+            .map_err(PurchaseError::from)
+        })
     }
 
     async fn account_for(

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{
     ClientOptions, Features, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
     TwilioUrls,
@@ -225,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
             texml_connection_id: Some(agency.texml_application_id.clone()),
             messaging_profile_id: Some(agency.messaging_profile_id.clone()),
         }),
+        AccountPool::default(),
     )?;
 
     // --- 1. search overhead (marketplace, Twilio: a search call and a price call) ---

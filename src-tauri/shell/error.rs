@@ -20,7 +20,7 @@ use crate::regions::RegionError;
 use crate::sandbox_mode::SandboxModeError;
 use crate::secrets::SecretsError;
 use crate::store::StoreError;
-use crate::sync::SyncError;
+use crate::sync::{AccountUnavailable, SyncError};
 use crate::workspaces::WorkspaceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -258,6 +258,15 @@ impl From<SyncError> for IpcError {
                 tracing::warn!(%error, "sync failed");
                 Self::new(ErrorCode::Carrier, error.to_string())
             }
+        }
+    }
+}
+
+impl From<AccountUnavailable> for IpcError {
+    fn from(error: AccountUnavailable) -> Self {
+        match error {
+            AccountUnavailable::Carrier(inner) => inner.into(),
+            AccountUnavailable::Connection(inner) => inner.into(),
         }
     }
 }

@@ -86,7 +86,7 @@ impl AppState {
     }
 
     /// Accounts for a workspace's connections, starting the sandbox for a sandbox workspace.
-    async fn accounts_of(&self, workspace_id: i64) -> Result<AppAccounts, IpcError> {
+    pub(super) async fn accounts_of(&self, workspace_id: i64) -> Result<AppAccounts, IpcError> {
         let workspace = self.workspace(workspace_id).await?;
         if workspace.is_sandbox {
             self.endpoints_for(true).await?;
@@ -266,8 +266,7 @@ pub async fn sync_with_carrier(
                     .await
                     .map_err(IpcError::from)
             }
-            Err(AccountUnavailable::Carrier(error)) => Err(error.into()),
-            Err(AccountUnavailable::Connection(error)) => Err(error.into()),
+            Err(error) => Err(error.into()),
         };
         match outcome {
             Ok(report) => result.reports.push(report),
@@ -501,20 +500,12 @@ pub async fn disconnect_carrier(
     restore: bool,
 ) -> Result<DisconnectReport, IpcError> {
     let account = if restore {
-        let accounts = state.accounts_of(workspace_id).await?;
-        Some(
-            accounts
-                .account(workspace_id, connection_id)
-                .map_err(|e| match e {
-                    AccountUnavailable::Carrier(error) => IpcError::from(error),
-                    AccountUnavailable::Connection(error) => IpcError::from(error),
-                })?,
-        )
+        Some(state.account(workspace_id, connection_id).await?)
     } else {
         None
     };
     let report = disconnect::disconnect(&state.core, workspace_id, connection_id, account).await?;
-    state.forget_connection(workspace_id, connection_id).await;
+    state.forget_connection(workspace_id, connection_id);
     Ok(report)
 }
 

@@ -20,7 +20,6 @@ use tokio_util::sync::CancellationToken;
 use crate::accounts::{AccountPool, CarrierAccount, CarrierEndpoints, ConnectionKey};
 use crate::carriers::{ClientOptions, OwnedNumber};
 use crate::clock::SystemClock;
-use crate::connections::Connections;
 use crate::context::{Context, Paths, DATA_DIR_ENV, KEYRING_SERVICE_ENV};
 use crate::import::ImportRegistry;
 use crate::logging::{self, LogGuard, Redactor};
@@ -138,11 +137,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     }
     let core = Arc::new(core);
     let endpoints = CarrierEndpoints::from_env();
+    // One client per connection, whichever flow opens it first.
+    let accounts = AccountPool::default();
     let purchases = Purchases::new(
         core.clone(),
         endpoints.clone(),
         ClientOptions::default(),
         None,
+        accounts.clone(),
     )?;
     let export_dir = std::env::var_os(EXPORT_DIR_ENV)
         .filter(|d| !d.is_empty())
@@ -155,7 +157,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         paths: Arc::new(paths),
         sandbox: Arc::default(),
         endpoints: Arc::new(endpoints),
-        accounts: AccountPool::default(),
+        accounts,
         imports: ImportRegistry::default(),
         listings: Arc::default(),
         purchases,
@@ -240,31 +242,21 @@ impl AppState {
             .ok_or_else(|| IpcError::internal("start the carrier sandbox"))
     }
 
-    /// The open client of a saved connection.
+    /// The open client of a saved connection (the keyring is read only to open it).
     async fn account(
         &self,
         workspace_id: i64,
         connection_id: i64,
     ) -> Result<Arc<CarrierAccount>, IpcError> {
-        let (row, credentials) = self
-            .blocking("read the connection", move |s| {
-                let connections = Connections::new(&s.core);
-                Ok((
-                    connections.get(workspace_id, connection_id)?,
-                    connections.credentials(workspace_id, connection_id)?,
-                ))
-            })
-            .await?;
-        let endpoints = self.endpoints_for(row.is_sandbox).await?;
-        Ok(self
-            .accounts
-            .get_or_open((workspace_id, connection_id), || {
-                Ok(CarrierAccount::open(
-                    &credentials,
-                    &endpoints,
-                    ClientOptions::default(),
-                )?)
-            })?)
+        let accounts = self.accounts_of(workspace_id).await?;
+        self.blocking("open the carrier account", move |_| {
+            Ok(crate::sync::AccountSource::account(
+                &accounts,
+                workspace_id,
+                connection_id,
+            )?)
+        })
+        .await
     }
 
     /// Lists the connection's numbers at the carrier (every page) and keeps the listing.
@@ -423,27 +415,23 @@ impl AppState {
             texml_connection_id: Some(account.texml_application_id.clone()),
             messaging_profile_id: Some(account.messaging_profile_id.clone()),
         });
-        let purchases =
-            Purchases::new(self.core.clone(), endpoints, ClientOptions::default(), pool)?;
+        let purchases = Purchases::new(
+            self.core.clone(),
+            endpoints,
+            ClientOptions::default(),
+            pool,
+            self.accounts.clone(),
+        )?;
         let cancel = CancellationToken::new();
         self.spawn_order_sync(purchases.clone(), cancel.clone());
         *running = Some((purchases.clone(), cancel));
         Ok(purchases)
     }
 
-    /// Forgets every open client of a connection (after it was disconnected).
-    async fn forget_connection(&self, workspace_id: i64, connection_id: i64) {
+    /// Forgets a connection's open client and listing (after it was disconnected). Every flow
+    /// shares `accounts`, so this is the only copy.
+    fn forget_connection(&self, workspace_id: i64, connection_id: i64) {
         self.accounts.forget((workspace_id, connection_id));
-        self.purchases
-            .forget_connection(workspace_id, connection_id);
-        if let Some((purchases, _)) = self
-            .sandbox_purchases
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            purchases.forget_connection(workspace_id, connection_id);
-        }
         self.listings
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
 use numberdesk::billing::{Billing, EntryKind};
 use numberdesk::carriers::{ClientOptions, Features, NumberType, OrderStatus};
 use numberdesk::clock::ManualClock;
@@ -91,6 +91,7 @@ pub async fn world_with(allowance: i64, completion: OrderCompletion) -> World {
         endpoints.clone(),
         fast(),
         Some(pool_account(&sandbox)),
+        AccountPool::default(),
     )
     .unwrap();
     World {
@@ -810,7 +811,14 @@ async fn a_crash_between_the_journal_and_the_carrier_call_recovers_with_nothing_
         w.clock.clone(),
     ));
     copy_credentials(&w, &reopened, connection);
-    let purchases = Purchases::new(reopened.clone(), w.endpoints.clone(), fast(), None).unwrap();
+    let purchases = Purchases::new(
+        reopened.clone(),
+        w.endpoints.clone(),
+        fast(),
+        None,
+        AccountPool::default(),
+    )
+    .unwrap();
     let report = purchases.recover().await.unwrap();
     assert!(
         matches!(&report.recovered[..], [Recovered::NotBought { numbers, .. }] if numbers == &picked),
@@ -881,7 +889,14 @@ async fn a_purchase_the_carrier_made_but_could_not_confirm_is_recorded_once_afte
         w.clock.clone(),
     ));
     copy_credentials(&w, &reopened, connection);
-    let purchases = Purchases::new(reopened.clone(), w.endpoints.clone(), fast(), None).unwrap();
+    let purchases = Purchases::new(
+        reopened.clone(),
+        w.endpoints.clone(),
+        fast(),
+        None,
+        AccountPool::default(),
+    )
+    .unwrap();
     let report = purchases.recover().await.unwrap();
     assert!(
         matches!(&report.recovered[..], [Recovered::Bought { .. }]),
@@ -999,7 +1014,14 @@ async fn each_workspace_buys_only_through_its_own_flow() {
         .await
         .unwrap_err();
     assert!(matches!(error, PurchaseError::NotPoolWorkspace), "{error}");
-    let unconfigured = Purchases::new(w.core.clone(), w.endpoints.clone(), fast(), None).unwrap();
+    let unconfigured = Purchases::new(
+        w.core.clone(),
+        w.endpoints.clone(),
+        fast(),
+        None,
+        AccountPool::default(),
+    )
+    .unwrap();
     let error = unconfigured
         .buy_from_pool(w.pool_workspace.id, &picked, true)
         .await
