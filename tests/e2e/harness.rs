@@ -249,13 +249,33 @@ impl App {
         Ok(self.client.find_all(Locator::Css(css)).await?)
     }
 
-    /// Clicks `css` once it exists and accepts the click. WebKitWebDriver refuses a click while
-    /// something animates over the element (a closing dialog's backdrop), so refusals are retried
-    /// until [`UI_WAIT`], as a user would wait and click again.
+    /// Clicks `css` once it exists, is in view and nothing covers it. WebKitWebDriver refuses a
+    /// click while something animates over the element (a closing dialog's backdrop), but it
+    /// clicks whatever floats over the element's centre (a toast in the corner) without a word, so
+    /// the element is first scrolled to the middle of its scroller and the click waits until the
+    /// element itself is under the pointer, as a user would wait for the toast to go.
     pub async fn click(&self, css: &str) -> Result {
         let started = Instant::now();
+        let mut told = false;
         loop {
             let element = self.wait_for(css).await?;
+            let covered = match covering(&element).await {
+                Ok(None) => None,
+                Ok(Some(over)) => Some(format!("{over} covers it")),
+                Err(error) => Some(error.to_string()),
+            };
+            if let Some(reason) = covered {
+                if started.elapsed() > UI_WAIT {
+                    let shot = self.failure_screenshot().await;
+                    return Err(format!("clicking {css}: {reason} (screen: {shot})").into());
+                }
+                if !told {
+                    eprintln!("e2e: waiting to click {css}: {reason}");
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
             match element.click().await {
                 Ok(()) => return Ok(()),
                 Err(error) if started.elapsed() > UI_WAIT => {
@@ -384,6 +404,25 @@ impl App {
         std::fs::write(path, self.client.screenshot().await?)?;
         Ok(())
     }
+}
+
+/// Scrolls `element` to the middle of its scroller and names what a click at its centre would hit
+/// instead of it: `None` when the click reaches it (or an element inside it, or a label wrapping it).
+async fn covering(element: &Element) -> Result<Option<String>> {
+    const SCRIPT: &str = r#"
+        const el = arguments[0];
+        el.scrollIntoView({ block: "center", inline: "nearest" });
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) return null;
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        if (!hit || hit === el || el.contains(hit) || hit.contains(el)) return null;
+        return `<${hit.localName} class="${hit.className}">`;
+    "#;
+    let client = element.clone().client();
+    let value = client
+        .execute(SCRIPT, vec![serde_json::to_value(element)?])
+        .await?;
+    Ok(value.as_str().map(str::to_string))
 }
 
 /// The text of an element as the user sees it (whitespace collapsed); "" when it is not shown.

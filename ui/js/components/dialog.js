@@ -25,6 +25,8 @@ import { showErrorToast } from "./toast.js";
  * @property {boolean} [footer] false when the body brings its own buttons (a form); default true
  * @property {() => unknown | Promise<unknown>} [onConfirm] runs with the dialog busy; its result
  *   resolves the promise; if it throws, the error is shown as a toast and the dialog stays open
+ * @property {boolean} [inlineErrors] the body shows onConfirm's errors itself (a form error slot):
+ *   the dialog stays open on a throw but shows no toast, so the sentence is not shown twice
  * @property {"sm" | "md" | "lg"} [size] `lg` is a tall, wide dialog for multi-step flows
  * @property {boolean} [bare] append the body as is, without the padded `dialog__body` wrapper
  *   (for bodies that lay out their own scrolling area and footer)
@@ -106,7 +108,7 @@ export function openDialog(options) {
                 control.close(value === undefined ? true : value);
               } catch (error) {
                 control.setBusy(false);
-                showErrorToast(error);
+                if (!options.inlineErrors) showErrorToast(error);
               }
             },
           },

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Toasts: short, non-blocking messages stacked in the bottom-right corner. Success and info
- * dismiss themselves; errors stay longer because the user has to read what went wrong.
+ * Toasts: short, non-blocking messages stacked in the bottom-left corner (at the top of an open
+ * dialog). Success and info dismiss themselves; errors stay longer because the user has to read
+ * what went wrong.
  */
 import { h } from "../dom.js";
 import { icon } from "./icons.js";

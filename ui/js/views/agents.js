@@ -183,6 +183,7 @@ export function mount(root, ctx) {
       testid: "rename-agent-dialog",
       confirmLabel: "Rename",
       body: h("div", { class: "form" }, field({ label: "Name", control: input }), error.el),
+      inlineErrors: true,
       onConfirm: async () => {
         try {
           const renamed = await api.renameAgent(workspaceId, agent.id, input.value);
@@ -190,10 +191,9 @@ export function mount(root, ctx) {
           await load();
           return renamed;
         } catch (e) {
+          // The sentence goes beside the field; the dialog stays open.
           const err = /** @type {any} */ (e);
-          // The sentence goes beside the field as well as in the toast; the dialog stays open.
-          if (err && err.code === "invalid_input") error.show(err.message);
-          else error.clear();
+          error.show(err && typeof err.message === "string" ? err.message : "The agent could not be renamed.");
           throw e;
         }
       },

@@ -242,6 +242,7 @@ export function mount(root, ctx) {
         h("p", { class: "dialog__text" }, "The credentials are deleted from the system keyring."),
         error.el,
       ),
+      inlineErrors: true,
       onConfirm: async () => {
         error.clear();
         try {

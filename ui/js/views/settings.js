@@ -45,7 +45,7 @@ export function mount(root, ctx) {
   });
 
   const aboutList = h("dl", { class: "definition-list", "data-testid": "about" }, h("dt", null, "Version"), h("dd", null, "…"));
-  api
+  const infoLoaded = api
     .getAppInfo()
     .then((info) => {
       aboutList.replaceChildren(
@@ -148,79 +148,98 @@ export function mount(root, ctx) {
         )
       : null;
 
-  root.append(
-    h(
-      "div",
-      { class: "view view--narrow", "data-testid": "view-settings" },
-      pageHeader({ title: "Settings", description: "Settings of this workspace and of the app.", meta: workspace.isSandbox ? sandboxBadge() : null }),
-      card({ title: "Workspace", description: "Name, plan, credits and where calls are sent.", children: form, testid: "settings-workspace" }),
-      poolAccountCard(ctx),
-      card({
-        title: "Appearance",
-        description: "Follow your system, or pick a theme.",
-        testid: "settings-appearance",
-        children: segmented({
-          name: "theme",
-          label: "Theme",
-          value: ctx.session.theme,
-          options: [
-            { value: "system", label: "System", icon: "monitor" },
-            { value: "light", label: "Light", icon: "sun" },
-            { value: "dark", label: "Dark", icon: "moon" },
-          ],
-          onChange: async (value) => {
-            const theme = /** @type {Theme} */ (value);
-            const previous = ctx.session.theme;
-            ctx.setTheme(theme);
-            try {
-              await api.setTheme(theme);
-            } catch (error) {
-              ctx.setTheme(previous);
-              showErrorToast(error);
-            }
-          },
-        }),
+  const pool = poolAccountCard(ctx);
+  const view = h(
+    "div",
+    { class: "view view--narrow", "data-testid": "view-settings" },
+    pageHeader({ title: "Settings", description: "Settings of this workspace and of the app.", meta: workspace.isSandbox ? sandboxBadge() : null }),
+    card({ title: "Workspace", description: "Name, plan, credits and where calls are sent.", children: form, testid: "settings-workspace" }),
+    pool.el,
+    card({
+      title: "Appearance",
+      description: "Follow your system, or pick a theme.",
+      testid: "settings-appearance",
+      children: segmented({
+        name: "theme",
+        label: "Theme",
+        value: ctx.session.theme,
+        options: [
+          { value: "system", label: "System", icon: "monitor" },
+          { value: "light", label: "Light", icon: "sun" },
+          { value: "dark", label: "Dark", icon: "moon" },
+        ],
+        onChange: async (value) => {
+          const theme = /** @type {Theme} */ (value);
+          const previous = ctx.session.theme;
+          ctx.setTheme(theme);
+          try {
+            await api.setTheme(theme);
+          } catch (error) {
+            ctx.setTheme(previous);
+            showErrorToast(error);
+          }
+        },
       }),
-      card({
-        title: "Sandbox mode",
-        description: "Try NumberDesk with test data before using a real carrier account.",
-        testid: "settings-sandbox",
-        aside: h("label", { class: "switch-field" }, h("span", { class: "switch-field__state", "data-testid": "sandbox-state" }, sandboxOn ? "On" : "Off"), sandboxSwitch.el),
-        children: h(
-          "div",
-          { class: "sandbox-card" },
-          h(
-            "p",
-            { class: "sandbox-card__text" },
-            "A pretend Twilio and Telnyx, running inside NumberDesk, with numbers to import, search and buy. Nothing real is called and nothing is charged. ",
-            sandboxOn
-              ? "Everything in it is kept in its own workspace, marked "
-              : "Turning it on creates a workspace for it, marked ",
-            sandboxBadge(),
-            ", and never mixed with real connections.",
-          ),
-          openSandbox,
+    }),
+    card({
+      title: "Sandbox mode",
+      description: "Try NumberDesk with test data before using a real carrier account.",
+      testid: "settings-sandbox",
+      aside: h("label", { class: "switch-field" }, h("span", { class: "switch-field__state", "data-testid": "sandbox-state" }, sandboxOn ? "On" : "Off"), sandboxSwitch.el),
+      children: h(
+        "div",
+        { class: "sandbox-card" },
+        h(
+          "p",
+          { class: "sandbox-card__text" },
+          "A pretend Twilio and Telnyx, running inside NumberDesk, with numbers to import, search and buy. Nothing real is called and nothing is charged. ",
+          sandboxOn
+            ? "Everything in it is kept in its own workspace, marked "
+            : "Turning it on creates a workspace for it, marked ",
+          sandboxBadge(),
+          ", and never mixed with real connections.",
         ),
-      }),
-      card({ title: "About NumberDesk", testid: "settings-about", children: aboutList }),
-      card({
-        title: "Danger zone",
-        variant: "danger",
-        testid: "settings-danger",
-        children: h(
+        openSandbox,
+      ),
+    }),
+    card({ title: "About NumberDesk", testid: "settings-about", children: aboutList }),
+    card({
+      title: "Danger zone",
+      variant: "danger",
+      testid: "settings-danger",
+      children: h(
+        "div",
+        { class: "danger-row" },
+        h(
           "div",
-          { class: "danger-row" },
-          h(
-            "div",
-            null,
-            h("p", { class: "danger-row__title" }, "Delete this workspace"),
-            h("p", { class: "danger-row__text" }, "Removes the workspace and everything NumberDesk knows about it. Numbers stay in your carrier accounts."),
-          ),
-          deleteButton,
+          null,
+          h("p", { class: "danger-row__title" }, "Delete this workspace"),
+          h("p", { class: "danger-row__text" }, "Removes the workspace and everything NumberDesk knows about it. Numbers stay in your carrier accounts."),
         ),
-      }),
-    ),
+        deleteButton,
+      ),
+    }),
   );
+
+  // The page goes on screen once its two local reads are in (a few milliseconds), so nothing moves
+  // under the pointer after it appears: the pool card's note and the About list change height when
+  // they fill. A slow read (a keychain waking up) does not hold the page back for long.
+  let mounted = true;
+  let shown = false;
+  const showView = () => {
+    if (!mounted || shown) return;
+    shown = true;
+    root.append(view);
+  };
+  const fallback = setTimeout(showView, 250);
+  Promise.allSettled([infoLoaded, pool.loaded]).then(() => {
+    clearTimeout(fallback);
+    showView();
+  });
+  return () => {
+    mounted = false;
+    clearTimeout(fallback);
+  };
 }
 
 /**
@@ -255,7 +274,7 @@ function definition(term, value, testid, mono = false) {
  * plan with Flex Phone self-serve. The key is checked with Telnyx before it is kept (in the
  * system keychain); it is never shown again, only whether one is set.
  * @param {ViewContext} ctx
- * @returns {HTMLElement}
+ * @returns {{ el: HTMLElement, loaded: Promise<void> }} the card, and when its settings are shown
  */
 function poolAccountCard(ctx) {
   const { api } = ctx;
@@ -335,7 +354,7 @@ function poolAccountCard(ctx) {
     }
   }
 
-  api
+  const loaded = api
     .getPoolSettings()
     .then(show)
     .catch((failure) => {
@@ -343,11 +362,12 @@ function poolAccountCard(ctx) {
       showErrorToast(failure);
     });
 
-  return card({
+  const el = card({
     title: "Number pool account",
     description: "For agencies: the Telnyx account that sells numbers to every workspace on the Unlimited plan with Flex Phone self-serve.",
     testid: "settings-pool",
     aside: status,
     children: form,
   });
+  return { el, loaded };
 }
