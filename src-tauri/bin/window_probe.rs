@@ -15,6 +15,44 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+/// When the newest running process of `app` was started (epoch ms, to 10 ms), read from /proc:
+/// its start in clock ticks after boot, and boot time from the uptime read at the same moment. This
+/// is the launch as a user has it (the program starting), without the WebDriver session set-up that
+/// the session request also includes. `None` off Linux or when no such process runs.
+pub fn process_started_ms(app: &Path) -> Option<f64> {
+    const TICKS_PER_SECOND: f64 = 100.0; // USER_HZ, 100 on every Linux this runs on
+    let app = std::fs::canonicalize(app).ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let booted_at_ms = epoch_ms() - uptime * 1000.0;
+    let mut newest: Option<u64> = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let pid = entry.file_name();
+        if !pid.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if std::fs::read_link(entry.path().join("exe")).ok().as_deref() != Some(app.as_path()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the parenthesised command name; the start time is field 22 of the line.
+        let started = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+            .and_then(|t| t.parse::<u64>().ok());
+        if let Some(started) = started {
+            newest = Some(newest.map_or(started, |n| n.max(started)));
+        }
+    }
+    newest.map(|ticks| booted_at_ms + ticks as f64 / TICKS_PER_SECOND * 1000.0)
+}
+
 /// The desktop binary beside this bench (same profile), or `NUMBERDESK_APP`.
 pub fn app_binary() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("NUMBERDESK_APP") {

@@ -344,12 +344,33 @@ impl App {
     }
 
     /// The trimmed texts of every element matching `css`.
+    /// The shown text of every element matching `css`, read in one go in the page: the UI may
+    /// redraw between two WebDriver calls, and an element found by one is then gone for the next.
     pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
-        let mut texts = Vec::new();
-        for element in self.find_all(css).await? {
-            texts.push(shown_text(&element).await?);
-        }
-        Ok(texts)
+        const SCRIPT: &str = r#"
+            return [...document.querySelectorAll(arguments[0])].map((el) => {
+                const box = el.getBoundingClientRect();
+                if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === "hidden") return "";
+                return el.textContent;
+            });
+        "#;
+        let value = self.client.execute(SCRIPT, vec![css.into()]).await?;
+        Ok(strings(value)
+            .into_iter()
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect())
+    }
+
+    /// The attribute `name` of every element matching `css` ("" where it is missing), read in one
+    /// go in the page like [`App::texts`].
+    pub async fn attrs(&self, css: &str, name: &str) -> Result<Vec<String>> {
+        const SCRIPT: &str =
+            "return [...document.querySelectorAll(arguments[0])].map((el) => el.getAttribute(arguments[1]) ?? '');";
+        let value = self
+            .client
+            .execute(SCRIPT, vec![css.into(), name.into()])
+            .await?;
+        Ok(strings(value))
     }
 
     /// Waits until the attribute `name` of `css` equals `expected`.
@@ -404,6 +425,18 @@ impl App {
         std::fs::write(path, self.client.screenshot().await?)?;
         Ok(())
     }
+}
+
+fn strings(value: serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Scrolls `element` to the middle of its scroller and names what a click at its centre would hit

@@ -15,29 +15,29 @@ async fn sandbox() -> Result<numberdesk::sandbox::SandboxHandle> {
 }
 
 /// Ticks the checkboxes of the first `count` selectable rows of the picker; returns their numbers.
-/// The table re-renders its (virtualised) rows after each tick, so rows are looked up afresh.
+/// The table re-renders its (virtualised) rows after each tick, so rows are looked up afresh,
+/// by number.
 async fn pick(app: &App, count: usize) -> Result<Vec<String>> {
     const ROWS: &str = "[data-testid='number-picker'] [data-testid='number-row']";
     app.wait_for(ROWS).await?;
     let mut picked: Vec<String> = Vec::new();
     while picked.len() < count {
-        let mut ticked = false;
-        for row in app.find_all(ROWS).await? {
-            let e164 = row.attr("data-e164").await?.unwrap_or_default();
-            if picked.contains(&e164) || row.attr("data-already-imported").await?.is_some() {
-                continue;
-            }
-            row.find(fantoccini::Locator::Css("input[type='checkbox']"))
-                .await?
-                .click()
-                .await?;
-            picked.push(e164);
-            ticked = true;
-            break;
-        }
-        if !ticked {
+        let imported = app
+            .attrs(&format!("{ROWS}[data-already-imported]"), "data-e164")
+            .await?;
+        let next = app
+            .attrs(ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .find(|e164| !picked.contains(e164) && !imported.contains(e164));
+        let Some(e164) = next else {
             return Err(format!("only {} selectable rows", picked.len()).into());
-        }
+        };
+        app.click(&format!(
+            "{ROWS}[data-e164='{e164}'] input[type='checkbox']"
+        ))
+        .await?;
+        picked.push(e164);
         app.wait_for_text("[data-testid='selected-count']", &picked.len().to_string())
             .await?;
     }
@@ -59,14 +59,11 @@ async fn import_and_finish(app: &App, expected: usize) -> Result<Vec<String>> {
     app.click("[data-testid='wizard-next']").await?;
     app.wait_for("[data-testid='view-numbers'] [data-testid='number-row']")
         .await?;
-    let mut numbers = Vec::new();
-    for row in app
-        .find_all("[data-testid='view-numbers'] [data-testid='number-row']")
-        .await?
-    {
-        numbers.push(row.attr("data-e164").await?.unwrap_or_default());
-    }
-    Ok(numbers)
+    app.attrs(
+        "[data-testid='view-numbers'] [data-testid='number-row']",
+        "data-e164",
+    )
+    .await
 }
 
 #[test]
@@ -317,13 +314,12 @@ fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
         // (If the page opens while it still runs, a progress card shows it; either way it ends.)
         app.wait_for_text("[data-testid='numbers-count']", "40 numbers")
             .await?;
-        let rows = app
-            .find_all("[data-testid='view-numbers'] [data-testid='number-row']")
+        let shown = app
+            .attrs(
+                "[data-testid='view-numbers'] [data-testid='number-row']",
+                "data-e164",
+            )
             .await?;
-        let mut shown = Vec::new();
-        for row in rows {
-            shown.push(row.attr("data-e164").await?.unwrap_or_default());
-        }
         let distinct: std::collections::HashSet<_> = shown.iter().collect();
         assert_eq!(
             distinct.len(),

@@ -67,11 +67,7 @@ async fn import_twilio(
 
 /// The numbers of the table's rows on screen, top to bottom.
 async fn shown_numbers(app: &App) -> Result<Vec<String>> {
-    let mut numbers = Vec::new();
-    for row in app.find_all(ROWS).await? {
-        numbers.push(row.attr("data-e164").await?.unwrap_or_default());
-    }
-    Ok(numbers)
+    app.attrs(ROWS, "data-e164").await
 }
 
 /// Waits until the table shows exactly `expected`, in that order.

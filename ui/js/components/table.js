@@ -287,13 +287,19 @@ export function createTable(options) {
   }
 
   function afterSelectionChange() {
-    // The header box reflects the rows on show that can be selected.
+    // The header box reflects the rows on show that can be selected. With nothing selected only
+    // "is any row selectable" matters, which the first selectable row answers (a long table is
+    // not walked on every load).
     let total = 0;
     let shownSelected = 0;
-    for (const row of viewRows) {
-      if (!canSelect(row)) continue;
-      total += 1;
-      if (selected.has(options.rowKey(row))) shownSelected += 1;
+    if (selected.size === 0) {
+      total = viewRows.some((row) => canSelect(row)) ? 1 : 0;
+    } else {
+      for (const row of viewRows) {
+        if (!canSelect(row)) continue;
+        total += 1;
+        if (selected.has(options.rowKey(row))) shownSelected += 1;
+      }
     }
     const count = selected.size;
     selectAll.checked = total > 0 && shownSelected >= total;

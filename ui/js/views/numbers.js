@@ -489,8 +489,11 @@ export function mount(root, ctx) {
     slots = next;
     fill(offset, rows);
     table.setRows(slots);
-    if (viewport) viewport.scrollTop = scrollTop;
-    table.refresh();
+    // setRows drew the rows at the current scroll position; draw again only if it moves.
+    if (viewport && viewport.scrollTop !== scrollTop) {
+      viewport.scrollTop = scrollTop;
+      table.refresh();
+    }
     const filtered = isFiltered(currentFilter());
     shownCount.textContent = filtered ? `${formatCount(total)} of ${plural(unfilteredTotal, "number")}` : plural(total, "number");
     shownCount.dataset.total = String(total);
@@ -1054,9 +1057,13 @@ export function mount(root, ctx) {
       });
   }
 
-  loadAgents();
-  reload({ keepScroll: false });
-  loadImports();
+  // The first page goes first: the agent list (with its counts) and the running imports read the
+  // same database, and the table is what the user opened the screen for.
+  reload({ keepScroll: false }).finally(() => {
+    if (disposed) return;
+    loadAgents();
+    loadImports();
+  });
   return () => {
     disposed = true;
     clearTimeout(searchTimer);
