@@ -49,6 +49,7 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "clear_pool_settings",
         "query_numbers",
         "number_ids",
+        "number_rows",
         "number_sync_times",
         "export_numbers",
         "sync_with_carrier",

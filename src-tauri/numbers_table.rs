@@ -507,6 +507,31 @@ impl<'a> NumbersTable<'a> {
         })
     }
 
+    /// The rows of `ids` that belong to the workspace, by number; ids of other workspaces or of
+    /// deleted numbers are left out. Actions on a selection made with "select all matching" use it
+    /// for the rows the table never loaded.
+    pub fn rows(&self, workspace_id: i64, ids: &[i64]) -> Result<Vec<TableRow>, TableError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One JSON array parameter, whatever the count (no limit on bound variables).
+        let list = Value::Text(format!(
+            "[{}]",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ));
+        self.ctx.store.read(|c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM phone_numbers n {ROW_JOINS}
+                 WHERE n.workspace_id = ?1 AND n.id IN (SELECT value FROM json_each(?2))
+                 ORDER BY n.e164, n.id"
+            ))?;
+            let rows = statement
+                .query_map(rusqlite::params![workspace_id, list], from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+    }
+
     /// The ids of every number matching the filter ("select all" in the table).
     pub fn ids(&self, workspace_id: i64, filter: &NumberFilter) -> Result<Vec<i64>, TableError> {
         let (clause, values) = where_clause(workspace_id, filter);

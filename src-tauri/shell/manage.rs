@@ -19,7 +19,7 @@ use crate::diagnostics::{self, Diagnosis};
 use crate::disconnect::{self, DisconnectPreview, DisconnectReport};
 use crate::forwarding::{self, ForwardingGuide};
 use crate::numbers_table::{
-    ConnectionSyncTime, NumberFilter, NumberQuery, NumbersTable, Sort, TablePage,
+    ConnectionSyncTime, NumberFilter, NumberQuery, NumbersTable, Sort, TablePage, TableRow,
 };
 use crate::regions::{self, RegionOutcome, TwilioRegion, TWILIO_REGIONS};
 use crate::store::agents::{AgentRow, Holding, Slot};
@@ -107,6 +107,19 @@ pub async fn query_numbers(
     state
         .blocking("read the numbers", move |s| {
             Ok(NumbersTable::new(&s.core).page(workspace_id, &query)?)
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn number_rows(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    ids: Vec<i64>,
+) -> Result<Vec<TableRow>, IpcError> {
+    state
+        .blocking("read the numbers", move |s| {
+            Ok(NumbersTable::new(&s.core).rows(workspace_id, &ids)?)
         })
         .await
 }

@@ -519,6 +519,7 @@ pub fn run() {
             buy::clear_pool_settings,
             manage::query_numbers,
             manage::number_ids,
+            manage::number_rows,
             manage::number_sync_times,
             manage::export_numbers,
             manage::sync_with_carrier,
@@ -545,5 +546,62 @@ pub fn run() {
     if let Err(error) = result {
         eprintln!("NumberDesk could not start: {error}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The command lists are written in four places; these keep them the same set, so the window
+    //! may call exactly the commands the UI uses.
+    use std::collections::BTreeSet;
+
+    fn read(path: &str) -> String {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The quoted words after each `marker` in `text`.
+    fn quoted_after(text: &str, marker: &str) -> BTreeSet<String> {
+        text.match_indices(marker)
+            .filter_map(|(at, _)| {
+                let rest = &text[at + marker.len()..];
+                rest.split('"').next().map(str::to_owned)
+            })
+            .collect()
+    }
+
+    fn handlers() -> BTreeSet<String> {
+        let source = read("src-tauri/shell/mod.rs");
+        let start = source.find("generate_handler![").expect("the handler list");
+        let end = start + source[start..].find(']').expect("its end");
+        source[start + "generate_handler![".len()..end]
+            .split(',')
+            .filter_map(|item| item.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn ui_calls_handlers_build_list_and_capability_name_the_same_commands() {
+        let handlers = handlers();
+        let build = read("src-tauri/build.rs");
+        let start = build
+            .find("fn numberdesk_commands")
+            .expect("the build list");
+        let listed = quoted_after(&build[start..], "        \"");
+        let capability: BTreeSet<String> =
+            quoted_after(&read("src-tauri/capabilities/default.json"), "\"allow-")
+                .into_iter()
+                .map(|name| name.replace('-', "_"))
+                .collect();
+        let called = quoted_after(&read("ui/js/api.js"), "call(\"");
+        assert!(handlers.len() > 40, "{handlers:?}");
+        assert_eq!(listed, handlers, "build.rs against generate_handler!");
+        assert_eq!(
+            capability, handlers,
+            "capabilities/default.json against generate_handler!"
+        );
+        assert_eq!(called, handlers, "ui/js/api.js against generate_handler!");
     }
 }

@@ -816,6 +816,17 @@ export function numberIds(workspaceId, filter) {
 }
 
 /**
+ * The rows of the given ids (those still in the workspace), by number: for actions on a
+ * selection whose rows were never loaded into the table.
+ * @param {number} workspaceId
+ * @param {number[]} ids
+ * @returns {Promise<TableRow[]>}
+ */
+export function numberRows(workspaceId, ids) {
+  return call("number_rows", { workspaceId, ids });
+}
+
+/**
  * When each connection of the workspace was last synced with its carrier.
  * @param {number} workspaceId
  * @returns {Promise<ConnectionSyncTime[]>}

@@ -554,8 +554,10 @@ export function mount(root, ctx) {
     const rows = selectedRows();
     bulk.check.disabled = count !== 1;
     bulk.forward.disabled = count !== 1;
-    bulk.process.disabled = !rows.some((r) => isProcessable(r));
-    bulk.release.disabled = !rows.some((r) => isReleasable(r));
+    // Rows never loaded (after "select all matching") are read when the action runs.
+    const unknown = rows.length < count;
+    bulk.process.disabled = !unknown && !rows.some((r) => isProcessable(r));
+    bulk.release.disabled = !unknown && !rows.some((r) => isReleasable(r));
     bulk.region.disabled = rows.length === count && !rows.some((r) => r.carrier === "twilio");
   }
 
@@ -857,9 +859,39 @@ export function mount(root, ctx) {
     if (e164) showForwardingGuide(e164, () => api.forwardingGuide(e164));
   }
 
+  /**
+   * Every selected row: the loaded ones, and those the table never loaded (after "select all
+   * matching") read by id.
+   * @returns {Promise<TableRow[]>}
+   */
+  async function rowsOfSelection() {
+    const loaded = selectedRows();
+    if (loaded.length >= selection.size) return loaded;
+    const have = new Set(loaded.map((r) => r.id));
+    const missing = [...selection].filter((id) => typeof id === "number" && !have.has(id));
+    /** @type {TableRow[]} */
+    const rows = [...loaded];
+    for (let i = 0; i < missing.length; i += 5000) rows.push(...(await api.numberRows(workspaceId, missing.slice(i, i + 5000))));
+    return rows;
+  }
+
   async function processSelected() {
-    const rows = selectedRows().filter((r) => isProcessable(r));
-    if (!rows.length) return;
+    /** @type {TableRow[]} */
+    let rows = [];
+    let failed = false;
+    await withBusy(bulk.process, async () => {
+      try {
+        rows = (await rowsOfSelection()).filter((r) => isProcessable(r));
+      } catch (error) {
+        failed = true;
+        showErrorToast(error);
+      }
+    });
+    if (failed) return;
+    if (!rows.length) {
+      showToast("None of the selected numbers is waiting for an order.", { kind: "info" });
+      return;
+    }
     await withBusy(bulk.process, async () => {
       /** @type {Set<string>} */
       const activated = new Set();
@@ -888,9 +920,24 @@ export function mount(root, ctx) {
   }
 
   async function releaseSelected() {
-    const rows = selectedRows().filter((r) => isReleasable(r));
-    if (!rows.length) return;
+    /** @type {TableRow[]} */
+    let rows = [];
+    let failed = false;
+    await withBusy(bulk.release, async () => {
+      try {
+        rows = (await rowsOfSelection()).filter((r) => isReleasable(r));
+      } catch (error) {
+        failed = true;
+        showErrorToast(error);
+      }
+    });
+    if (failed) return;
+    if (!rows.length) {
+      showToast("None of the selected numbers was bought through NumberDesk, so there is nothing to release.", { kind: "info" });
+      return;
+    }
     const skipped = selection.size - rows.length;
+    const listed = rows.length > 20 ? `${rows.slice(0, 20).map((r) => r.e164).join(", ")} and ${formatCount(rows.length - 20)} more` : rows.map((r) => r.e164).join(", ");
     const confirmed = await confirmDialog({
       title: rows.length === 1 ? `Release ${rows[0].e164}?` : `Release ${plural(rows.length, "number")}?`,
       danger: true,
@@ -899,7 +946,7 @@ export function mount(root, ctx) {
         "div",
         { class: "dialog__text", "data-testid": "release-warning" },
         h("p", null, "The number is deleted at the carrier and cannot be got back. Releasing refunds nothing: this month's credits stay spent."),
-        h("p", null, rows.map((r) => r.e164).join(", ")),
+        h("p", null, listed),
         skipped > 0 ? h("p", null, `${plural(skipped, "other selected number")} ${skipped === 1 ? "is" : "are"} not bought through NumberDesk and ${skipped === 1 ? "is" : "are"} left alone.`) : null,
       ),
     });
