@@ -768,13 +768,15 @@ export function mount(root, ctx) {
     const ids = selectedIds("change");
     if (!ids.length) return;
     let regions;
+    /** @type {TableRow[]} */
+    let telnyx;
     try {
       regions = await api.listTwilioRegions();
+      telnyx = (await rowsOfSelection()).filter((r) => r.carrier !== "twilio");
     } catch (error) {
       showErrorToast(error);
       return;
     }
-    const telnyx = selectedRows().filter((r) => r.carrier !== "twilio");
     const region = selectInput({
       name: "region",
       options: regions.map((r) => ({ value: r.id, label: r.name })),
@@ -796,7 +798,7 @@ export function mount(root, ctx) {
               kind: "info",
               testid: "region-not-twilio",
               title: `${plural(telnyx.length, "Telnyx number")} ${telnyx.length === 1 ? "does" : "do"} not offer an inbound region`,
-              children: h("p", { class: "callout__text" }, `${telnyx.map((r) => r.e164).join(", ")} will be left as ${telnyx.length === 1 ? "it is" : "they are"}.`),
+              children: h("p", { class: "callout__text" }, `${listNumbers(telnyx)} will be left as ${telnyx.length === 1 ? "it is" : "they are"}.`),
             })
           : null,
       ),
@@ -937,7 +939,7 @@ export function mount(root, ctx) {
       return;
     }
     const skipped = selection.size - rows.length;
-    const listed = rows.length > 20 ? `${rows.slice(0, 20).map((r) => r.e164).join(", ")} and ${formatCount(rows.length - 20)} more` : rows.map((r) => r.e164).join(", ");
+    const listed = listNumbers(rows);
     const confirmed = await confirmDialog({
       title: rows.length === 1 ? `Release ${rows[0].e164}?` : `Release ${plural(rows.length, "number")}?`,
       danger: true,
@@ -1125,6 +1127,15 @@ export function mount(root, ctx) {
  */
 function agentFilterOptions(list) {
   return [{ value: "", label: "All agents" }, { value: "unassigned", label: "Unassigned" }, ...list.map((a) => ({ value: `agent:${a.id}`, label: a.name }))];
+}
+
+/**
+ * The numbers of `rows` for a sentence: all of them, or the first 20 and how many more.
+ * @param {TableRow[]} rows
+ */
+function listNumbers(rows) {
+  const shown = rows.slice(0, 20).map((r) => r.e164).join(", ");
+  return rows.length > 20 ? `${shown} and ${formatCount(rows.length - 20)} more` : shown;
 }
 
 /** @param {TableRow} row */
