@@ -18,19 +18,7 @@ benches=("$@")
 cargo build --release --locked --bins
 target="${CARGO_TARGET_DIR:-target}/release"
 
-bench_home=$(mktemp -d)
-# WebKit starts the document portal through the session bus, and it mounts a FUSE folder under
-# the cache folder; it may still be mounted when the bus has gone. Detach it, then remove the
-# folder, and keep the exit status of what ran.
-cleanup() {
-  local status=$?
-  fusermount3 -uz "$bench_home/cache/doc" 2>/dev/null || fusermount -uz "$bench_home/cache/doc" 2>/dev/null || umount -l "$bench_home/cache/doc" 2>/dev/null || true
-  rm -rf "$bench_home" 2>/dev/null || echo "note: could not remove $bench_home" >&2
-  exit "$status"
-}
-trap cleanup EXIT
-export HOME="$bench_home" XDG_DATA_HOME="$bench_home/share" XDG_CONFIG_HOME="$bench_home/config" XDG_CACHE_HOME="$bench_home/cache"
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+source scripts/private-home.sh
 export BENCH_TARGET="$target"
 dbus-run-session -- bash -euo pipefail -c '
   echo -n numberdesk-bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null

@@ -12,19 +12,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export CARGO_TERM_COLOR=never
-test_home=$(mktemp -d)
-# WebKit starts the document portal through the session bus, and it mounts a FUSE folder under
-# the cache folder; it may still be mounted when the bus has gone. Detach it, then remove the
-# folder, and keep the exit status of what ran.
-cleanup() {
-  local status=$?
-  fusermount3 -uz "$test_home/cache/doc" 2>/dev/null || fusermount -uz "$test_home/cache/doc" 2>/dev/null || umount -l "$test_home/cache/doc" 2>/dev/null || true
-  rm -rf "$test_home" 2>/dev/null || echo "note: could not remove $test_home" >&2
-  exit "$status"
-}
-trap cleanup EXIT
-export HOME="$test_home" XDG_DATA_HOME="$test_home/share" XDG_CONFIG_HOME="$test_home/config" XDG_CACHE_HOME="$test_home/cache"
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+source scripts/private-home.sh
 
 # Everything below runs inside one private session bus with an unlocked Secret Service.
 timeout --signal=TERM 80m dbus-run-session -- bash -euo pipefail -c '

@@ -547,6 +547,35 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
             2,
             "and the sold one was refused"
         );
+
+        // Release it from the table: the confirmation names it and says nothing is refunded;
+        // then Twilio no longer has it, the table shows it Released and the balance stays.
+        app.click("[data-nav='numbers']").await?;
+        let row = format!(
+            "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{number}']"
+        );
+        app.click(&format!("{row} input[type='checkbox']")).await?;
+        app.click("[data-testid='bulk-release']").await?;
+        let warning = shown_text(
+            &app.wait_for("dialog[open] [data-testid='release-warning']")
+                .await?,
+        )
+        .await?;
+        assert!(warning.contains("Releasing refunds nothing"), "{warning}");
+        assert!(warning.contains(&number), "{warning}");
+        app.click("dialog[open] [data-testid='dialog-confirm']")
+            .await?;
+        wait_for_number_status(&app, &number, "Released").await?;
+        let state = sandbox
+            .account_state(&twilio.account_sid, true)
+            .expect("the account");
+        assert!(
+            state.numbers.iter().all(|n| n.phone_number != number),
+            "Twilio still has {number}"
+        );
+        assert_eq!(state.owned_numbers, owned_before);
+        app.click("[data-nav='billing']").await?;
+        wait_for_credits(&app, "[data-testid='billing-balance']", 1_000 - cost).await?;
         app.quit().await?;
         sandbox.shutdown().await;
         Ok(())

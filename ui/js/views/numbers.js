@@ -877,19 +877,29 @@ export function mount(root, ctx) {
     return rows;
   }
 
-  async function processSelected() {
-    /** @type {TableRow[]} */
-    let rows = [];
-    let failed = false;
-    await withBusy(bulk.process, async () => {
+  /**
+   * The selected rows that `keep` accepts, read with `button` busy; null when they could not be
+   * read (the error is shown).
+   * @param {HTMLButtonElement} button
+   * @param {(row: TableRow) => boolean} keep
+   * @returns {Promise<TableRow[] | null>}
+   */
+  async function selectedWhere(button, keep) {
+    /** @type {TableRow[] | null} */
+    let rows = null;
+    await withBusy(button, async () => {
       try {
-        rows = (await rowsOfSelection()).filter((r) => isProcessable(r));
+        rows = (await rowsOfSelection()).filter((row) => keep(row));
       } catch (error) {
-        failed = true;
         showErrorToast(error);
       }
     });
-    if (failed) return;
+    return /** @type {TableRow[] | null} */ (rows);
+  }
+
+  async function processSelected() {
+    const rows = await selectedWhere(bulk.process, isProcessable);
+    if (!rows) return;
     if (!rows.length) {
       showToast("None of the selected numbers is waiting for an order.", { kind: "info" });
       return;
@@ -922,18 +932,8 @@ export function mount(root, ctx) {
   }
 
   async function releaseSelected() {
-    /** @type {TableRow[]} */
-    let rows = [];
-    let failed = false;
-    await withBusy(bulk.release, async () => {
-      try {
-        rows = (await rowsOfSelection()).filter((r) => isReleasable(r));
-      } catch (error) {
-        failed = true;
-        showErrorToast(error);
-      }
-    });
-    if (failed) return;
+    const rows = await selectedWhere(bulk.release, isReleasable);
+    if (!rows) return;
     if (!rows.length) {
       showToast("None of the selected numbers was bought through NumberDesk, so there is nothing to release.", { kind: "info" });
       return;
