@@ -24,7 +24,7 @@ use numberdesk::connect::{self, ConnectForm};
 use numberdesk::context::Context;
 use numberdesk::logging::Redactor;
 use numberdesk::purchase::{PoolAccount, Purchases, SearchQuery};
-use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig};
+use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::MemorySecretStore;
 use numberdesk::workspaces::WorkspaceInput;
 
@@ -69,6 +69,18 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// The connect form for the sandbox's first Twilio account.
+fn twilio_form(sandbox: &SandboxHandle) -> ConnectForm {
+    let twilio = &sandbox.twilio_accounts()[0];
+    ConnectForm {
+        carrier: "twilio".into(),
+        name: "Bench Twilio".into(),
+        twilio_account_sid: Some(twilio.account_sid.clone()),
+        twilio_auth_token: Some(Sensitive::new(twilio.auth_token.clone())),
+        ..ConnectForm::default()
+    }
+}
+
 fn workspace(name: &str, pool: bool) -> WorkspaceInput {
     WorkspaceInput {
         name: name.into(),
@@ -94,7 +106,7 @@ const UI_RUNS: usize = 10;
 /// is the page's own time from pressing Search to the results table painted
 /// (`search-started` to `search-results-painted`). `Err` says why it was not measured.
 async fn ui_search_to_paint(
-    sandbox: &numberdesk::sandbox::SandboxHandle,
+    sandbox: &SandboxHandle,
     dir: &std::path::Path,
 ) -> Result<(Vec<f64>, Vec<f64>), String> {
     let app = window_probe::app_binary()?;
@@ -120,14 +132,7 @@ async fn ui_search_to_paint(
             .workspaces()
             .create(&workspace("Bench UI", false))
             .map_err(|e| e.to_string())?;
-        let twilio = &sandbox.twilio_accounts()[0];
-        let form = ConnectForm {
-            carrier: "twilio".into(),
-            name: "Bench Twilio".into(),
-            twilio_account_sid: Some(twilio.account_sid.clone()),
-            twilio_auth_token: Some(Sensitive::new(twilio.auth_token.clone())),
-            ..ConnectForm::default()
-        };
+        let form = twilio_form(sandbox);
         let credentials = connect::credentials_from(&form).map_err(|e| e.to_string())?;
         let endpoints = CarrierEndpoints::from(sandbox.base_urls());
         let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())
@@ -231,13 +236,7 @@ async fn main() -> anyhow::Result<()> {
     // --- 1. search overhead (marketplace, Twilio: a search call and a price call) ---
     let market = core.workspaces().create(&workspace("Bench", false))?;
     let twilio = &sandbox.twilio_accounts()[0];
-    let form = ConnectForm {
-        carrier: "twilio".into(),
-        name: "Bench Twilio".into(),
-        twilio_account_sid: Some(twilio.account_sid.clone()),
-        twilio_auth_token: Some(Sensitive::new(twilio.auth_token.clone())),
-        ..ConnectForm::default()
-    };
+    let form = twilio_form(&sandbox);
     let credentials = connect::credentials_from(&form)?;
     let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())?;
     let connection = connect::connect(&core, &market, &form, &account, false).await?;

@@ -8,12 +8,15 @@
 // Included by two benches through `#[path]`; each uses a part of it.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+
+#[path = "tauri_driver.rs"]
+mod tauri_driver;
+pub use tauri_driver::profile_env;
+use tauri_driver::Driver;
 
 /// When the newest running process of `app` was started (epoch ms, to 10 ms), read from /proc:
 /// its start in clock ticks after boot, and boot time from the uptime read at the same moment. This
@@ -71,27 +74,6 @@ pub fn app_binary() -> Result<PathBuf, String> {
     }
 }
 
-fn tauri_driver() -> PathBuf {
-    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
-        return PathBuf::from(path);
-    }
-    let in_cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin/tauri-driver"));
-    match in_cargo_home {
-        Some(path) if path.exists() => path,
-        _ => PathBuf::from("tauri-driver"),
-    }
-}
-
-fn free_port() -> Result<u16, String> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
-}
-
 /// Milliseconds since the Unix epoch, the clock `performance.timeOrigin` uses.
 pub fn epoch_ms() -> f64 {
     SystemTime::now()
@@ -101,7 +83,7 @@ pub fn epoch_ms() -> f64 {
 
 /// The app's window with a WebDriver session on it.
 pub struct Window {
-    driver: Child,
+    driver: Driver,
     http: reqwest::Client,
     session_url: String,
     /// When the session request that started the app was sent (epoch ms).
@@ -112,25 +94,12 @@ impl Window {
     /// Starts the app with `env` (data folder, keyring service, carrier URLs) and waits until its
     /// window answers WebDriver.
     pub async fn launch(app: &Path, env: &[(String, String)]) -> Result<Window, String> {
-        let port = free_port()?;
-        let native_port = free_port()?;
-        let mut driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start tauri-driver: {e}"))?;
+        let driver = Driver::start(env).map_err(|e| e.to_string())?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| e.to_string())?;
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("http://127.0.0.1:{}", driver.port);
         let capabilities = json!({
             "capabilities": {"alwaysMatch": {
                 "browserName": "wry",
@@ -149,7 +118,6 @@ impl Window {
                 Ok(reply) => {
                     let body: Value = reply.json().await.map_err(|e| e.to_string())?;
                     let Some(id) = body["value"]["sessionId"].as_str() else {
-                        stop(&mut driver);
                         return Err(format!("no WebDriver session: {body}"));
                     };
                     return Ok(Window {
@@ -163,7 +131,6 @@ impl Window {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(error) => {
-                    stop(&mut driver);
                     return Err(format!("tauri-driver did not answer: {error}"));
                 }
             }
@@ -227,37 +194,6 @@ impl Window {
 
     pub async fn close(mut self) {
         let _ = self.http.delete(&self.session_url).send().await;
-        stop(&mut self.driver);
+        self.driver.stop();
     }
-}
-
-fn stop(driver: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &driver.id().to_string()])
-        .stderr(Stdio::null())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = driver.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = driver.kill();
-    let _ = driver.wait();
-}
-
-/// The environment of one app profile: its data folder, and a HOME (for WebKit's caches) and
-/// keyring service of its own, so nothing of the user's is read or written.
-pub fn profile_env(data_dir: &Path, home: &Path, keyring_service: &str) -> Vec<(String, String)> {
-    let _ = std::fs::create_dir_all(home);
-    let path = |p: PathBuf| p.display().to_string();
-    vec![
-        ("NUMBERDESK_DATA_DIR".into(), path(data_dir.to_path_buf())),
-        ("NUMBERDESK_KEYRING_SERVICE".into(), keyring_service.into()),
-        ("HOME".into(), path(home.to_path_buf())),
-        ("XDG_DATA_HOME".into(), path(home.join("share"))),
-        ("XDG_CONFIG_HOME".into(), path(home.join("config"))),
-        ("XDG_CACHE_HOME".into(), path(home.join("cache"))),
-    ]
 }

@@ -805,20 +805,7 @@ async fn a_crash_between_the_journal_and_the_carrier_call_recovers_with_nothing_
     assert_eq!((summary.on_hold, summary.available), (115, 885));
 
     // Restart on the same database file.
-    let reopened = Arc::new(open_core_with_clock(
-        &w.dir,
-        Arc::new(MemorySecretStore::new(Redactor::new())),
-        w.clock.clone(),
-    ));
-    copy_credentials(&w, &reopened, connection);
-    let purchases = Purchases::new(
-        reopened.clone(),
-        w.endpoints.clone(),
-        fast(),
-        None,
-        AccountPool::default(),
-    )
-    .unwrap();
+    let (reopened, purchases) = restart(&w, connection);
     let report = purchases.recover().await.unwrap();
     assert!(
         matches!(&report.recovered[..], [Recovered::NotBought { numbers, .. }] if numbers == &picked),
@@ -883,20 +870,7 @@ async fn a_purchase_the_carrier_made_but_could_not_confirm_is_recorded_once_afte
     assert!(matches!(error, PurchaseError::InFlight(_)), "{error}");
     w.sandbox.faults().clear();
 
-    let reopened = Arc::new(open_core_with_clock(
-        &w.dir,
-        Arc::new(MemorySecretStore::new(Redactor::new())),
-        w.clock.clone(),
-    ));
-    copy_credentials(&w, &reopened, connection);
-    let purchases = Purchases::new(
-        reopened.clone(),
-        w.endpoints.clone(),
-        fast(),
-        None,
-        AccountPool::default(),
-    )
-    .unwrap();
+    let (reopened, purchases) = restart(&w, connection);
     let report = purchases.recover().await.unwrap();
     assert!(
         matches!(&report.recovered[..], [Recovered::Bought { .. }]),
@@ -1038,8 +1012,24 @@ async fn each_workspace_buys_only_through_its_own_flow() {
 }
 
 /// A restarted core keeps the keyring; the in-memory one of the test has to be carried over.
-fn copy_credentials(w: &World, reopened: &Context, connection: i64) {
+/// The app started again on the same database file (a fresh secret store holding the
+/// connection's credentials, as the keyring would) with a fresh `Purchases` and no pool account.
+fn restart(w: &World, connection: i64) -> (Arc<Context>, Purchases) {
+    let reopened = Arc::new(open_core_with_clock(
+        &w.dir,
+        Arc::new(MemorySecretStore::new(Redactor::new())),
+        w.clock.clone(),
+    ));
     let key = numberdesk::secrets::SecretKey::new(w.workspace.id, connection);
     let secret = w.core.secrets.get(key).unwrap().unwrap();
     reopened.secrets.put(key, &secret).unwrap();
+    let purchases = Purchases::new(
+        reopened.clone(),
+        w.endpoints.clone(),
+        fast(),
+        None,
+        AccountPool::default(),
+    )
+    .unwrap();
+    (reopened, purchases)
 }

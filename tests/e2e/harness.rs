@@ -2,14 +2,16 @@
 //! that read like what a user does. Later flows add their tests beside `workspaces.rs` and reuse
 //! this as it is.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+
+#[path = "../../src-tauri/bin/tauri_driver.rs"]
+mod tauri_driver;
+use tauri_driver::{profile_env, Driver};
 
 /// Every e2e test is bounded by this, so a stuck WebDriver session fails instead of hanging CI.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(90);
@@ -123,63 +125,22 @@ impl Profile {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn tauri_driver() -> PathBuf {
-    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
-        return PathBuf::from(path);
-    }
-    let in_cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin/tauri-driver"));
-    match in_cargo_home {
-        Some(path) if path.exists() => path,
-        _ => PathBuf::from("tauri-driver"),
-    }
-}
-
 /// The app, running, with a WebDriver session on its window.
 pub struct App {
     pub client: Client,
-    driver: Child,
+    driver: Driver,
 }
 
 impl App {
     /// Starts NumberDesk on `profile` and waits until its window answers.
     pub async fn launch(profile: &Profile) -> Result<App> {
-        let port = free_port();
-        let native_port = free_port();
-        let home = profile.home();
-        std::fs::create_dir_all(&home)?;
-        let mut driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("NUMBERDESK_DATA_DIR", profile.data_dir())
-            .env("NUMBERDESK_KEYRING_SERVICE", &profile.keyring_service)
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("share"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .envs(profile.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "could not start tauri-driver ({}): {e}",
-                    tauri_driver().display()
-                )
-            })?;
+        let mut env = profile_env(
+            &profile.data_dir(),
+            &profile.home(),
+            &profile.keyring_service,
+        );
+        env.extend(profile.env.iter().cloned());
+        let driver = Driver::start(&env)?;
 
         let capabilities = serde_json::json!({
             "browserName": "wry",
@@ -193,7 +154,7 @@ impl App {
         let client = loop {
             let attempt = ClientBuilder::rustls()?
                 .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
+                .connect(&format!("http://127.0.0.1:{}", driver.port))
                 .await;
             match attempt {
                 Ok(client) => break client,
@@ -202,7 +163,6 @@ impl App {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(error) => {
-                    stop(&mut driver);
                     return Err(format!("no WebDriver session: {error}").into());
                 }
             }
@@ -215,7 +175,7 @@ impl App {
     /// Closes the window and stops the driver (SIGTERM, so WebKitWebDriver goes with it).
     pub async fn quit(mut self) -> Result {
         let closed = self.client.clone().close().await;
-        stop(&mut self.driver);
+        self.driver.stop();
         closed?;
         Ok(())
     }
@@ -475,27 +435,4 @@ pub async fn shown_text(element: &Element) -> Result<String> {
         .await?;
     let text = value.as_str().unwrap_or_default();
     Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn stop(driver: &mut Child) {
-    // The driver may have gone already (the window was closed); kill then has nothing to say.
-    let _ = Command::new("kill")
-        .args(["-TERM", &driver.id().to_string()])
-        .stderr(Stdio::null())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = driver.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = driver.kill();
-    let _ = driver.wait();
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        stop(&mut self.driver);
-    }
 }

@@ -15,13 +15,35 @@ const MANAGED_VOICE_URL: &str = "https://voice.acme.example/webhook/twilio/voice
 const ROWS: &str = "[data-testid='view-numbers'] [data-testid='number-row']";
 const CONFIRM: &str = "dialog[open] [data-testid='dialog-confirm']";
 
-async fn sandbox(owned: usize) -> Result<SandboxHandle> {
-    Ok(Sandbox::start(SandboxConfig {
+/// What each test starts from: the carrier sandbox with `owned` Twilio numbers, the app on a
+/// fresh profile pointed at it, and all those numbers imported (webhook updates on when
+/// `managed`), as the table lists them. Keep `profile` alive as long as the app.
+struct Started {
+    sandbox: SandboxHandle,
+    twilio: TwilioAccountInfo,
+    profile: Profile,
+    app: App,
+    numbers: Vec<String>,
+}
+
+async fn start(owned: usize, managed: bool) -> Result<Started> {
+    let sandbox = Sandbox::start(SandboxConfig {
         owned_numbers: owned,
         seed: 23,
         ..SandboxConfig::default()
     })
-    .await?)
+    .await?;
+    let twilio = sandbox.twilio_accounts()[0].clone();
+    let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+    let app = App::launch(&profile).await?;
+    let numbers = import_twilio(&app, &twilio, owned, managed).await?;
+    Ok(Started {
+        sandbox,
+        twilio,
+        profile,
+        app,
+        numbers,
+    })
 }
 
 /// A workspace with a Twilio connection whose numbers (all of the account's) were imported
@@ -189,11 +211,13 @@ async fn twilio_request(
 fn filters_sorting_and_export_show_and_write_the_same_rows() {
     run(|| async {
         const OWNED: usize = 8;
-        let sandbox = sandbox(OWNED).await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        let numbers = import_twilio(&app, &twilio, OWNED, false).await?;
+        let Started {
+            sandbox,
+            twilio,
+            profile: _profile,
+            app,
+            numbers,
+        } = start(OWNED, false).await?;
 
         // One number is released in Twilio's console; Sync finds it missing.
         let gone = numbers[3].clone();
@@ -284,11 +308,13 @@ fn filters_sorting_and_export_show_and_write_the_same_rows() {
 fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
     run(|| async {
         const OWNED: usize = 4;
-        let sandbox = sandbox(OWNED).await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        let numbers = import_twilio(&app, &twilio, OWNED, false).await?;
+        let Started {
+            sandbox,
+            twilio,
+            profile: _profile,
+            app,
+            numbers,
+        } = start(OWNED, false).await?;
 
         // First two numbers to ie1: both change, at Twilio too.
         let pair = [numbers[0].as_str(), numbers[1].as_str()];
@@ -387,11 +413,13 @@ fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
 fn an_agent_assigned_in_the_table_holds_the_number_until_deleted() {
     run(|| async {
         const OWNED: usize = 3;
-        let sandbox = sandbox(OWNED).await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        let numbers = import_twilio(&app, &twilio, OWNED, false).await?;
+        let Started {
+            sandbox,
+            twilio: _,
+            profile: _profile,
+            app,
+            numbers,
+        } = start(OWNED, false).await?;
         let number = numbers[1].as_str();
 
         create_agent(&app, "Front desk").await?;
@@ -466,11 +494,13 @@ fn an_agent_assigned_in_the_table_holds_the_number_until_deleted() {
 fn check_shows_the_one_failing_check_and_sync_shows_the_drift() {
     run(|| async {
         const OWNED: usize = 2;
-        let sandbox = sandbox(OWNED).await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        let numbers = import_twilio(&app, &twilio, OWNED, true).await?;
+        let Started {
+            sandbox,
+            twilio,
+            profile: _profile,
+            app,
+            numbers,
+        } = start(OWNED, true).await?;
         let number = numbers[0].as_str();
         create_agent(&app, "Front desk").await?;
         assign_inbound(&app, number, "Front desk").await?;
@@ -556,11 +586,13 @@ fn check_shows_the_one_failing_check_and_sync_shows_the_drift() {
 fn disconnect_says_what_goes_and_leaves_the_numbers_at_the_carrier() {
     run(|| async {
         const OWNED: usize = 3;
-        let sandbox = sandbox(OWNED).await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        let numbers = import_twilio(&app, &twilio, OWNED, true).await?;
+        let Started {
+            sandbox,
+            twilio,
+            profile,
+            app,
+            numbers,
+        } = start(OWNED, true).await?;
         create_agent(&app, "Front desk").await?;
         assign_inbound(&app, &numbers[0], "Front desk").await?;
 

@@ -52,13 +52,24 @@ const PATHS = {
  * @returns {SVGElement}
  */
 export function icon(name, options = {}) {
-  const size = options.size ?? 16;
+  return lineIcon(PATHS[name], { size: options.size ?? 16, class: options.class });
+}
+
+/**
+ * A line icon from its path data, drawn like every icon here (24x24, stroked in currentColor)
+ * and hidden from assistive technology.
+ * @param {string[]} paths
+ * @param {{ size: number, class?: string | (string | false | null | undefined)[], attrs?: Record<string, string> }} options
+ * @returns {SVGElement}
+ */
+export function lineIcon(paths, options) {
+  const extra = Array.isArray(options.class) ? options.class : [options.class];
   return s(
     "svg",
     {
-      class: ["icon", options.class],
-      width: size,
-      height: size,
+      class: ["icon", ...extra],
+      width: options.size,
+      height: options.size,
       viewBox: "0 0 24 24",
       fill: "none",
       stroke: "currentColor",
@@ -67,8 +78,9 @@ export function icon(name, options = {}) {
       "stroke-linejoin": "round",
       "aria-hidden": "true",
       focusable: "false",
+      ...options.attrs,
     },
-    PATHS[name].map((d) => s("path", { d })),
+    paths.map((d) => s("path", { d })),
   );
 }
 

@@ -4,7 +4,7 @@
  * a globe), drawn like the other line icons and hidden from assistive technology: the type's
  * name is always written next to it.
  */
-import { s } from "../dom.js";
+import { lineIcon } from "./icons.js";
 
 /** @type {Record<string, string[]>} */
 const PATHS = {
@@ -24,24 +24,10 @@ const PATHS = {
  * @returns {SVGElement}
  */
 export function numberTypeIcon(type, options = {}) {
-  const size = options.size ?? 14;
   const paths = PATHS[type ?? ""] ?? ["M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z"];
-  return s(
-    "svg",
-    {
-      class: ["icon", "number-type-icon", type && `number-type-icon--${type}`],
-      width: size,
-      height: size,
-      viewBox: "0 0 24 24",
-      fill: "none",
-      stroke: "currentColor",
-      "stroke-width": 2,
-      "stroke-linecap": "round",
-      "stroke-linejoin": "round",
-      "aria-hidden": "true",
-      focusable: "false",
-      "data-type": type ?? "",
-    },
-    paths.map((d) => s("path", { d })),
-  );
+  return lineIcon(paths, {
+    size: options.size ?? 14,
+    class: ["number-type-icon", type && `number-type-icon--${type}`],
+    attrs: { "data-type": type ?? "" },
+  });
 }
