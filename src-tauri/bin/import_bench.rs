@@ -11,16 +11,16 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::app::context::Context;
+use numberdesk::carriers::account::{CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{ClientOptions, Sensitive};
 use numberdesk::clock::SystemClock;
-use numberdesk::connect::{self, ConnectForm};
-use numberdesk::context::Context;
-use numberdesk::import::{ImportRegistry, Importer, WebhookMode};
+use numberdesk::flows::connect::{self, ConnectForm};
+use numberdesk::flows::import::{ImportRegistry, Importer, WebhookMode};
+use numberdesk::flows::workspaces::WorkspaceInput;
 use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
 use numberdesk::secrets::MemorySecretStore;
-use numberdesk::workspaces::WorkspaceInput;
 
 struct Settings {
     numbers: usize,
@@ -123,7 +123,7 @@ async fn run(settings: &Settings, cap: usize) -> anyhow::Result<Run> {
         &CarrierEndpoints::from(sandbox.base_urls()),
         options,
     )?);
-    let connection = connect::connect(&core, &workspace, &form, &account, false).await?;
+    let connection = connect::connect(&core, &workspace, &form, &account).await?;
 
     // The picker's listing (every page), then the import of every number with webhook updates.
     let listing_started = Instant::now();

@@ -14,19 +14,21 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use numberdesk::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
+use numberdesk::app::context::Paths;
+use numberdesk::app::{App, AppConfig, ORDER_SYNC_EVERY};
+use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::{
     ClientOptions, Features, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
     TwilioUrls,
 };
 use numberdesk::clock::SystemClock;
-use numberdesk::connect::{self, ConnectForm};
-use numberdesk::context::Context;
+use numberdesk::flows::accounts::PoolAccount;
+use numberdesk::flows::connect::ConnectForm;
+use numberdesk::flows::purchase::SearchQuery;
+use numberdesk::flows::workspaces::WorkspaceInput;
 use numberdesk::logging::Redactor;
-use numberdesk::purchase::{PoolAccount, Purchases, SearchQuery};
 use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::MemorySecretStore;
-use numberdesk::workspaces::WorkspaceInput;
 
 struct Settings {
     latency: Duration,
@@ -121,23 +123,15 @@ async fn ui_search_to_paint(
         redactor.clone(),
     ));
     let key = {
-        let core = Context::open(
-            &data.join("numberdesk.sqlite3"),
-            secrets.clone(),
-            Arc::new(SystemClock),
-            redactor,
-        )
-        .map_err(|e| e.to_string())?;
-        let workspace = core
+        let app = open_app(&data, secrets.clone(), redactor, sandbox).map_err(|e| e.to_string())?;
+        let workspace = app
             .workspaces()
-            .create(&workspace("Bench UI", false))
+            .create(workspace("Bench UI", false))
+            .await
             .map_err(|e| e.to_string())?;
-        let form = twilio_form(sandbox);
-        let credentials = connect::credentials_from(&form).map_err(|e| e.to_string())?;
-        let endpoints = CarrierEndpoints::from(sandbox.base_urls());
-        let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())
-            .map_err(|e| e.to_string())?;
-        let row = connect::connect(&core, &workspace, &form, &account, false)
+        let row = app
+            .workspaces()
+            .connect(workspace.id, twilio_form(sandbox))
             .await
             .map_err(|e| format!("saving the connection (is the keyring unlocked?): {e}"))?;
         numberdesk::secrets::SecretKey::new(workspace.id, row.id)
@@ -198,6 +192,24 @@ async fn ui_search_to_paint(
     measured
 }
 
+/// The core over `data`, with the sandbox standing in for the real carriers.
+fn open_app(
+    data: &std::path::Path,
+    secrets: Arc<dyn numberdesk::secrets::SecretStore>,
+    redactor: Redactor,
+    sandbox: &SandboxHandle,
+) -> anyhow::Result<App> {
+    Ok(App::open(AppConfig {
+        paths: Paths::under(data),
+        secrets,
+        clock: Arc::new(SystemClock),
+        redactor,
+        endpoints: CarrierEndpoints::from(sandbox.base_urls()),
+        client_options: ClientOptions::default(),
+        order_sync_every: ORDER_SYNC_EVERY,
+    })?)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = settings().map_err(anyhow::Error::msg)?;
@@ -213,33 +225,28 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let dir =
         std::env::temp_dir().join(format!("numberdesk-purchase-bench-{}", std::process::id()));
-    let core = Arc::new(Context::open(
-        &dir.join("numberdesk.sqlite3"),
+    let app = open_app(
+        &dir,
         Arc::new(MemorySecretStore::new(Redactor::new())),
-        Arc::new(SystemClock),
         Redactor::new(),
-    )?);
+        &sandbox,
+    )?;
     let endpoints = CarrierEndpoints::from(sandbox.base_urls());
     let agency = &sandbox.telnyx_accounts()[1];
-    let purchases = Purchases::new(
-        core.clone(),
-        endpoints.clone(),
-        ClientOptions::default(),
-        Some(PoolAccount {
-            api_key: Sensitive::new(agency.api_key.clone()),
-            texml_connection_id: Some(agency.texml_application_id.clone()),
-            messaging_profile_id: Some(agency.messaging_profile_id.clone()),
-        }),
-        AccountPool::default(),
-    )?;
+    app.accounts().set_pool(Some(PoolAccount {
+        api_key: Sensitive::new(agency.api_key.clone()),
+        texml_connection_id: Some(agency.texml_application_id.clone()),
+        messaging_profile_id: Some(agency.messaging_profile_id.clone()),
+    }))?;
+    let purchases = app.purchases();
 
     // --- 1. search overhead (marketplace, Twilio: a search call and a price call) ---
-    let market = core.workspaces().create(&workspace("Bench", false))?;
+    let market = app.workspaces().create(workspace("Bench", false)).await?;
     let twilio = &sandbox.twilio_accounts()[0];
-    let form = twilio_form(&sandbox);
-    let credentials = connect::credentials_from(&form)?;
-    let account = CarrierAccount::open(&credentials, &endpoints, ClientOptions::default())?;
-    let connection = connect::connect(&core, &market, &form, &account, false).await?;
+    let connection = app
+        .workspaces()
+        .connect(market.id, twilio_form(&sandbox))
+        .await?;
     let direct = TwilioClient::new(
         TwilioUrls {
             api: endpoints.twilio_api.clone(),
@@ -332,7 +339,10 @@ async fn main() -> anyhow::Result<()> {
     };
 
     // --- 2. a pool order of N numbers processed to completion ---
-    let pool = core.workspaces().create(&workspace("Bench pool", true))?;
+    let pool = app
+        .workspaces()
+        .create(workspace("Bench pool", true))
+        .await?;
     let mut picked: Vec<String> = Vec::new();
     let mut pool_query = SearchQuery {
         country: "US".into(),
@@ -372,7 +382,7 @@ async fn main() -> anyhow::Result<()> {
     let active = orders[0]
         .numbers
         .iter()
-        .filter(|n| n.status == numberdesk::purchase::NumberStatus::Active)
+        .filter(|n| n.status == numberdesk::flows::purchase::NumberStatus::Active)
         .count();
     println!(
         "pool order of {} numbers: Buy now {:.1} ms (journal, one order, {} recorded and charged {} credits), \
@@ -402,7 +412,7 @@ async fn main() -> anyhow::Result<()> {
     });
     println!("{figures}");
     sandbox.shutdown().await;
-    drop(core);
+    drop(app);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

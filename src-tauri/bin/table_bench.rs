@@ -15,14 +15,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use numberdesk::app::context::Context;
 use numberdesk::clock::SystemClock;
-use numberdesk::context::Context;
-use numberdesk::logging::Redactor;
-use numberdesk::numbers_table::{
+use numberdesk::flows::manage::table::{
     AgentFilter, NumberFilter, NumberQuery, NumbersTable, Sort, SortColumn,
 };
+use numberdesk::flows::workspaces::WorkspaceInput;
+use numberdesk::logging::Redactor;
 use numberdesk::secrets::MemorySecretStore;
-use numberdesk::workspaces::WorkspaceInput;
 
 const FIRST_PAGE_GOAL_MS: f64 = 500.0;
 const QUERY_GOAL_MS: f64 = 20.0;

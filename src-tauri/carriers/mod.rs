@@ -7,10 +7,12 @@
 //! touch the store or the keyring: credentials are handed in as [`Sensitive`] values and never
 //! appear in a log line or an error message.
 
+pub mod account;
 pub mod http;
 pub mod telnyx;
 pub mod twilio;
 
+use crate::domain::failure::{Classified, ErrorKind, UserError};
 use std::fmt;
 use std::time::Duration;
 
@@ -486,6 +488,25 @@ pub enum CarrierError {
         carrier: CarrierKind,
         detail: String,
     },
+}
+
+impl UserError for CarrierError {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::AuthRejected { .. }
+            | Self::NoApiAccess { .. }
+            | Self::AccountSuspended { .. }
+            | Self::RateLimited { .. }
+            | Self::CarrierDown { .. }
+            | Self::Timeout { .. }
+            | Self::Network { .. }
+            | Self::NotUnderstood { .. }
+            | Self::NotFound { .. }
+            | Self::NumberUnavailable { .. }
+            | Self::Rejected { .. }
+            | Self::InvalidSettings { .. } => Classified::Kind(ErrorKind::Carrier),
+        }
+    }
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::Theme;
-use crate::connections::ConnectionSummary;
-use crate::workspaces::{Workspace, WorkspaceInput};
+use crate::flows::connect::connections::ConnectionSummary;
+use crate::flows::workspaces::{Workspace, WorkspaceInput};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

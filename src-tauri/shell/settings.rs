@@ -1,5 +1,6 @@
-//! Settings that are not secrets (theme, last workspace, window size), kept with
-//! tauri-plugin-store in `settings.json` beside the database.
+//! The window's own preferences (theme, last workspace, window size), kept with
+//! tauri-plugin-store in `settings.json` beside the database. Settings of the core (the number
+//! pool's ids) live in the database, where the CLI reads them too.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,17 +9,19 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
 
+use crate::app::PoolIds;
+
 const THEME: &str = "theme";
 const LAST_WORKSPACE: &str = "lastWorkspaceId";
 const WINDOW_SIZE: &str = "windowSize";
 const POOL: &str = "numberPool";
 
-/// The non-secret half of the number pool's Telnyx account (its API key is in the keyring).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The number pool's ids as an older NumberDesk kept them here (camelCase).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PoolIds {
-    pub texml_connection_id: Option<String>,
-    pub messaging_profile_id: Option<String>,
+struct LegacyPoolIds {
+    texml_connection_id: Option<String>,
+    messaging_profile_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,15 +56,19 @@ impl Settings {
             .and_then(|value| serde_json::from_value(value).ok())
     }
 
+    /// Sets a value; the plugin writes the file shortly after (its debounced auto-save), off the
+    /// caller's path.
     fn set(&self, key: &str, value: impl Serialize) {
         match serde_json::to_value(value) {
-            Ok(value) => {
-                self.store.set(key, value);
-                if let Err(error) = self.store.save() {
-                    tracing::warn!(%error, key, "could not save a setting");
-                }
-            }
+            Ok(value) => self.store.set(key, value),
             Err(error) => tracing::warn!(%error, key, "could not encode a setting"),
+        }
+    }
+
+    /// Writes the file now (the window is closing, and the process may end before an auto-save).
+    fn save_now(&self) {
+        if let Err(error) = self.store.save() {
+            tracing::warn!(%error, "could not save the settings file");
         }
     }
 
@@ -87,13 +94,20 @@ impl Settings {
 
     pub fn set_window_size(&self, size: WindowSize) {
         self.set(WINDOW_SIZE, size);
+        self.save_now();
     }
 
-    pub fn pool_ids(&self) -> Option<PoolIds> {
-        self.get(POOL)
+    /// The number pool's ids an older NumberDesk saved here, for the core to keep.
+    pub fn legacy_pool_ids(&self) -> Option<PoolIds> {
+        let ids: LegacyPoolIds = self.get(POOL)?;
+        Some(PoolIds {
+            texml_connection_id: ids.texml_connection_id,
+            messaging_profile_id: ids.messaging_profile_id,
+        })
     }
 
-    pub fn set_pool_ids(&self, ids: Option<&PoolIds>) {
-        self.set(POOL, ids);
+    /// Forgets them once the core kept them.
+    pub fn forget_legacy_pool_ids(&self) {
+        self.store.delete(POOL);
     }
 }

@@ -11,9 +11,11 @@ pub mod journal;
 pub mod numbers;
 pub mod orders;
 pub mod search_cache;
+pub mod settings;
 pub mod sync_state;
 pub mod workspaces;
 
+use crate::domain::failure::{Classified, ErrorKind, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -37,9 +39,39 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl UserError for StoreError {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::NotFound { .. } => Classified::Kind(ErrorKind::NotFound),
+            Self::Conflict(_) => Classified::Kind(ErrorKind::Conflict),
+            Self::Open { .. } | Self::Migrate(_) | Self::Sqlite(_) => {
+                Classified::Kind(ErrorKind::Storage)
+            }
+        }
+    }
+
+    fn user_message(&self) -> String {
+        match self {
+            Self::NotFound { what } => format!("{} was not found.", capitalise(what)),
+            Self::Conflict(what) => format!("{}.", capitalise(what)),
+            Self::Open { path, .. } => format!("NumberDesk could not open its database at {path}. Check that the folder is writable and has free space."),
+            Self::Migrate(_) => "NumberDesk could not upgrade its database. If a newer NumberDesk opened it, use that version.".to_owned(),
+            Self::Sqlite(_) => "NumberDesk could not read or write its database. Nothing was changed; try again.".to_owned(),
+        }
+    }
+}
+
 impl StoreError {
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound { what: what.into() }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -59,6 +91,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_imports.sql")),
         M::up(include_str!("migrations/0003_purchases.sql")),
         M::up(include_str!("migrations/0004_manage.sql")),
+        M::up(include_str!("migrations/0005_settings.sql")),
     ])
 }
 
@@ -175,6 +208,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 4);
+        assert_eq!(store.schema_version().unwrap(), 5);
     }
 }

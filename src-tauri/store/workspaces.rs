@@ -1,4 +1,4 @@
-//! Rows of `workspaces` and `workspace_flags`. Checks live in `crate::workspaces`; this module
+//! Rows of `workspaces` and `workspace_flags`. Checks live in `crate::flows::workspaces`; this module
 //! only reads and writes what it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, StoreError};
-use crate::workspaces::{Plan, ValidWorkspace, Workspace};
+use crate::flows::workspaces::{Plan, ValidWorkspace, Workspace};
 
 const COLUMNS: &str =
     "id, name, plan, monthly_credit_allowance, webhook_base_url, is_sandbox, created_at";

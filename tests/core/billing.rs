@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use numberdesk::billing::{Billing, EntryKind};
+use numberdesk::flows::billing::{Billing, EntryKind};
 use numberdesk::sandbox::{OrderCompletion, OrderOutcome};
 
 use crate::purchase::{local, world, world_with};

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use numberdesk::connections::{ConnectionDraft, ConnectionError, Connections};
-use numberdesk::credentials::{Credentials, TelnyxCredentials, TwilioAuth, TwilioCredentials};
+use numberdesk::flows::connect::connections::{ConnectionDraft, ConnectionError, Connections};
 use numberdesk::logging::Redactor;
+use numberdesk::secrets::credentials::{
+    Credentials, TelnyxCredentials, TwilioAuth, TwilioCredentials,
+};
 use numberdesk::secrets::{MemorySecretStore, SecretKey, SecretStore, Sensitive};
 
 use crate::support::{input, open_core_with, TestDir};

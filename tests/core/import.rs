@@ -5,21 +5,21 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
+use numberdesk::app::context::Context;
+use numberdesk::carriers::account::{CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{
     CarrierError, ClientOptions, OwnedNumber, Routing, TwilioClient, TwilioCredentials, TwilioUrls,
 };
-use numberdesk::connect::{self, ConnectError, ConnectForm};
-use numberdesk::context::Context;
-use numberdesk::import::{
+use numberdesk::flows::connect::{self, ConnectError, ConnectForm};
+use numberdesk::flows::import::{
     changes, ImportError, ImportRegistry, ImportState, Importer, ManagedTarget, WebhookMode,
 };
+use numberdesk::flows::workspaces::Workspace;
 use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Carrier, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::{KeyringStore, MemorySecretStore, SecretStore, Sensitive};
 use numberdesk::store::connections::ConnectionRow;
 use numberdesk::store::numbers;
-use numberdesk::workspaces::Workspace;
 
 use crate::support::{
     all_file_bytes, contains, input, open_core_with, open_core_with_clock, TestDir,
@@ -103,7 +103,7 @@ impl World {
 
     async fn connect(&self, form: &ConnectForm) -> (ConnectionRow, Arc<CarrierAccount>) {
         let account = self.account(form);
-        let row = connect::connect(&self.core, &self.workspace, form, &account, false)
+        let row = connect::connect(&self.core, &self.workspace, form, &account)
             .await
             .unwrap();
         (row, Arc::new(account))
@@ -128,7 +128,7 @@ impl World {
         listed: &[OwnedNumber],
         count: usize,
         mode: WebhookMode,
-    ) -> numberdesk::import::ImportProgress {
+    ) -> numberdesk::flows::import::ImportProgress {
         let selected: Vec<String> = listed.iter().take(count).map(|n| n.e164.clone()).collect();
         let importer = self.importer();
         let id = importer
@@ -352,7 +352,7 @@ async fn wrong_credentials_and_connection_ids_are_refused_and_nothing_is_saved()
     let mut bad = w.twilio_form();
     bad.twilio_auth_token = Some(Sensitive::from("0000000000000000000000000000beef"));
     let account = w.account(&bad);
-    let error = connect::connect(&w.core, &w.workspace, &bad, &account, false)
+    let error = connect::connect(&w.core, &w.workspace, &bad, &account)
         .await
         .unwrap_err();
     assert!(
@@ -371,7 +371,7 @@ async fn wrong_credentials_and_connection_ids_are_refused_and_nothing_is_saved()
     let mut wrong_id = w.telnyx_form();
     wrong_id.texml_connection_id = Some("1234567890".into());
     let account = w.account(&wrong_id);
-    let error = connect::connect(&w.core, &w.workspace, &wrong_id, &account, false)
+    let error = connect::connect(&w.core, &w.workspace, &wrong_id, &account)
         .await
         .unwrap_err();
     assert!(
@@ -381,12 +381,12 @@ async fn wrong_credentials_and_connection_ids_are_refused_and_nothing_is_saved()
 
     let mut no_id = w.telnyx_form();
     no_id.texml_connection_id = None;
-    let error = connect::connect(&w.core, &w.workspace, &no_id, &w.account(&no_id), false)
+    let error = connect::connect(&w.core, &w.workspace, &no_id, &w.account(&no_id))
         .await
         .unwrap_err();
     assert!(matches!(error, ConnectError::TexmlIdRequired), "{error:?}");
 
-    let connections = numberdesk::connections::Connections::new(&w.core)
+    let connections = numberdesk::flows::connect::connections::Connections::new(&w.core)
         .list(w.workspace.id)
         .unwrap();
     assert!(connections.is_empty(), "a refused connection was saved");
@@ -680,7 +680,7 @@ async fn with_the_real_keyring_credentials_are_nowhere_but_the_keyring() {
         .await;
     assert_eq!(progress.done, 8);
     // Read back from the real keyring by the workspace + connection key.
-    let stored = numberdesk::connections::Connections::new(&w.core)
+    let stored = numberdesk::flows::connect::connections::Connections::new(&w.core)
         .credentials(w.workspace.id, connection.id)
         .unwrap();
     assert!(

@@ -5,25 +5,26 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use numberdesk::accounts::{CarrierAccount, CarrierEndpoints};
-use numberdesk::agents::{AgentError, AgentSlot, Agents};
-use numberdesk::audit::{AuditAction, AuditFilter, AuditLog};
+use numberdesk::app::context::Context;
+use numberdesk::carriers::account::{CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{ClientOptions, OwnedNumber, Routing, TwilioNumberUpdate};
-use numberdesk::connect::{self, ConnectForm};
-use numberdesk::context::Context;
-use numberdesk::diagnostics::{self, CheckStatus};
-use numberdesk::disconnect::{self, DisconnectError};
-use numberdesk::import::{ImportRegistry, Importer, ManagedTarget, WebhookMode};
-use numberdesk::logging::Redactor;
-use numberdesk::numbers_table::{
+use numberdesk::flows::accounts::Accounts;
+use numberdesk::flows::audit::{AuditAction, AuditFilter, AuditLog};
+use numberdesk::flows::connect::{self, ConnectForm};
+use numberdesk::flows::disconnect::{self, DisconnectError};
+use numberdesk::flows::import::{ImportRegistry, Importer, ManagedTarget, WebhookMode};
+use numberdesk::flows::manage::agents::{AgentError, AgentSlot, Agents};
+use numberdesk::flows::manage::diagnostics::{self, CheckStatus};
+use numberdesk::flows::manage::regions::{self, RegionError};
+use numberdesk::flows::manage::sync;
+use numberdesk::flows::manage::table::{
     AgentFilter, NumberFilter, NumberQuery, NumbersTable, Sort, SortColumn, CSV_HEADER,
 };
-use numberdesk::regions::{self, RegionError};
+use numberdesk::flows::workspaces::Workspace;
+use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::{KeyringStore, MemorySecretStore, SecretKey, SecretStore, Sensitive};
 use numberdesk::store::connections::ConnectionRow;
-use numberdesk::sync::{self, AccountSource, AccountUnavailable, OpenAccounts};
-use numberdesk::workspaces::Workspace;
 
 use crate::support::{input, open_core_with, TestDir};
 
@@ -118,7 +119,7 @@ impl World {
         mode: WebhookMode,
     ) -> Connected {
         let account = self.open_account(form);
-        let row = connect::connect(&self.core, &self.workspace, form, &account, false)
+        let row = connect::connect(&self.core, &self.workspace, form, &account)
             .await
             .unwrap();
         let account = Arc::new(account);
@@ -137,15 +138,19 @@ impl World {
         }
     }
 
-    fn accounts(&self) -> OpenAccounts {
-        OpenAccounts::new(self.core.clone(), self.endpoints.clone(), fast())
+    fn accounts(&self) -> Accounts {
+        Accounts::new(self.core.clone(), self.endpoints.clone(), fast())
     }
 
     fn table(&self) -> NumbersTable<'_> {
         NumbersTable::new(&self.core)
     }
 
-    fn all(&self, filter: NumberFilter, sort: Sort) -> Vec<numberdesk::numbers_table::TableRow> {
+    fn all(
+        &self,
+        filter: NumberFilter,
+        sort: Sort,
+    ) -> Vec<numberdesk::flows::manage::table::TableRow> {
         self.table()
             .page(
                 self.workspace.id,
@@ -168,7 +173,7 @@ impl World {
             .id
     }
 
-    fn audit(&self, action: AuditAction) -> Vec<numberdesk::audit::AuditEntry> {
+    fn audit(&self, action: AuditAction) -> Vec<numberdesk::flows::audit::AuditEntry> {
         AuditLog::new(&self.core)
             .query(
                 self.workspace.id,
@@ -186,7 +191,7 @@ impl World {
     }
 
     fn connection_exists(&self, id: i64) -> bool {
-        numberdesk::connections::Connections::new(&self.core)
+        numberdesk::flows::connect::connections::Connections::new(&self.core)
             .get(self.workspace.id, id)
             .is_ok()
     }
@@ -604,27 +609,11 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
 
     // Unknown regions and Telnyx-only selections are refused before any call.
     assert!(matches!(
-        regions::set_region(
-            &w.core,
-            &accounts,
-            w.workspace.id,
-            &twilio_ids,
-            "mars1",
-            false
-        )
-        .await,
+        regions::set_region(&accounts, w.workspace.id, &twilio_ids, "mars1", false).await,
         Err(RegionError::UnknownRegion(_))
     ));
     assert!(matches!(
-        regions::set_region(
-            &w.core,
-            &accounts,
-            w.workspace.id,
-            &[telnyx_id],
-            "ie1",
-            false
-        )
-        .await,
+        regions::set_region(&accounts, w.workspace.id, &[telnyx_id], "ie1", false).await,
         Err(RegionError::NoTwilioNumbers)
     ));
 
@@ -639,7 +628,7 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
     );
     let mut selection = twilio_ids.clone();
     selection.push(telnyx_id);
-    let outcome = regions::set_region(&w.core, &accounts, w.workspace.id, &selection, "ie1", false)
+    let outcome = regions::set_region(&accounts, w.workspace.id, &selection, "ie1", false)
         .await
         .unwrap();
     assert_eq!(outcome.changed.len(), 4, "{outcome:?}");
@@ -690,19 +679,12 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
 
     // Again, with the fault cleared: only the one not done yet is sent.
     w.sandbox.faults().clear();
-    let again = regions::set_region(
-        &w.core,
-        &accounts,
-        w.workspace.id,
-        &twilio_ids,
-        "ie1",
-        false,
-    )
-    .await
-    .unwrap();
+    let again = regions::set_region(&accounts, w.workspace.id, &twilio_ids, "ie1", false)
+        .await
+        .unwrap();
     assert_eq!((again.changed.len(), again.unchanged.len()), (1, 4));
     // Reading the region back from Twilio.
-    let read = regions::refresh_region(&w.core, &accounts, w.workspace.id, twilio_ids[0])
+    let read = regions::refresh_region(&accounts, w.workspace.id, twilio_ids[0])
         .await
         .unwrap();
     assert_eq!(read, "ie1");
@@ -774,7 +756,7 @@ async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() 
         })
         .unwrap();
 
-    let settled = regions::reconcile(&w.core, &w.accounts()).await.unwrap();
+    let settled = regions::reconcile(&w.accounts()).await.unwrap();
     assert_eq!((settled.settled, settled.left), (3, 0));
     let rows = w.all(NumberFilter::default(), Sort::default());
     let region_of = |e164: &str| {
@@ -801,7 +783,7 @@ async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() 
     assert_eq!(states[1].0, "failed", "{states:?}");
     assert!(states[2].1.contains("no longer"), "{states:?}");
     // Nothing is left to settle: a second start does nothing.
-    let again = regions::reconcile(&w.core, &w.accounts()).await.unwrap();
+    let again = regions::reconcile(&w.accounts()).await.unwrap();
     assert_eq!((again.settled, again.left), (0, 0));
 }
 
@@ -842,7 +824,7 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
         .await
         .unwrap();
 
-    let report = sync::sync_connection(&w.core, w.workspace.id, twilio.row.id, &twilio.account)
+    let report = sync::sync_connection(&w.accounts(), w.workspace.id, twilio.row.id)
         .await
         .unwrap();
     assert_eq!(report.checked, 4);
@@ -896,7 +878,7 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
         )
         .await
         .unwrap();
-    let report = sync::sync_connection(&w.core, w.workspace.id, twilio.row.id, &twilio.account)
+    let report = sync::sync_connection(&w.accounts(), w.workspace.id, twilio.row.id)
         .await
         .unwrap();
     assert!(report.missing.is_empty());
@@ -959,14 +941,9 @@ async fn disconnect_restores_the_previous_settings_and_removes_numbers_connectio
         preview.note
     );
 
-    let report = disconnect::disconnect(
-        &w.core,
-        w.workspace.id,
-        twilio.row.id,
-        Some(twilio.account.clone()),
-    )
-    .await
-    .unwrap();
+    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
+        .await
+        .unwrap();
     assert_eq!(report.removed_numbers, 4);
     assert_eq!(report.restored.len(), 4);
 
@@ -1011,7 +988,7 @@ async fn disconnect_whose_keyring_deletion_fails_keeps_the_carrier_connected() {
         .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
         .await;
     w.memory.as_ref().unwrap().fail_deletes(true);
-    let error = disconnect::disconnect(&w.core, w.workspace.id, twilio.row.id, None)
+    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
         .await
         .unwrap_err();
     assert!(matches!(error, DisconnectError::Keyring(_)), "{error:?}");
@@ -1023,14 +1000,16 @@ async fn disconnect_whose_keyring_deletion_fails_keeps_the_carrier_connected() {
     assert!(w.connection_exists(twilio.row.id));
     assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 3);
     assert_eq!(w.secret_count(), 1);
-    assert!(numberdesk::connections::Connections::new(&w.core)
-        .credentials(w.workspace.id, twilio.row.id)
-        .is_ok());
+    assert!(
+        numberdesk::flows::connect::connections::Connections::new(&w.core)
+            .credentials(w.workspace.id, twilio.row.id)
+            .is_ok()
+    );
     assert!(w.audit(AuditAction::Disconnect).is_empty());
 
     // Once the keyring works, the same disconnect goes through.
     w.memory.as_ref().unwrap().fail_deletes(false);
-    disconnect::disconnect(&w.core, w.workspace.id, twilio.row.id, None)
+    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
         .await
         .unwrap();
     assert!(!w.connection_exists(twilio.row.id));
@@ -1059,14 +1038,9 @@ async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numb
             .times(None),
     );
 
-    let error = disconnect::disconnect(
-        &w.core,
-        w.workspace.id,
-        twilio.row.id,
-        Some(twilio.account.clone()),
-    )
-    .await
-    .unwrap_err();
+    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
+        .await
+        .unwrap_err();
     let DisconnectError::RestoreFailed {
         failed,
         left_restored,
@@ -1136,7 +1110,7 @@ async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numb
     );
 
     // Without the restore, the disconnect goes through.
-    let report = disconnect::disconnect(&w.core, w.workspace.id, twilio.row.id, None)
+    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
         .await
         .unwrap();
     assert_eq!(report.removed_numbers, 4);
@@ -1166,7 +1140,7 @@ async fn disconnect_deletes_the_entry_from_the_real_keyring() {
         .await;
     let key = SecretKey::new(w.workspace.id, twilio.row.id);
     assert!(keyring.get(key).unwrap().is_some());
-    disconnect::disconnect(&w.core, w.workspace.id, twilio.row.id, None)
+    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
         .await
         .unwrap();
     assert!(keyring.get(key).unwrap().is_none());
@@ -1184,10 +1158,9 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
         .connect_and_import(&w.twilio_form(), 3, WebhookMode::Managed)
         .await;
     let accounts = w.accounts();
-    let connection =
-        diagnostics::check_connection(&w.core, &accounts, w.workspace.id, twilio.row.id)
-            .await
-            .unwrap();
+    let connection = diagnostics::check_connection(&accounts, w.workspace.id, twilio.row.id)
+        .await
+        .unwrap();
     assert!(connection.all_ok(), "{connection:?}");
     assert!(connection
         .results
@@ -1206,7 +1179,7 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
             Some(agent.id),
         )
         .unwrap();
-    let diagnosis = diagnostics::check_number(&w.core, &accounts, w.workspace.id, healthy)
+    let diagnosis = diagnostics::check_number(&accounts, w.workspace.id, healthy)
         .await
         .unwrap();
     assert!(diagnosis.all_ok(), "{diagnosis:?}");
@@ -1224,10 +1197,9 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
         )
         .await
         .unwrap();
-    let diagnosis =
-        diagnostics::check_number(&w.core, &accounts, w.workspace.id, w.id_of(&drifted.e164))
-            .await
-            .unwrap();
+    let diagnosis = diagnostics::check_number(&accounts, w.workspace.id, w.id_of(&drifted.e164))
+        .await
+        .unwrap();
     let problems: Vec<&str> = diagnosis.problems().map(|p| p.id).collect();
     assert_eq!(
         problems,
@@ -1245,10 +1217,9 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
         .release_incoming_number(&gone.carrier_id)
         .await
         .unwrap();
-    let diagnosis =
-        diagnostics::check_number(&w.core, &accounts, w.workspace.id, w.id_of(&gone.e164))
-            .await
-            .unwrap();
+    let diagnosis = diagnostics::check_number(&accounts, w.workspace.id, w.id_of(&gone.e164))
+        .await
+        .unwrap();
     let in_account = diagnosis
         .results
         .iter()
@@ -1262,10 +1233,7 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
         .unwrap()
         .delete(SecretKey::new(w.workspace.id, twilio.row.id))
         .unwrap();
-    let broken = |_: i64, _: i64| -> Result<Arc<CarrierAccount>, AccountUnavailable> {
-        Err(numberdesk::connections::ConnectionError::CredentialsMissing.into())
-    };
-    let diagnosis = diagnostics::check_connection(&w.core, &broken, w.workspace.id, twilio.row.id)
+    let diagnosis = diagnostics::check_connection(&w.accounts(), w.workspace.id, twilio.row.id)
         .await
         .unwrap();
     let first = &diagnosis.results[0];
@@ -1274,7 +1242,6 @@ async fn checks_run_for_real_and_name_each_problem_with_a_fix() {
         ("credentials_stored", CheckStatus::Problem)
     );
     assert!(first.fix.as_deref().unwrap().contains("connect it again"));
-    let _: &dyn AccountSource = &broken;
 }
 
 #[tokio::test]
@@ -1284,14 +1251,10 @@ async fn telnyx_checks_include_the_texml_application_and_the_numbers_connection(
         .connect_and_import(&w.telnyx_form(), 2, WebhookMode::Managed)
         .await;
     let accounts = w.accounts();
-    let diagnosis = diagnostics::check_number(
-        &w.core,
-        &accounts,
-        w.workspace.id,
-        w.id_of(&telnyx.listed[0].e164),
-    )
-    .await
-    .unwrap();
+    let diagnosis =
+        diagnostics::check_number(&accounts, w.workspace.id, w.id_of(&telnyx.listed[0].e164))
+            .await
+            .unwrap();
     let ids: Vec<&str> = diagnosis.results.iter().map(|r| r.id).collect();
     for id in [
         "credentials_valid",
@@ -1339,20 +1302,15 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
         .assign(w.workspace.id, &[first], AgentSlot::Inbound, Some(agent.id))
         .unwrap();
     let accounts = w.accounts();
-    regions::set_region(&w.core, &accounts, w.workspace.id, &[first], "au1", false)
+    regions::set_region(&accounts, w.workspace.id, &[first], "au1", false)
         .await
         .unwrap();
-    sync::sync_connection(&w.core, w.workspace.id, twilio.row.id, &twilio.account)
+    sync::sync_connection(&w.accounts(), w.workspace.id, twilio.row.id)
         .await
         .unwrap();
-    disconnect::disconnect(
-        &w.core,
-        w.workspace.id,
-        twilio.row.id,
-        Some(twilio.account.clone()),
-    )
-    .await
-    .unwrap();
+    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
+        .await
+        .unwrap();
 
     let log = AuditLog::new(&w.core);
     let everything = log.query(w.workspace.id, &AuditFilter::default()).unwrap();

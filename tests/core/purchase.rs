@@ -6,23 +6,24 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use numberdesk::accounts::{AccountPool, CarrierAccount, CarrierEndpoints};
-use numberdesk::billing::{Billing, EntryKind};
+use numberdesk::app::context::Context;
+use numberdesk::carriers::account::{CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{ClientOptions, Features, NumberType, OrderStatus};
 use numberdesk::clock::ManualClock;
-use numberdesk::connect::{self, ConnectForm};
-use numberdesk::context::Context;
-use numberdesk::logging::Redactor;
-use numberdesk::purchase::{
+use numberdesk::flows::accounts::{AccountUnavailable, Accounts};
+use numberdesk::flows::billing::{Billing, EntryKind};
+use numberdesk::flows::connect::{self, ConnectForm};
+use numberdesk::flows::purchase::{
     NumberStatus, PoolAccount, PurchaseError, Purchases, Recovered, SearchQuery,
 };
+use numberdesk::flows::workspaces::{Workspace, WorkspaceInput};
+use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{
     CallOutcome, Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome, Sandbox,
     SandboxConfig, SandboxHandle,
 };
 use numberdesk::secrets::{MemorySecretStore, Sensitive};
 use numberdesk::store::{journal, numbers};
-use numberdesk::workspaces::{Workspace, WorkspaceInput};
 
 use crate::support::{input, open_core_with_clock, TestDir};
 
@@ -86,14 +87,9 @@ pub async fn world_with(allowance: i64, completion: OrderCompletion) -> World {
         .create(&pool_input("Agency client", allowance))
         .unwrap();
     let endpoints = CarrierEndpoints::from(sandbox.base_urls());
-    let purchases = Purchases::new(
-        core.clone(),
-        endpoints.clone(),
-        fast(),
-        Some(pool_account(&sandbox)),
-        AccountPool::default(),
-    )
-    .unwrap();
+    let accounts = Accounts::new(core.clone(), endpoints.clone(), fast());
+    accounts.set_pool(Some(pool_account(&sandbox))).unwrap();
+    let purchases = Purchases::new(accounts);
     World {
         sandbox,
         clock,
@@ -161,7 +157,7 @@ impl World {
     async fn connect(&self, form: ConnectForm) -> i64 {
         let credentials = connect::credentials_from(&form).unwrap();
         let account = CarrierAccount::open(&credentials, &self.endpoints, fast()).unwrap();
-        connect::connect(&self.core, &self.workspace, &form, &account, false)
+        connect::connect(&self.core, &self.workspace, &form, &account)
             .await
             .unwrap()
             .id
@@ -931,8 +927,11 @@ async fn release_is_journalled_refunds_nothing_and_only_takes_active_purchases()
     let again = w.purchases.release(w.workspace.id, id).await.unwrap_err();
     assert!(again.to_string().contains("released already"), "{again}");
     // The audit log has the purchase and the release, once each, with the number.
-    let log = numberdesk::audit::AuditLog::new(&w.core)
-        .query(w.workspace.id, &numberdesk::audit::AuditFilter::default())
+    let log = numberdesk::flows::audit::AuditLog::new(&w.core)
+        .query(
+            w.workspace.id,
+            &numberdesk::flows::audit::AuditFilter::default(),
+        )
         .unwrap();
     let actions: Vec<(&str, &str)> = log
         .entries
@@ -988,19 +987,18 @@ async fn each_workspace_buys_only_through_its_own_flow() {
         .await
         .unwrap_err();
     assert!(matches!(error, PurchaseError::NotPoolWorkspace), "{error}");
-    let unconfigured = Purchases::new(
-        w.core.clone(),
-        w.endpoints.clone(),
-        fast(),
-        None,
-        AccountPool::default(),
-    )
-    .unwrap();
+    let unconfigured = Purchases::new(Accounts::new(w.core.clone(), w.endpoints.clone(), fast()));
     let error = unconfigured
         .buy_from_pool(w.pool_workspace.id, &picked, true)
         .await
         .unwrap_err();
-    assert!(matches!(error, PurchaseError::PoolNotConfigured), "{error}");
+    assert!(
+        matches!(
+            error,
+            PurchaseError::Account(AccountUnavailable::PoolNotConfigured)
+        ),
+        "{error}"
+    );
     // A number never searched has no known price.
     let error = w
         .purchases
@@ -1023,13 +1021,6 @@ fn restart(w: &World, connection: i64) -> (Arc<Context>, Purchases) {
     let key = numberdesk::secrets::SecretKey::new(w.workspace.id, connection);
     let secret = w.core.secrets.get(key).unwrap().unwrap();
     reopened.secrets.put(key, &secret).unwrap();
-    let purchases = Purchases::new(
-        reopened.clone(),
-        w.endpoints.clone(),
-        fast(),
-        None,
-        AccountPool::default(),
-    )
-    .unwrap();
+    let purchases = Purchases::new(Accounts::new(reopened.clone(), w.endpoints.clone(), fast()));
     (reopened, purchases)
 }

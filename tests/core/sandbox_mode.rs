@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use numberdesk::connections::{ConnectionError, Connections};
-use numberdesk::credentials::Credentials;
+use numberdesk::app::sandbox_mode;
+use numberdesk::flows::connect::connections::{ConnectionError, Connections};
 use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
-use numberdesk::sandbox_mode;
+use numberdesk::secrets::credentials::Credentials;
 use numberdesk::secrets::{KeyringStore, SecretKey, SecretStore};
 
 use crate::support::{input, open_core_with, TestDir};
@@ -103,11 +103,11 @@ async fn sandbox_mode_creates_one_connected_workspace_and_removes_it_cleanly() {
 }
 
 fn sandbox_draft(
-    core: &numberdesk::context::Context,
+    core: &numberdesk::app::context::Context,
     workspace_id: i64,
     connection_id: i64,
-) -> numberdesk::connections::ConnectionDraft {
-    numberdesk::connections::ConnectionDraft {
+) -> numberdesk::flows::connect::connections::ConnectionDraft {
+    numberdesk::flows::connect::connections::ConnectionDraft {
         name: "Another sandbox".into(),
         credentials: Connections::new(core)
             .credentials(workspace_id, connection_id)

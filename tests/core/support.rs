@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use numberdesk::app::context::{Context, Paths};
 use numberdesk::clock::{Clock, ManualClock};
-use numberdesk::context::{Context, Paths};
+use numberdesk::flows::workspaces::WorkspaceInput;
 use numberdesk::logging::Redactor;
 use numberdesk::secrets::{MemorySecretStore, SecretStore};
-use numberdesk::workspaces::WorkspaceInput;
 
 pub struct TestDir {
     dir: tempfile::TempDir,

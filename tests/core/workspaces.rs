@@ -1,7 +1,7 @@
 //! Workspaces over a real database file: create, rename, change, delete, and isolation.
 
+use numberdesk::flows::workspaces::{Plan, WorkspaceError, FLAG_FLEX_PHONE_SELF_SERVE};
 use numberdesk::store::numbers::{self, NewNumber};
-use numberdesk::workspaces::{Plan, WorkspaceError, FLAG_FLEX_PHONE_SELF_SERVE};
 
 use crate::support::{clock, input, open_core, TestDir};
 use numberdesk::clock::Clock;

@@ -1,0 +1,458 @@
+//! A connected carrier account: the right client (Twilio or Telnyx) for a connection, built from
+//! its credentials and the carrier endpoints in force, with every operation the flows need. This
+//! is the one place outside a carrier's own folder that matches on the carrier, and the only user
+//! of the carriers' request types; the flows see domain types only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::carriers::{
+    AccountInfo, AvailableNumber, CarrierError, CarrierKind, ClientOptions, CountryPricing,
+    InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder, NumberSearch,
+    OwnedNumber, ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate, TelnyxOrderRequest,
+    TexmlApplication, TwilioClient, TwilioCredentials as TwilioClientCredentials,
+    TwilioNumberUpdate, TwilioPurchase, TwilioUrls, WebhookMethod,
+};
+use crate::domain::target::ManagedTarget;
+use crate::secrets::credentials::{Credentials, TwilioAuth};
+
+/// Base URLs of the carrier hosts. The real ones by default; each can be pointed elsewhere (the
+/// carrier sandbox, in tests and in Sandbox mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierEndpoints {
+    pub twilio_api: String,
+    pub twilio_pricing: String,
+    pub twilio_routes: String,
+    pub telnyx: String,
+}
+
+/// Environment variables that override each real carrier host (for pointing a build at the
+/// sandbox binary, as the end-to-end tests do).
+pub const ENDPOINT_ENV: [(&str, &str); 4] = [
+    ("twilio_api", "NUMBERDESK_TWILIO_API_URL"),
+    ("twilio_pricing", "NUMBERDESK_TWILIO_PRICING_URL"),
+    ("twilio_routes", "NUMBERDESK_TWILIO_ROUTES_URL"),
+    ("telnyx", "NUMBERDESK_TELNYX_URL"),
+];
+
+impl Default for CarrierEndpoints {
+    fn default() -> Self {
+        Self {
+            twilio_api: "https://api.twilio.com".into(),
+            twilio_pricing: "https://pricing.twilio.com".into(),
+            twilio_routes: "https://routes.twilio.com".into(),
+            telnyx: "https://api.telnyx.com".into(),
+        }
+    }
+}
+
+impl CarrierEndpoints {
+    /// The real hosts, with any `NUMBERDESK_*_URL` override applied.
+    pub fn from_env() -> Self {
+        let mut endpoints = Self::default();
+        for (field, variable) in ENDPOINT_ENV {
+            if let Ok(value) = std::env::var(variable) {
+                let value = value.trim().trim_end_matches('/').to_owned();
+                if value.is_empty() {
+                    continue;
+                }
+                match field {
+                    "twilio_api" => endpoints.twilio_api = value,
+                    "twilio_pricing" => endpoints.twilio_pricing = value,
+                    "twilio_routes" => endpoints.twilio_routes = value,
+                    _ => endpoints.telnyx = value,
+                }
+            }
+        }
+        endpoints
+    }
+}
+
+impl From<&crate::sandbox::BaseUrls> for CarrierEndpoints {
+    fn from(urls: &crate::sandbox::BaseUrls) -> Self {
+        Self {
+            twilio_api: urls.twilio_api.clone(),
+            twilio_pricing: urls.twilio_pricing.clone(),
+            twilio_routes: urls.twilio_routes.clone(),
+            telnyx: urls.telnyx.clone(),
+        }
+    }
+}
+
+/// One carrier account, ready to call.
+pub enum CarrierAccount {
+    Twilio(TwilioClient),
+    Telnyx(TelnyxClient),
+}
+
+impl CarrierAccount {
+    pub fn open(
+        credentials: &Credentials,
+        endpoints: &CarrierEndpoints,
+        options: ClientOptions,
+    ) -> Result<Self, CarrierError> {
+        match credentials {
+            Credentials::Twilio(twilio) => {
+                let urls = TwilioUrls {
+                    api: endpoints.twilio_api.clone(),
+                    pricing: endpoints.twilio_pricing.clone(),
+                    routes: endpoints.twilio_routes.clone(),
+                };
+                let credentials = match &twilio.auth {
+                    TwilioAuth::AuthToken(token) => TwilioClientCredentials::AuthToken {
+                        account_sid: twilio.account_sid.clone(),
+                        auth_token: token.clone(),
+                    },
+                    TwilioAuth::ApiKey { sid, secret } => TwilioClientCredentials::ApiKey {
+                        account_sid: twilio.account_sid.clone(),
+                        key_sid: sid.clone(),
+                        key_secret: secret.clone(),
+                    },
+                };
+                Ok(CarrierAccount::Twilio(TwilioClient::new(
+                    urls,
+                    credentials,
+                    options,
+                )?))
+            }
+            Credentials::Telnyx(telnyx) => Ok(CarrierAccount::Telnyx(TelnyxClient::new(
+                &endpoints.telnyx,
+                telnyx.api_key.clone(),
+                options,
+            )?)),
+        }
+    }
+
+    pub fn kind(&self) -> CarrierKind {
+        match self {
+            CarrierAccount::Twilio(_) => CarrierKind::Twilio,
+            CarrierAccount::Telnyx(_) => CarrierKind::Telnyx,
+        }
+    }
+
+    /// What the adaptive limiter has learnt about this account's rate limit.
+    pub fn limiter_stats(&self) -> LimiterStats {
+        match self {
+            CarrierAccount::Twilio(client) => client.limiter_stats(),
+            CarrierAccount::Telnyx(client) => client.limiter_stats(),
+        }
+    }
+
+    /// A live call that proves the credentials work, and says whose account it is.
+    pub async fn validate(&self) -> Result<AccountInfo, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.validate().await,
+            CarrierAccount::Telnyx(client) => client.validate().await,
+        }
+    }
+
+    /// Every number of the account, paging to the end.
+    pub async fn list_numbers(
+        &self,
+        progress: &mut (dyn FnMut(ListProgress) + Send),
+    ) -> Result<Vec<OwnedNumber>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                client
+                    .list_incoming_numbers_with_progress(&mut *progress)
+                    .await
+            }
+            CarrierAccount::Telnyx(client) => {
+                client
+                    .list_phone_numbers_with_progress(&mut *progress)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_number(&self, carrier_id: &str) -> Result<OwnedNumber, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.fetch_incoming_number(carrier_id).await,
+            CarrierAccount::Telnyx(client) => client.fetch_phone_number(carrier_id).await,
+        }
+    }
+
+    /// Points one number at the target. `before` is its configuration now, so only what differs
+    /// is sent (an application or trunk that would shadow the voice URL is taken off).
+    pub async fn apply(
+        &self,
+        carrier_id: &str,
+        before: &Routing,
+        target: &ManagedTarget,
+    ) -> Result<(), CarrierError> {
+        match (self, target) {
+            (
+                CarrierAccount::Twilio(client),
+                ManagedTarget::Twilio {
+                    voice_url,
+                    sms_url,
+                    status_callback,
+                },
+            ) => {
+                // An application or SIP trunk on the number takes calls before the voice URL
+                // does: take them off, or the new URLs would never be used.
+                let set = |sid: &Option<String>| sid.as_deref().is_some_and(|s| !s.is_empty());
+                let (voice_app, sms_app, trunk) = match before {
+                    Routing::Twilio(now) => (
+                        set(&now.voice_application_sid),
+                        set(&now.sms_application_sid),
+                        set(&now.trunk_sid),
+                    ),
+                    Routing::Telnyx(_) => (false, false, false),
+                };
+                let update = TwilioNumberUpdate {
+                    voice_application_sid: voice_app.then(String::new),
+                    sms_application_sid: sms_app.then(String::new),
+                    trunk_sid: trunk.then(String::new),
+                    ..twilio_webhooks(voice_url, sms_url, status_callback)
+                };
+                client.update_incoming_number(carrier_id, &update).await?;
+                Ok(())
+            }
+            (
+                CarrierAccount::Telnyx(client),
+                ManagedTarget::Telnyx {
+                    connection_id,
+                    messaging_profile_id,
+                },
+            ) => {
+                let update = TelnyxNumberUpdate {
+                    connection_id: Some(connection_id.clone()),
+                    ..TelnyxNumberUpdate::default()
+                };
+                client.update_phone_number(carrier_id, &update).await?;
+                if let Some(profile) = messaging_profile_id {
+                    client.update_messaging_profile(carrier_id, profile).await?;
+                }
+                Ok(())
+            }
+            (account, _) => Err(CarrierError::InvalidSettings {
+                carrier: account.kind(),
+                detail: "the import's target is for the other carrier".into(),
+            }),
+        }
+    }
+
+    /// Puts a number's routing back to a saved snapshot.
+    pub async fn restore(&self, carrier_id: &str, snapshot: &Routing) -> Result<(), CarrierError> {
+        match (self, snapshot) {
+            (CarrierAccount::Twilio(client), Routing::Twilio(saved)) => {
+                let update = TwilioNumberUpdate::restore(saved);
+                client.update_incoming_number(carrier_id, &update).await?;
+                Ok(())
+            }
+            (CarrierAccount::Telnyx(client), Routing::Telnyx(saved)) => {
+                client
+                    .update_phone_number(carrier_id, &TelnyxNumberUpdate::restore(saved))
+                    .await?;
+                let profile = saved.messaging_profile_id.as_deref().unwrap_or_default();
+                client.update_messaging_profile(carrier_id, profile).await?;
+                Ok(())
+            }
+            (account, _) => Err(CarrierError::InvalidSettings {
+                carrier: account.kind(),
+                detail: "the saved configuration is for the other carrier".into(),
+            }),
+        }
+    }
+
+    /// Telnyx: the TeXML application with this Connection ID.
+    pub async fn texml_application(&self, id: &str) -> Result<TexmlApplication, CarrierError> {
+        match self {
+            CarrierAccount::Telnyx(client) => client.texml_application(id).await,
+            CarrierAccount::Twilio(_) => Err(CarrierError::InvalidSettings {
+                carrier: CarrierKind::Twilio,
+                detail: "Twilio has no TeXML applications".into(),
+            }),
+        }
+    }
+
+    /// Telnyx: the account's messaging profiles.
+    pub async fn messaging_profiles(&self) -> Result<Vec<MessagingProfile>, CarrierError> {
+        match self {
+            CarrierAccount::Telnyx(client) => client.list_messaging_profiles().await,
+            CarrierAccount::Twilio(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The managed webhooks of a Twilio number, every one called with POST.
+fn twilio_webhooks(voice_url: &str, sms_url: &str, status_callback: &str) -> TwilioNumberUpdate {
+    TwilioNumberUpdate {
+        voice_url: Some(voice_url.to_owned()),
+        voice_method: Some(WebhookMethod::Post),
+        sms_url: Some(sms_url.to_owned()),
+        sms_method: Some(WebhookMethod::Post),
+        status_callback: Some(status_callback.to_owned()),
+        status_callback_method: Some(WebhookMethod::Post),
+        ..TwilioNumberUpdate::default()
+    }
+}
+
+/// A connection: (workspace id, connection id).
+pub type ConnectionKey = (i64, i64);
+
+// ---------------------------------------------------------------------------------------------
+// Search and buy
+
+/// What the carrier did with a purchase.
+#[derive(Debug, Clone)]
+pub enum Placed {
+    /// Twilio: bought at once.
+    Bought(Vec<OwnedNumber>),
+    /// Telnyx: an order, pending or done.
+    Ordered(NumberOrder),
+}
+
+impl CarrierAccount {
+    pub async fn purchase_search(
+        &self,
+        search: &NumberSearch,
+    ) -> Result<Vec<AvailableNumber>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.search_available(search).await,
+            CarrierAccount::Telnyx(client) => client.search_available(search).await,
+        }
+    }
+
+    /// Twilio's prices for a country (its search carries none); `None` for Telnyx.
+    pub async fn purchase_prices(&self, iso: &str) -> Result<Option<CountryPricing>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.number_prices(iso).await.map(Some),
+            CarrierAccount::Telnyx(_) => Ok(None),
+        }
+    }
+
+    /// Buys: Twilio one number (with its webhooks set), Telnyx one order for all of them with
+    /// `key` as its customer reference. Sent once; see [`CarrierError::is_ambiguous`].
+    pub async fn purchase_place(
+        &self,
+        e164s: &[String],
+        key: &str,
+        target: Option<&ManagedTarget>,
+    ) -> Result<Placed, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                let mut bought = Vec::new();
+                for e164 in e164s {
+                    let config = match target {
+                        Some(ManagedTarget::Twilio {
+                            voice_url,
+                            sms_url,
+                            status_callback,
+                        }) => twilio_webhooks(voice_url, sms_url, status_callback),
+                        _ => TwilioNumberUpdate::default(),
+                    };
+                    let purchase = TwilioPurchase {
+                        phone_number: e164.clone(),
+                        config,
+                        address_sid: None,
+                        bundle_sid: None,
+                    };
+                    bought.push(client.buy_number(&purchase).await?);
+                }
+                Ok(Placed::Bought(bought))
+            }
+            CarrierAccount::Telnyx(client) => {
+                let (connection_id, messaging_profile_id) = match target {
+                    Some(ManagedTarget::Telnyx {
+                        connection_id,
+                        messaging_profile_id,
+                    }) => (Some(connection_id.clone()), messaging_profile_id.clone()),
+                    _ => (None, None),
+                };
+                let order = client
+                    .create_number_order(&TelnyxOrderRequest {
+                        phone_numbers: e164s.to_vec(),
+                        connection_id,
+                        messaging_profile_id,
+                        customer_reference: Some(key.to_string()),
+                    })
+                    .await?;
+                Ok(Placed::Ordered(order))
+            }
+        }
+    }
+
+    /// What the carrier has of a journalled purchase: the numbers (Twilio) or the order with this
+    /// customer reference (Telnyx). `None` when it has no trace of it.
+    pub async fn purchase_find(
+        &self,
+        e164s: &[String],
+        key: &str,
+    ) -> Result<Option<Placed>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                let mut found = Vec::new();
+                for e164 in e164s {
+                    if let Some(number) = client.find_incoming_number(e164).await? {
+                        found.push(number);
+                    }
+                }
+                Ok((!found.is_empty()).then_some(Placed::Bought(found)))
+            }
+            CarrierAccount::Telnyx(client) => {
+                let orders = client.list_number_orders(Some(key)).await?;
+                match orders.into_iter().next() {
+                    // Lines in a list carry no status: fetch the order itself.
+                    Some(order) => Ok(Some(Placed::Ordered(client.number_order(&order.id).await?))),
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    pub async fn purchase_order(&self, id: &str) -> Result<NumberOrder, CarrierError> {
+        match self {
+            CarrierAccount::Telnyx(client) => client.number_order(id).await,
+            CarrierAccount::Twilio(_) => Err(CarrierError::InvalidSettings {
+                carrier: CarrierKind::Twilio,
+                detail: "Twilio purchases have no orders to follow".into(),
+            }),
+        }
+    }
+
+    pub async fn purchase_owned(&self, e164: &str) -> Result<Option<OwnedNumber>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.find_incoming_number(e164).await,
+            CarrierAccount::Telnyx(client) => client.find_phone_number(e164).await,
+        }
+    }
+
+    pub async fn purchase_release(&self, carrier_id: &str) -> Result<ReleaseOutcome, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.release_incoming_number(carrier_id).await,
+            CarrierAccount::Telnyx(client) => client.release_phone_number(carrier_id).await,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Twilio inbound regions (Routes v2)
+
+impl CarrierAccount {
+    /// The number's inbound processing region at Twilio.
+    pub async fn inbound_region(&self, e164: &str) -> Result<InboundRegion, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.inbound_region(e164).await,
+            CarrierAccount::Telnyx(_) => Err(not_offered()),
+        }
+    }
+
+    pub async fn set_inbound_region(
+        &self,
+        e164: &str,
+        region: &str,
+    ) -> Result<InboundRegion, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.set_inbound_region(e164, region).await,
+            CarrierAccount::Telnyx(_) => Err(not_offered()),
+        }
+    }
+}
+
+fn not_offered() -> CarrierError {
+    CarrierError::InvalidSettings {
+        carrier: CarrierKind::Telnyx,
+        detail: "Telnyx numbers have no inbound processing region".into(),
+    }
+}

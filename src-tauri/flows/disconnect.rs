@@ -1,0 +1,531 @@
+//! Disconnecting a carrier connection, as one unit: optionally put the previous webhook settings
+//! back at the carrier (from the snapshots taken before NumberDesk changed them), then delete the
+//! connection's numbers and the connection in one transaction together with its keyring entry.
+//!
+//! If any step fails the carrier stays connected and the error says what failed: a failed restore
+//! is undone at the carrier (the numbers are pointed at NumberDesk again) before anything local is
+//! touched, and the keyring entry is deleted inside the database transaction, so a keyring that
+//! refuses rolls the deletion back. The numbers themselves stay in the carrier account; connecting
+//! again later is a fresh import.
+
+use crate::domain::failure::{Classified, ErrorKind, UserError};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::app::blocking::{blocking, TaskFailed};
+use crate::app::context::Context;
+use crate::carriers::account::CarrierAccount;
+use crate::carriers::Routing;
+use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
+use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
+use crate::flows::connect::connections::{ConnectionError, Connections};
+use crate::secrets::{SecretKey, SecretsError};
+use crate::store::agents::{self as agent_rows, AgentLoss};
+use crate::store::connections::{self as connection_rows, ConnectionRow};
+use crate::store::journal;
+use crate::store::sync_state::{self, ManagedNumber};
+use crate::store::StoreError;
+
+/// What the confirmation dialog shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisconnectPreview {
+    pub connection_id: i64,
+    pub name: String,
+    pub carrier: String,
+    /// Numbers that will be removed from NumberDesk (released ones are not counted).
+    pub number_count: i64,
+    /// Numbers whose previous webhook settings were saved and can be put back.
+    pub restorable: i64,
+    /// Agents that lose numbers, with how many each.
+    pub affected_agents: Vec<AgentLoss>,
+    /// Imports through this connection still running; disconnecting waits for them.
+    pub running_imports: i64,
+    /// The sentence the dialog shows about the carrier account.
+    pub note: String,
+}
+
+/// What a finished disconnect did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisconnectReport {
+    pub connection_id: i64,
+    pub name: String,
+    /// Rows removed from NumberDesk, released history included.
+    pub removed_numbers: usize,
+    /// Numbers whose previous settings were put back at the carrier.
+    pub restored: Vec<String>,
+    pub affected_agents: Vec<AgentLoss>,
+}
+
+/// One number whose restore failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestoreFailure {
+    pub e164: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DisconnectError {
+    #[error("This carrier connection no longer exists.")]
+    NotFound,
+    #[error("An import through this connection is still running. Cancel it or wait for it to finish, then disconnect.")]
+    ImportRunning,
+    #[error("Restoring the previous webhook settings failed for {} ({}). Nothing was removed and the carrier stays connected{}. Try again, or disconnect without restoring.", count(.failed.len()), first_failure(.failed), left_text(.left_restored))]
+    RestoreFailed {
+        failed: Vec<RestoreFailure>,
+        /// Numbers whose restore went through and could not be pointed back at NumberDesk: they
+        /// now have their previous settings at the carrier (Sync flags them as drifted).
+        left_restored: Vec<String>,
+    },
+    #[error("The credentials could not be deleted from the system keyring ({0}). Nothing was removed and the carrier stays connected; unlock the keyring and try again.")]
+    Keyring(SecretsError),
+    #[error("The numbers could not be removed from the database ({0}). Nothing was removed and the carrier stays connected; try again.")]
+    Store(StoreError),
+    #[error(transparent)]
+    Connection(ConnectionError),
+    #[error(transparent)]
+    Account(#[from] AccountUnavailable),
+    #[error(transparent)]
+    Task(#[from] TaskFailed),
+}
+
+impl UserError for DisconnectError {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::Connection(inner) => Classified::Wraps(inner),
+            Self::Account(inner) => Classified::Wraps(inner),
+            Self::Task(inner) => Classified::Wraps(inner),
+            Self::NotFound => Classified::Kind(ErrorKind::NotFound),
+            Self::ImportRunning => Classified::Kind(ErrorKind::Conflict),
+            Self::Keyring(_) => Classified::Kind(ErrorKind::KeyringUnavailable),
+            Self::RestoreFailed { .. } => Classified::Kind(ErrorKind::Carrier),
+            Self::Store(_) => Classified::Kind(ErrorKind::Storage),
+        }
+    }
+}
+
+fn count(n: usize) -> String {
+    if n == 1 {
+        "1 number".into()
+    } else {
+        format!("{n} numbers")
+    }
+}
+
+fn first_failure(failed: &[RestoreFailure]) -> String {
+    match failed.first() {
+        Some(first) => {
+            let reason = first.reason.trim_end_matches('.');
+            if failed.len() == 1 {
+                format!("{}: {reason}", first.e164)
+            } else {
+                format!("first {}: {reason}", first.e164)
+            }
+        }
+        None => String::new(),
+    }
+}
+
+fn left_text(left: &[String]) -> String {
+    if left.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", but {} kept their previous settings at the carrier ({})",
+            count(left.len()),
+            left.join(", ")
+        )
+    }
+}
+
+impl From<StoreError> for DisconnectError {
+    fn from(error: StoreError) -> Self {
+        DisconnectError::Store(error)
+    }
+}
+
+impl From<ConnectionError> for DisconnectError {
+    fn from(error: ConnectionError) -> Self {
+        match error {
+            ConnectionError::NotFound => DisconnectError::NotFound,
+            other => DisconnectError::Connection(other),
+        }
+    }
+}
+
+fn carrier_name(carrier: &str) -> &'static str {
+    if carrier == "telnyx" {
+        "Telnyx"
+    } else {
+        "Twilio"
+    }
+}
+
+/// What disconnecting `connection_id` would do.
+pub fn preview(
+    ctx: &Context,
+    workspace_id: i64,
+    connection_id: i64,
+) -> Result<DisconnectPreview, DisconnectError> {
+    let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
+    let (numbers, agents, running) = ctx.store.read(|c| {
+        Ok::<_, StoreError>((
+            sync_state::of_connection(c, workspace_id, connection_id)?,
+            agent_rows::holding_connection(c, workspace_id, connection_id)?,
+            sync_state::running_imports(c, workspace_id, connection_id)?,
+        ))
+    })?;
+    let held: Vec<&ManagedNumber> = numbers.iter().filter(|n| n.status != "released").collect();
+    Ok(DisconnectPreview {
+        connection_id,
+        name: connection.name.clone(),
+        number_count: held.len() as i64,
+        restorable: held.iter().filter(|n| restorable(n)).count() as i64,
+        affected_agents: agents,
+        running_imports: running,
+        note: format!(
+            "The numbers stay in your {} account; they are only removed from NumberDesk.",
+            carrier_name(&connection.carrier)
+        ),
+        carrier: connection.carrier,
+    })
+}
+
+fn restorable(number: &ManagedNumber) -> bool {
+    number.status != "released"
+        && number.snapshot_json.is_some()
+        && number.carrier_number_id.is_some()
+}
+
+/// Disconnects the connection. With `restore`, the previous webhook settings of every number that
+/// has a snapshot are put back through that account first.
+pub async fn disconnect(
+    accounts: &Accounts,
+    workspace_id: i64,
+    connection_id: i64,
+    restore: bool,
+) -> Result<DisconnectReport, DisconnectError> {
+    let ctx = accounts.context();
+    let key = SecretKey::new(workspace_id, connection_id);
+    let (connection, plan, secret, numbers) = blocking(ctx, move |ctx| {
+        let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
+        let plan = preview(ctx, workspace_id, connection_id)?;
+        if plan.running_imports > 0 {
+            return Err(DisconnectError::ImportRunning);
+        }
+        // Read first, so the entry can be put back if the database commit fails after the
+        // keyring deleted it. A keyring that cannot even be read stops the disconnect here.
+        let secret = ctx.secrets.get(key).map_err(DisconnectError::Keyring)?;
+        let numbers = ctx
+            .store
+            .read(|c| sync_state::of_connection(c, workspace_id, connection_id))?;
+        Ok((connection, plan, secret, numbers))
+    })
+    .await?;
+
+    let mut restored = Vec::new();
+    if restore {
+        let account = accounts.connection(workspace_id, connection_id).await?;
+        let to_restore: Vec<ManagedNumber> = numbers.into_iter().filter(restorable).collect();
+        restored = restore_all(ctx, workspace_id, &account, to_restore).await?;
+    }
+
+    let removed = blocking(ctx, {
+        let (connection, restored) = (connection.clone(), restored.clone());
+        let affected_agents = plan.affected_agents.clone();
+        let number_count = plan.number_count;
+        move |ctx| {
+            remove(
+                ctx,
+                workspace_id,
+                &connection,
+                &restored,
+                number_count,
+                affected_agents,
+                secret,
+            )
+        }
+    })
+    .await?;
+    accounts.forget(workspace_id, connection_id);
+    tracing::info!(
+        workspace = workspace_id,
+        connection = connection_id,
+        removed,
+        restored = restored.len(),
+        "carrier disconnected"
+    );
+    Ok(DisconnectReport {
+        connection_id,
+        name: connection.name,
+        removed_numbers: removed,
+        restored,
+        affected_agents: plan.affected_agents,
+    })
+}
+
+/// Removes the connection's numbers, the connection and its keyring entry in one transaction,
+/// with the audit entries; the keyring entry is put back if the commit fails after it went.
+fn remove(
+    ctx: &Context,
+    workspace_id: i64,
+    connection: &ConnectionRow,
+    restored: &[String],
+    number_count: i64,
+    affected_agents: Vec<AgentLoss>,
+    secret: Option<crate::secrets::Sensitive<String>>,
+) -> Result<usize, DisconnectError> {
+    let connection_id = connection.id;
+    let key = SecretKey::new(workspace_id, connection_id);
+    let now = ctx.clock.now();
+    let restored_for_audit = restored;
+    let result = ctx.store.write(|tx| {
+        let numbers: Vec<String> = sync_state::of_connection(tx, workspace_id, connection_id)?
+            .into_iter()
+            .filter(|n| n.status != "released")
+            .map(|n| n.e164)
+            .collect();
+        let removed = sync_state::delete_of_connection(tx, workspace_id, connection_id)?;
+        if !connection_rows::delete(tx, workspace_id, connection_id)? {
+            return Err(DisconnectError::NotFound);
+        }
+        let summary = format!(
+            "Disconnected {} \"{}\": removed {} from NumberDesk{}. They stay in the carrier account.",
+            carrier_name(&connection.carrier),
+            connection.name,
+            count(numbers.len()),
+            if restored_for_audit.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " after restoring the previous webhook settings of {}",
+                    count(restored_for_audit.len())
+                )
+            }
+        );
+        if !restored_for_audit.is_empty() {
+            record_in(
+                tx,
+                &ctx.redactor,
+                workspace_id,
+                &AuditRecord::new(
+                    AuditAction::Restore,
+                    AuditTarget::carrier(&connection.carrier),
+                    format!(
+                        "Restored the previous webhook settings of {} at the carrier before disconnecting.",
+                        count(restored_for_audit.len())
+                    ),
+                )
+                .connection(connection.name.clone())
+                .numbers(restored_for_audit.to_vec()),
+                now,
+            )?;
+        }
+        record_in(
+            tx,
+            &ctx.redactor,
+            workspace_id,
+            &AuditRecord::new(AuditAction::Disconnect, AuditTarget::Local, summary)
+                .connection(connection.name.clone())
+                .numbers(numbers)
+                .before_after(
+                    Some(serde_json::json!({
+                        "connection_id": connection_id,
+                        "carrier": connection.carrier,
+                        "name": connection.name,
+                        "account": connection.account_ref,
+                        "numbers": number_count,
+                        "affected_agents": affected_agents,
+                    })),
+                    Some(serde_json::json!({"connected": false, "restored": restored_for_audit})),
+                ),
+            now,
+        )?;
+        // Last, inside the transaction: if the keyring refuses, everything above rolls back.
+        ctx.secrets.delete(key).map_err(DisconnectError::Keyring)?;
+        Ok(removed)
+    });
+    if let Err(error) = &result {
+        // The keyring may have deleted the entry before the commit failed: put it back so the
+        // connection that stays is still usable.
+        if !matches!(error, DisconnectError::Keyring(_)) {
+            if let Some(secret) = &secret {
+                if let Err(put_back) = ctx.secrets.put(key, secret) {
+                    tracing::error!(%put_back, "credentials of a connection that stays could not be put back");
+                }
+            }
+        }
+    }
+    result
+}
+
+/// Restores every number at the carrier, a few at a time. If any fails, the ones restored are
+/// pointed at NumberDesk again and the failure is returned; every call is journalled first.
+async fn restore_all(
+    ctx: &Arc<Context>,
+    workspace_id: i64,
+    account: &Arc<CarrierAccount>,
+    numbers: Vec<ManagedNumber>,
+) -> Result<Vec<String>, DisconnectError> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let payload = |n: &ManagedNumber| {
+        serde_json::json!({
+            "phone_number_id": n.id,
+            "e164": n.e164,
+            "carrier_number_id": n.carrier_number_id,
+            "connection_id": n.connection_id,
+        })
+    };
+    let outcomes = journalled(
+        ctx,
+        workspace_id,
+        ("restore", "restored"),
+        account,
+        &numbers,
+        payload,
+        |account, number| async move {
+            let snapshot = snapshot_of(&number)?;
+            let carrier_id = number.carrier_number_id.clone().unwrap_or_default();
+            Ok(account.restore(&carrier_id, &snapshot).await?)
+        },
+    )
+    .await?;
+
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for (number, outcome) in numbers.into_iter().zip(outcomes) {
+        match outcome {
+            None => done.push(number),
+            Some(reason) => failed.push(RestoreFailure {
+                e164: number.e164,
+                reason,
+            }),
+        }
+    }
+    if failed.is_empty() {
+        return Ok(done.into_iter().map(|n| n.e164).collect());
+    }
+    tracing::warn!(
+        failed = failed.len(),
+        restored = done.len(),
+        "restore at disconnect failed; pointing the restored numbers at NumberDesk again"
+    );
+    let left_restored = reapply(ctx, workspace_id, account, done).await?;
+    Err(DisconnectError::RestoreFailed {
+        failed,
+        left_restored,
+    })
+}
+
+/// The configuration a number had before NumberDesk changed it.
+fn snapshot_of(number: &ManagedNumber) -> Result<Routing, ItemFailed> {
+    serde_json::from_str(number.snapshot_json.as_deref().unwrap_or(""))
+        .map_err(|_| ItemFailed::DamagedSnapshot)
+}
+
+/// Points numbers restored by a disconnect that did not happen back at NumberDesk. Returns the
+/// ones that could not be.
+async fn reapply(
+    ctx: &Arc<Context>,
+    workspace_id: i64,
+    account: &Arc<CarrierAccount>,
+    numbers: Vec<ManagedNumber>,
+) -> Result<Vec<String>, DisconnectError> {
+    let Some(connection_id) = numbers.first().and_then(|n| n.connection_id) else {
+        return Ok(Vec::new());
+    };
+    let target = blocking(ctx, move |ctx| {
+        Ok::<_, DisconnectError>(crate::flows::manage::sync::target_of(
+            ctx,
+            workspace_id,
+            connection_id,
+        )?)
+    })
+    .await?;
+    let Some(target) = target else {
+        return Ok(numbers.into_iter().map(|n| n.e164).collect());
+    };
+    let target = Arc::new(target);
+    let payload = |n: &ManagedNumber| serde_json::json!({"phone_number_id": n.id, "e164": n.e164});
+    let outcomes = journalled(
+        ctx,
+        workspace_id,
+        ("reapply", "reapplied"),
+        account,
+        &numbers,
+        payload,
+        move |account, number| {
+            let target = target.clone();
+            async move {
+                let before = snapshot_of(&number)?;
+                let carrier_id = number.carrier_number_id.clone().unwrap_or_default();
+                Ok(account.apply(&carrier_id, &before, &target).await?)
+            }
+        },
+    )
+    .await?;
+    Ok(numbers
+        .into_iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| outcome.is_some())
+        .map(|(n, _)| n.e164)
+        .collect())
+}
+
+/// Journals one `kind` intent per number (with `payload`), runs `work` for each through the
+/// account's limiter, and settles every intent with its outcome (`done` when it went through).
+/// Returns each number's failure, as the sentence the journal keeps, in the numbers' order.
+async fn journalled<F, Fut>(
+    ctx: &Arc<Context>,
+    workspace_id: i64,
+    (kind, done): (&'static str, &'static str),
+    account: &Arc<CarrierAccount>,
+    numbers: &[ManagedNumber],
+    payload: impl Fn(&ManagedNumber) -> serde_json::Value,
+    work: F,
+) -> Result<Vec<Option<String>>, DisconnectError>
+where
+    F: Fn(Arc<CarrierAccount>, ManagedNumber) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ItemFailed>> + Send + 'static,
+{
+    let intents: Vec<(String, String)> = numbers
+        .iter()
+        .map(|n| (n.e164.clone(), payload(n).to_string()))
+        .collect();
+    let ids: Vec<i64> = blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        Ok::<_, DisconnectError>(ctx.store.write(|tx| {
+            intents
+                .iter()
+                .map(|(e164, payload)| {
+                    let key = journal::fresh_key(tx, kind, e164)?;
+                    journal::intend(tx, workspace_id, kind, &key, payload, now)
+                })
+                .collect::<Result<_, StoreError>>()
+        })?)
+    })
+    .await?;
+    let outcomes: Vec<Option<String>> = run_bounded(account, numbers.to_vec(), work)
+        .await
+        .into_iter()
+        .map(|outcome| outcome.err().map(|e| e.to_string()))
+        .collect();
+    let settled = outcomes.clone();
+    blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        ctx.store.write(|tx| {
+            for (id, outcome) in ids.iter().zip(&settled) {
+                match outcome {
+                    None => journal::settle(tx, *id, true, done, now)?,
+                    Some(reason) => journal::settle(tx, *id, false, reason, now)?,
+                };
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok::<_, DisconnectError>(())
+    })
+    .await?;
+    Ok(outcomes)
+}

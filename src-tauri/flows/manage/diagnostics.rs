@@ -1,0 +1,490 @@
+//! "Check": runs the reference product's troubleshooting list for real, for one connection or one
+//! number: credentials stored and still accepted, the account active, the number still in the
+//! account, an agent assigned, the carrier's webhook settings matching the chosen mode, and for
+//! Telnyx a TeXML application whose voice URL is the workspace's webhook. Each result is ok or a
+//! problem with the fix in one sentence. Checking changes nothing, here or at the carrier.
+
+use crate::domain::failure::{Classified, ErrorKind, UserError};
+use serde::Serialize;
+
+use crate::app::blocking::{blocking, TaskFailed};
+use crate::carriers::account::CarrierAccount;
+use crate::carriers::{AccountStatus, CarrierError, Routing};
+use crate::domain::target::expected_texml_voice_url;
+use crate::flows::accounts::Accounts;
+use crate::flows::connect::connections::{ConnectionError, Connections};
+use crate::flows::manage::sync::{drift_of, target_of};
+use crate::secrets::SecretKey;
+use crate::store::connections::ConnectionRow;
+use crate::store::sync_state;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Ok,
+    Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    /// Stable id the UI may key on: `credentials_stored`, `credentials_valid`, `account_active`,
+    /// `texml_application`, `number_in_account`, `number_status`, `agent_assigned`,
+    /// `webhook_settings`, `texml_connection`.
+    pub id: &'static str,
+    pub label: &'static str,
+    pub status: CheckStatus,
+    /// What was found, in one sentence.
+    pub detail: String,
+    /// What to do about a problem, in one sentence.
+    pub fix: Option<String>,
+}
+
+impl CheckResult {
+    fn ok(id: &'static str, label: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            label,
+            status: CheckStatus::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn problem(
+        id: &'static str,
+        label: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            id,
+            label,
+            status: CheckStatus::Problem,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    /// The connection name or the number checked.
+    pub subject: String,
+    pub results: Vec<CheckResult>,
+}
+
+impl Diagnosis {
+    pub fn problems(&self) -> impl Iterator<Item = &CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| r.status == CheckStatus::Problem)
+    }
+
+    pub fn all_ok(&self) -> bool {
+        self.problems().next().is_none()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiagnosticsError {
+    #[error("This number is not in this workspace any more. Reload the table.")]
+    NumberNotFound,
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    #[error("The checks could not read the database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Task(#[from] TaskFailed),
+}
+
+impl UserError for DiagnosticsError {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::Connection(inner) => Classified::Wraps(inner),
+            Self::Store(inner) => Classified::Wraps(inner),
+            Self::Task(inner) => Classified::Wraps(inner),
+            Self::NumberNotFound => Classified::Kind(ErrorKind::NotFound),
+        }
+    }
+}
+
+fn carrier_fix(error: &CarrierError) -> String {
+    match error {
+        CarrierError::AuthRejected { .. } => {
+            "Disconnect this carrier and connect it again with credentials copied from the carrier's console.".into()
+        }
+        CarrierError::NoApiAccess { .. } => {
+            "Use credentials with full API access, then connect the carrier again.".into()
+        }
+        CarrierError::AccountSuspended { carrier } => {
+            format!("Reactivate the account in the {carrier} console.")
+        }
+        e if e.is_transient() => "Check your internet connection and run the check again.".into(),
+        _ => "Run the check again; if it keeps failing, look for messages in the carrier's dashboard.".into(),
+    }
+}
+
+/// Credentials stored, accepted, account active, and for Telnyx the TeXML application. Returns
+/// the results and the account when the credentials work.
+async fn connection_results(
+    accounts: &Accounts,
+    connection: &ConnectionRow,
+) -> (Vec<CheckResult>, Option<std::sync::Arc<CarrierAccount>>) {
+    let mut results = Vec::new();
+    let key = SecretKey::new(connection.workspace_id, connection.id);
+    let stored = blocking(accounts.context(), move |ctx| {
+        Ok::<_, TaskFailed>(ctx.secrets.get(key))
+    })
+    .await;
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(error) => {
+            results.push(CheckResult::problem(
+                "credentials_stored",
+                "Credentials in the keyring",
+                error.to_string(),
+                "Run the check again.",
+            ));
+            return (results, None);
+        }
+    };
+    match stored {
+        Ok(Some(_)) => results.push(CheckResult::ok(
+            "credentials_stored",
+            "Credentials in the keyring",
+            "The credentials are in the system keyring.",
+        )),
+        Ok(None) => {
+            results.push(CheckResult::problem(
+                "credentials_stored",
+                "Credentials in the keyring",
+                "The credentials of this connection are missing from the system keyring.",
+                "Disconnect this carrier and connect it again to enter the credentials.",
+            ));
+            return (results, None);
+        }
+        Err(error) => {
+            results.push(CheckResult::problem(
+                "credentials_stored",
+                "Credentials in the keyring",
+                format!("The system keyring could not be read: {error}."),
+                "Unlock the system keyring and run the check again.",
+            ));
+            return (results, None);
+        }
+    }
+    let account = match accounts
+        .connection(connection.workspace_id, connection.id)
+        .await
+    {
+        Ok(account) => account,
+        Err(error) => {
+            results.push(CheckResult::problem(
+                "credentials_valid",
+                "Credentials accepted",
+                error.to_string(),
+                "Disconnect this carrier and connect it again with valid credentials.",
+            ));
+            return (results, None);
+        }
+    };
+    match account.validate().await {
+        Ok(info) => {
+            results.push(CheckResult::ok(
+                "credentials_valid",
+                "Credentials accepted",
+                format!("{} accepted the credentials.", info.carrier),
+            ));
+            match info.status {
+                AccountStatus::Suspended | AccountStatus::Closed => {
+                    results.push(CheckResult::problem(
+                        "account_active",
+                        "Account active",
+                        format!("The {} account is suspended or closed.", info.carrier),
+                        format!("Reactivate the account in the {} console.", info.carrier),
+                    ))
+                }
+                _ => results.push(CheckResult::ok(
+                    "account_active",
+                    "Account active",
+                    "The account is active.",
+                )),
+            }
+        }
+        Err(error) => {
+            results.push(CheckResult::problem(
+                "credentials_valid",
+                "Credentials accepted",
+                error.to_string(),
+                carrier_fix(&error),
+            ));
+            return (results, None);
+        }
+    }
+    if connection.carrier == "telnyx" {
+        results.push(texml_result(accounts, &account, connection).await);
+    }
+    (results, Some(account))
+}
+
+async fn texml_result(
+    accounts: &Accounts,
+    account: &CarrierAccount,
+    connection: &ConnectionRow,
+) -> CheckResult {
+    const ID: &str = "texml_application";
+    const LABEL: &str = "TeXML application";
+    let Some(app_id) = connection.texml_connection_id.as_deref() else {
+        return CheckResult::problem(
+            ID,
+            LABEL,
+            "This connection has no TeXML application (Connection ID).",
+            "Disconnect and connect again with the Connection ID of a TeXML application.",
+        );
+    };
+    let workspace_id = connection.workspace_id;
+    let workspace = blocking(accounts.context(), move |ctx| {
+        Ok::<_, DiagnosticsError>(
+            ctx.workspaces()
+                .get(workspace_id)
+                .map_err(ConnectionError::from)?,
+        )
+    })
+    .await;
+    let expected = match workspace {
+        Ok(workspace) => expected_texml_voice_url(&workspace.webhook_base_url),
+        Err(error) => {
+            return CheckResult::problem(ID, LABEL, error.to_string(), "Reload the workspace.")
+        }
+    };
+    match account.texml_application(app_id).await {
+        Ok(app) if app.voice_url.as_deref() == Some(expected.as_str()) => CheckResult::ok(
+            ID,
+            LABEL,
+            format!(
+                "TeXML application \"{}\" sends calls to {expected}.",
+                app.name
+            ),
+        ),
+        Ok(app) => CheckResult::problem(
+            ID,
+            LABEL,
+            format!(
+                "TeXML application \"{}\" has the voice URL {}.",
+                app.name,
+                app.voice_url.as_deref().unwrap_or("(none)")
+            ),
+            format!(
+                "In the Telnyx portal, open Voice > TeXML Applications > \"{}\" and set the voice URL to {expected}.",
+                app.name
+            ),
+        ),
+        Err(CarrierError::NotFound { .. }) => CheckResult::problem(
+            ID,
+            LABEL,
+            format!("No TeXML application has the Connection ID {app_id}."),
+            "Create a TeXML application in the Telnyx portal, then disconnect and connect again with its Connection ID.",
+        ),
+        Err(error) => CheckResult::problem(ID, LABEL, error.to_string(), carrier_fix(&error)),
+    }
+}
+
+/// Checks a carrier connection.
+pub async fn check_connection(
+    accounts: &Accounts,
+    workspace_id: i64,
+    connection_id: i64,
+) -> Result<Diagnosis, DiagnosticsError> {
+    let connection = blocking(accounts.context(), move |ctx| {
+        Ok::<_, DiagnosticsError>(Connections::new(ctx).get(workspace_id, connection_id)?)
+    })
+    .await?;
+    let (results, _) = connection_results(accounts, &connection).await;
+    Ok(Diagnosis {
+        subject: connection.name,
+        results,
+    })
+}
+
+/// Checks one number: its connection's checks, then the number's own.
+pub async fn check_number(
+    accounts: &Accounts,
+    workspace_id: i64,
+    number_id: i64,
+) -> Result<Diagnosis, DiagnosticsError> {
+    let number = blocking(accounts.context(), move |ctx| {
+        Ok::<_, DiagnosticsError>(
+            ctx.store
+                .read(|c| sync_state::by_ids(c, workspace_id, &[number_id]))?
+                .pop(),
+        )
+    })
+    .await?
+    .ok_or(DiagnosticsError::NumberNotFound)?;
+    let mut results = Vec::new();
+
+    if matches!(number.status.as_str(), "missing" | "released" | "failed") {
+        results.push(CheckResult::problem(
+            "number_status",
+            "Number status",
+            format!("The number is {}.", crate::flows::manage::table::status_label(&number.status).to_lowercase()),
+            match number.status.as_str() {
+                "missing" => "Check the carrier account for the number; if it was released there, remove it from NumberDesk or import it again.",
+                "released" => "Buy or import another number for this agent.",
+                _ => "Buy or import the number again.",
+            },
+        ));
+    } else {
+        results.push(CheckResult::ok(
+            "number_status",
+            "Number status",
+            format!(
+                "The number is {}.",
+                crate::flows::manage::table::status_label(&number.status).to_lowercase()
+            ),
+        ));
+    }
+
+    if number.inbound_agent_id.is_some()
+        || number.outbound_agent_id.is_some()
+        || number.sms_agent_id.is_some()
+    {
+        results.push(CheckResult::ok(
+            "agent_assigned",
+            "Assigned to an agent",
+            "An agent is assigned to this number.",
+        ));
+    } else {
+        results.push(CheckResult::problem(
+            "agent_assigned",
+            "Assigned to an agent",
+            "No agent is assigned to this number, so calls to it reach nobody.",
+            "Assign an inbound agent to this number in the Phone Numbers table.",
+        ));
+    }
+
+    let Some(connection_id) = number.connection_id else {
+        return Ok(Diagnosis {
+            subject: number.e164,
+            results,
+        });
+    };
+    let (connection, target) = blocking(accounts.context(), move |ctx| {
+        let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
+        let target = target_of(ctx, workspace_id, connection_id)?;
+        Ok::<_, DiagnosticsError>((connection, target))
+    })
+    .await?;
+    let (connection_checks, account) = connection_results(accounts, &connection).await;
+    results.extend(connection_checks);
+    let Some(account) = account else {
+        return Ok(Diagnosis {
+            subject: number.e164,
+            results,
+        });
+    };
+
+    let carrier_id = number.carrier_number_id.clone().unwrap_or_default();
+    let found = match account.fetch_number(&carrier_id).await {
+        Ok(found) => {
+            results.push(CheckResult::ok(
+                "number_in_account",
+                "Number in the carrier account",
+                format!("{} still has the number in this account.", account.kind()),
+            ));
+            Some(found)
+        }
+        Err(CarrierError::NotFound { carrier, .. }) => {
+            results.push(CheckResult::problem(
+                "number_in_account",
+                "Number in the carrier account",
+                format!("{carrier} no longer has this number in the connected account."),
+                "Run Sync with carrier to mark it Missing, then check whether it was released or moved to another account.",
+            ));
+            None
+        }
+        Err(error) => {
+            results.push(CheckResult::problem(
+                "number_in_account",
+                "Number in the carrier account",
+                error.to_string(),
+                carrier_fix(&error),
+            ));
+            None
+        }
+    };
+
+    if let Some(found) = found {
+        if number.webhook_mode == "managed" {
+            match &target {
+                Some(target) => {
+                    let drift = drift_of(&found.routing, target);
+                    if drift.is_empty() {
+                        results.push(CheckResult::ok(
+                            "webhook_settings",
+                            "Carrier webhook settings",
+                            "The carrier sends this number's calls and messages to NumberDesk.",
+                        ));
+                    } else {
+                        let fields: Vec<String> = drift
+                            .iter()
+                            .map(|d| {
+                                format!(
+                                    "{} is {} instead of {}",
+                                    d.label,
+                                    d.carrier_has.as_deref().unwrap_or("empty"),
+                                    d.numberdesk_set.as_deref().unwrap_or("empty")
+                                )
+                            })
+                            .collect();
+                        results.push(CheckResult::problem(
+                            "webhook_settings",
+                            "Carrier webhook settings",
+                            format!("The settings were changed at the carrier: {}.", fields.join("; ")),
+                            "Import the number again in managed mode, or change the settings back in the carrier's console.",
+                        ));
+                    }
+                }
+                None => results.push(CheckResult::problem(
+                    "webhook_settings",
+                    "Carrier webhook settings",
+                    "NumberDesk cannot tell what this connection's numbers should point at.",
+                    "Disconnect and connect again with the Connection ID of a TeXML application.",
+                )),
+            }
+            if let (Routing::Telnyx(routing), Some(app)) =
+                (&found.routing, connection.texml_connection_id.as_deref())
+            {
+                if routing.connection_id.as_deref() == Some(app) {
+                    results.push(CheckResult::ok(
+                        "texml_connection",
+                        "Number on the TeXML application",
+                        "The number uses the connection's TeXML application.",
+                    ));
+                } else {
+                    results.push(CheckResult::problem(
+                        "texml_connection",
+                        "Number on the TeXML application",
+                        format!(
+                            "The number uses connection {} instead of the TeXML application {app}.",
+                            routing.connection_id.as_deref().unwrap_or("(none)")
+                        ),
+                        format!("In the Telnyx portal, set the number's connection to the TeXML application {app}."),
+                    ));
+                }
+            }
+        } else {
+            results.push(CheckResult::ok(
+                "webhook_settings",
+                "Carrier webhook settings",
+                "Outbound only: NumberDesk leaves this number's carrier settings as they are, so inbound calls go where the carrier sends them.",
+            ));
+        }
+    }
+
+    Ok(Diagnosis {
+        subject: number.e164,
+        results,
+    })
+}

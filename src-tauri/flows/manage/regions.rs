@@ -1,0 +1,405 @@
+//! Twilio inbound processing region (Routes v2) of one or many numbers. Twilio numbers only,
+//! purchased or imported; Telnyx numbers do not offer it. Each number settles on its own: a
+//! failure on some is reported with the reason and leaves the others done. Every change at Twilio
+//! is journalled before it is sent and recorded in the audit log with before and after.
+
+use crate::domain::failure::{Classified, ErrorKind, UserError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::app::blocking::{blocking, TaskFailed};
+use crate::carriers::account::CarrierAccount;
+use crate::carriers::CarrierError;
+use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
+use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
+use crate::store::journal;
+use crate::store::sync_state::{self, ManagedNumber};
+use crate::store::StoreError;
+
+/// A region Twilio's Routes v2 accepts as a number's inbound processing region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TwilioRegion {
+    pub id: &'static str,
+    pub name: &'static str,
+}
+
+/// Twilio Regions for inbound processing (Routes v2 `VoiceRegion`), closest first by the usual
+/// choice: United States, Ireland (Europe), Australia.
+pub const TWILIO_REGIONS: [TwilioRegion; 3] = [
+    TwilioRegion {
+        id: "us1",
+        name: "United States (us1)",
+    },
+    TwilioRegion {
+        id: "ie1",
+        name: "Ireland, Europe (ie1)",
+    },
+    TwilioRegion {
+        id: "au1",
+        name: "Australia (au1)",
+    },
+];
+
+/// Extra regions accepted when the caller says so (Twilio adds regions over time; the sandbox
+/// also accepts `us2`, `br1`, `de1`, `jp1`, `sg1`).
+pub fn is_known_region(region: &str) -> bool {
+    TWILIO_REGIONS.iter().any(|r| r.id == region)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionFailure {
+    pub number_id: i64,
+    pub e164: String,
+    pub reason: String,
+}
+
+/// What a region change did, number by number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionOutcome {
+    pub region: String,
+    pub changed: Vec<String>,
+    /// Already in that region in NumberDesk; nothing was sent.
+    pub unchanged: Vec<String>,
+    pub failed: Vec<RegionFailure>,
+    /// Telnyx numbers (and numbers without a Twilio connection): no inbound region to set.
+    pub not_twilio: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegionError {
+    #[error("Pick at least one Twilio number.")]
+    NoNumbers,
+    #[error("{0} is not an inbound region Twilio offers. Choose one of: us1, ie1, au1.")]
+    UnknownRegion(String),
+    #[error("None of the chosen numbers is a Twilio number; only Twilio numbers have an inbound region.")]
+    NoTwilioNumbers,
+    #[error("This number is not in this workspace any more. Reload the table.")]
+    NotFound,
+    #[error("Only Twilio numbers have an inbound region.")]
+    NotTwilio,
+    #[error(transparent)]
+    Carrier(#[from] CarrierError),
+    #[error(transparent)]
+    Account(#[from] AccountUnavailable),
+    #[error("The region change could not be saved: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Task(#[from] TaskFailed),
+}
+
+impl UserError for RegionError {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::Carrier(inner) => Classified::Wraps(inner),
+            Self::Account(inner) => Classified::Wraps(inner),
+            Self::Store(inner) => Classified::Wraps(inner),
+            Self::Task(inner) => Classified::Wraps(inner),
+            Self::NotFound => Classified::Kind(ErrorKind::NotFound),
+            Self::NoNumbers | Self::UnknownRegion(_) | Self::NoTwilioNumbers | Self::NotTwilio => {
+                Classified::Kind(ErrorKind::InvalidInput)
+            }
+        }
+    }
+}
+
+/// Reads a Twilio number's region from Twilio and saves it (the table shows what Twilio has).
+pub async fn refresh_region(
+    accounts: &Accounts,
+    workspace_id: i64,
+    number_id: i64,
+) -> Result<String, RegionError> {
+    let ctx = accounts.context();
+    let number = blocking(ctx, move |ctx| {
+        Ok::<_, RegionError>(
+            ctx.store
+                .read(|c| sync_state::by_ids(c, workspace_id, &[number_id]))?
+                .pop(),
+        )
+    })
+    .await?
+    .ok_or(RegionError::NotFound)?;
+    let connection_id = match (&number.connection_id, number.carrier.as_str()) {
+        (Some(id), "twilio") => *id,
+        _ => return Err(RegionError::NotTwilio),
+    };
+    let account = accounts.connection(workspace_id, connection_id).await?;
+    let found = account.inbound_region(&number.e164).await?;
+    let region = found.voice_region.clone();
+    blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        Ok::<_, RegionError>(ctx.store.write(|tx| {
+            sync_state::set_inbound_region(tx, workspace_id, number_id, &region, now)
+        })?)
+    })
+    .await?;
+    Ok(found.voice_region)
+}
+
+/// Sets the inbound region of every Twilio number among `number_ids`. Fails as a whole only
+/// when nothing can be tried (no number, unknown region, no Twilio number); otherwise each
+/// number's outcome is in the result.
+pub async fn set_region(
+    accounts: &Accounts,
+    workspace_id: i64,
+    number_ids: &[i64],
+    region: &str,
+    allow_other_regions: bool,
+) -> Result<RegionOutcome, RegionError> {
+    let region = region.trim().to_ascii_lowercase();
+    if number_ids.is_empty() {
+        return Err(RegionError::NoNumbers);
+    }
+    let plausible = region.len() == 3
+        && region[..2].bytes().all(|b| b.is_ascii_lowercase())
+        && region.as_bytes()[2].is_ascii_digit();
+    if !(is_known_region(&region) || allow_other_regions && plausible) {
+        return Err(RegionError::UnknownRegion(region));
+    }
+    let ctx = accounts.context();
+    let ids = number_ids.to_vec();
+    let numbers = blocking(ctx, move |ctx| {
+        Ok::<_, RegionError>(
+            ctx.store
+                .read(|c| sync_state::by_ids(c, workspace_id, &ids))?,
+        )
+    })
+    .await?;
+    let mut outcome = RegionOutcome {
+        region: region.clone(),
+        changed: Vec::new(),
+        unchanged: Vec::new(),
+        failed: Vec::new(),
+        not_twilio: Vec::new(),
+    };
+    let mut by_connection: BTreeMap<i64, Vec<ManagedNumber>> = BTreeMap::new();
+    for number in numbers {
+        match (number.carrier.as_str(), number.connection_id) {
+            ("twilio", Some(connection)) if number.status != "released" => {
+                if number.inbound_region.as_deref() == Some(region.as_str()) {
+                    outcome.unchanged.push(number.e164);
+                } else {
+                    by_connection.entry(connection).or_default().push(number);
+                }
+            }
+            _ => outcome.not_twilio.push(number.e164),
+        }
+    }
+    if by_connection.is_empty() && outcome.unchanged.is_empty() {
+        return Err(RegionError::NoTwilioNumbers);
+    }
+    for (connection_id, numbers) in by_connection {
+        let account = match accounts.connection(workspace_id, connection_id).await {
+            Ok(account) => account,
+            Err(error) => {
+                let reason = error.to_string();
+                outcome
+                    .failed
+                    .extend(numbers.into_iter().map(|n| RegionFailure {
+                        number_id: n.id,
+                        e164: n.e164,
+                        reason: reason.clone(),
+                    }));
+                continue;
+            }
+        };
+        change_connection(
+            accounts,
+            workspace_id,
+            connection_id,
+            &account,
+            numbers,
+            &region,
+            &mut outcome,
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+async fn change_connection(
+    accounts: &Accounts,
+    workspace_id: i64,
+    connection_id: i64,
+    account: &Arc<CarrierAccount>,
+    numbers: Vec<ManagedNumber>,
+    region: &str,
+    outcome: &mut RegionOutcome,
+) -> Result<(), RegionError> {
+    let ctx = accounts.context();
+    let (journalled, to) = (numbers.clone(), region.to_owned());
+    let intents: Vec<i64> = blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        Ok::<_, RegionError>(ctx.store.write(|tx| {
+            journalled
+                .iter()
+                .map(|n| {
+                    let key = journal::fresh_key(tx, "region", &n.e164)?;
+                    let payload = serde_json::json!({
+                        "phone_number_id": n.id,
+                        "e164": n.e164,
+                        "connection_id": connection_id,
+                        "from": n.inbound_region,
+                        "to": to,
+                    })
+                    .to_string();
+                    journal::intend(tx, workspace_id, "region", &key, &payload, now)
+                })
+                .collect::<Result<_, StoreError>>()
+        })?)
+    })
+    .await?;
+    let wanted = region.to_owned();
+    let results = run_bounded(account, numbers.clone(), move |account, number| {
+        let wanted = wanted.clone();
+        async move {
+            account
+                .set_inbound_region(&number.e164, &wanted)
+                .await
+                .map(|_| ())
+                .map_err(ItemFailed::from)
+        }
+    })
+    .await;
+    // Each number's failure, as the sentence the outcome and the journal keep.
+    let results: Vec<_> = results
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect();
+    let (settled, outcomes, region) = (numbers.clone(), results.clone(), region.to_owned());
+    let changed = blocking(ctx, move |ctx| {
+        let connection_name = ctx
+            .store
+            .read(|c| crate::store::connections::get(c, workspace_id, connection_id))?
+            .map(|c| c.name);
+        let (numbers, results, region) = (settled, outcomes, region.as_str());
+        let now = ctx.clock.now();
+        let mut changed = Vec::new();
+        let mut before = Vec::new();
+        ctx.store.write(|tx| {
+            for ((number, result), intent) in numbers.iter().zip(&results).zip(&intents) {
+                match result {
+                    Ok(()) => {
+                        sync_state::set_inbound_region(tx, workspace_id, number.id, region, now)?;
+                        journal::settle(tx, *intent, true, "region set", now)?;
+                        changed.push(number.e164.clone());
+                        before.push(serde_json::json!({
+                            "e164": number.e164,
+                            "inbound_region": number.inbound_region,
+                        }));
+                    }
+                    Err(reason) => {
+                        journal::settle(tx, *intent, false, reason, now)?;
+                    }
+                }
+            }
+            if !changed.is_empty() {
+                let mut record = AuditRecord::new(
+                    AuditAction::RegionChange,
+                    AuditTarget::Twilio,
+                    format!(
+                        "Set the Twilio inbound region of {} to {region}.",
+                        if changed.len() == 1 {
+                            "1 number".to_owned()
+                        } else {
+                            format!("{} numbers", changed.len())
+                        }
+                    ),
+                )
+                .numbers(changed.clone())
+                .before_after(
+                    Some(serde_json::json!(before)),
+                    Some(serde_json::json!({"inbound_region": region})),
+                );
+                if let Some(name) = &connection_name {
+                    record = record.connection(name.clone());
+                }
+                record_in(tx, &ctx.redactor, workspace_id, &record, now)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok::<_, RegionError>(changed)
+    })
+    .await?;
+    outcome.changed.extend(changed);
+    for (number, result) in numbers.into_iter().zip(results) {
+        if let Err(reason) = result {
+            outcome.failed.push(RegionFailure {
+                number_id: number.id,
+                e164: number.e164,
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What [`reconcile`] settled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciled {
+    /// Region changes cut short (a crash between the journal and the answer), now settled from
+    /// what Twilio has.
+    pub settled: usize,
+    /// Still unsettled (the carrier could not be asked); tried again next start.
+    pub left: usize,
+}
+
+/// Settles region changes a crash left at `intent`: reads each number's region from Twilio,
+/// saves it, and closes the journal row as done when Twilio has the wanted region, failed
+/// otherwise. A number no longer in NumberDesk closes its row as failed.
+pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
+    #[derive(serde::Deserialize)]
+    struct Intent {
+        phone_number_id: i64,
+        to: String,
+    }
+    let ctx = accounts.context();
+    let open = blocking(ctx, |ctx| {
+        Ok::<_, RegionError>(ctx.store.read(|c| journal::unfinished(c, &["region"]))?)
+    })
+    .await?;
+    let mut result = Reconciled::default();
+    for row in open {
+        let Ok(intent) = serde_json::from_str::<Intent>(&row.payload_json) else {
+            settle(accounts, row.id, false, "unreadable journal entry").await?;
+            result.settled += 1;
+            continue;
+        };
+        let outcome = refresh_region(accounts, row.workspace_id, intent.phone_number_id).await;
+        let (done, note) = match &outcome {
+            Ok(region) if *region == intent.to => (true, "region set (confirmed after restart)"),
+            Ok(_) => (
+                false,
+                "region not changed at Twilio (checked after restart)",
+            ),
+            Err(RegionError::NotFound | RegionError::NotTwilio) => {
+                (false, "number no longer in NumberDesk")
+            }
+            Err(error) => {
+                tracing::warn!(%error, journal = row.id, "region change left unsettled");
+                result.left += 1;
+                continue;
+            }
+        };
+        settle(accounts, row.id, done, note).await?;
+        result.settled += 1;
+    }
+    Ok(result)
+}
+
+/// Closes one region journal row.
+async fn settle(
+    accounts: &Accounts,
+    id: i64,
+    done: bool,
+    note: &'static str,
+) -> Result<(), RegionError> {
+    blocking(accounts.context(), move |ctx| {
+        let now = ctx.clock.now();
+        ctx.store
+            .write(|tx| journal::settle(tx, id, done, note, now))?;
+        Ok(())
+    })
+    .await
+}
