@@ -6,6 +6,9 @@
 //! the body and the `Retry-After` wait; the carrier modules read them.
 
 use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -41,6 +44,9 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Share a connection pool with the rest of the app; `None` builds one for the client.
     pub http_client: Option<reqwest::Client>,
+    /// What the retries wait on and the deadline is measured by; `None` is real time. A test
+    /// gives one that records the waits or moves a sandbox's clock instead of sleeping.
+    pub retry_clock: Option<Arc<dyn RetryClock>>,
 }
 
 impl Default for ClientOptions {
@@ -56,7 +62,36 @@ impl Default for ClientOptions {
             concurrency: None,
             user_agent: concat!("NumberDesk/", env!("CARGO_PKG_VERSION")).to_string(),
             http_client: None,
+            retry_clock: None,
         }
+    }
+}
+
+/// A wait between attempts; it ends once the wait asked for has passed on its clock.
+pub type RetryWait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Time as the retry loop reads it: the operation's deadline is measured with `now`, and the
+/// waits before a retry (`Retry-After`, backoff) are `wait`s. Each attempt's own timeout stays in
+/// real time, because it guards real I/O.
+pub trait RetryClock: Send + Sync + fmt::Debug {
+    /// Time since some fixed origin.
+    fn now(&self) -> Duration;
+    fn wait(&self, duration: Duration) -> RetryWait;
+}
+
+/// Real time, on tokio's clock.
+#[derive(Debug)]
+struct TokioClock {
+    origin: Instant,
+}
+
+impl RetryClock for TokioClock {
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn wait(&self, duration: Duration) -> RetryWait {
+        Box::pin(tokio::time::sleep(duration))
     }
 }
 
@@ -442,6 +477,7 @@ pub(crate) struct Transport {
     pub limiter: Arc<AdaptiveLimiter>,
     pub options: ClientOptions,
     pub carrier: CarrierKind,
+    clock: Arc<dyn RetryClock>,
 }
 
 impl Transport {
@@ -462,11 +498,17 @@ impl Transport {
                     detail: format!("the HTTP client cannot start: {}", error.without_url()),
                 })?,
         };
+        let clock = options.retry_clock.clone().unwrap_or_else(|| {
+            Arc::new(TokioClock {
+                origin: Instant::now(),
+            })
+        });
         Ok(Transport {
             http,
             limiter: Arc::new(AdaptiveLimiter::new(concurrency)),
             options,
             carrier,
+            clock,
         })
     }
 
@@ -484,7 +526,7 @@ impl Transport {
             .with_jitter()
             .without_max_times()
             .build();
-        let mut started: Option<Instant> = None;
+        let mut started: Option<Duration> = None;
         let mut transient_failures = 0u32;
         let mut attempt = 0u32;
         loop {
@@ -492,8 +534,8 @@ impl Transport {
                 .limiter
                 .acquire(attempt > 0 || lane == Lane::Front)
                 .await;
-            let started_at = *started.get_or_insert_with(Instant::now);
-            let remaining = self.options.deadline.saturating_sub(started_at.elapsed());
+            let started_at = *started.get_or_insert_with(|| self.clock.now());
+            let remaining = self.options.deadline.saturating_sub(self.since(started_at));
             let timeout = self
                 .options
                 .request_timeout
@@ -513,7 +555,7 @@ impl Transport {
                         .retry_after
                         .unwrap_or_else(|| next_delay(&mut backoff, &self.options))
                         .min(self.options.retry_after_cap);
-                    if started_at.elapsed() + wait >= self.options.deadline {
+                    if self.since(started_at) + wait >= self.options.deadline {
                         return Ok(reply);
                     }
                     tracing::debug!(carrier = %self.carrier, attempt, wait_ms = wait.as_millis() as u64, "rate limited; retrying");
@@ -532,7 +574,7 @@ impl Transport {
                         }
                         _ => next_delay(&mut backoff, &self.options),
                     };
-                    if started_at.elapsed() + wait >= self.options.deadline {
+                    if self.since(started_at) + wait >= self.options.deadline {
                         return Ok(reply);
                     }
                     tracing::debug!(carrier = %self.carrier, attempt, status = reply.status.as_u16(), "carrier error; retrying");
@@ -555,15 +597,20 @@ impl Transport {
                         return Err(no_reply);
                     }
                     let wait = next_delay(&mut backoff, &self.options);
-                    if started_at.elapsed() + wait >= self.options.deadline {
+                    if self.since(started_at) + wait >= self.options.deadline {
                         return Err(no_reply);
                     }
                     tracing::debug!(carrier = %self.carrier, attempt, failure = ?no_reply, "no answer; retrying");
                     wait
                 }
             };
-            tokio::time::sleep(wait).await;
+            self.clock.wait(wait).await;
         }
+    }
+
+    /// How long since `start` on the retry clock.
+    fn since(&self, start: Duration) -> Duration {
+        self.clock.now().saturating_sub(start)
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Reply, Attempt> {

@@ -50,6 +50,12 @@ pub struct CallRecord {
     /// The status sent, or for a dropped call the status the handler produced; `None` if hung.
     pub status: Option<u16>,
     pub outcome: CallOutcome,
+    /// When the request arrived, in milliseconds on the sandbox's clock (since it started).
+    #[serde(default)]
+    pub received_ms: u64,
+    /// When the answer went out, on the same clock; `None` when none did (hung or dropped).
+    #[serde(default)]
+    pub answered_ms: Option<u64>,
 }
 
 #[derive(Default)]

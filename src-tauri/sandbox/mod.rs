@@ -6,6 +6,7 @@
 //! and `/_sandbox` holds the inspection and fault API that no real carrier has. All state is in
 //! memory and shared through an `Arc`; start as many sandboxes as you like, each on its own port.
 
+mod clock;
 mod faults;
 mod inspect;
 mod inventory;
@@ -28,6 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use faults::{
     Carrier, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
 };
@@ -71,6 +73,10 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// How Telnyx number orders complete.
     pub order_completion: OrderCompletion,
+    /// What added latency, hangs and timed order completion wait on, and what the call log's
+    /// times are read from. Tests give a [`ManualClock`] to decide when a delayed answer goes
+    /// out instead of waiting for it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for SandboxConfig {
@@ -83,6 +89,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             seed: 1,
             order_completion: OrderCompletion::default(),
+            clock: Arc::new(SystemClock::new()),
         }
     }
 }
@@ -213,6 +220,7 @@ impl Sandbox {
             faults: FaultState::new(config.latency, config.order_completion),
             calls: CallLog::default(),
             base,
+            clock: config.clock,
         });
         let router = router(Arc::clone(&shared));
         let (shutdown, shutdown_signal) = watch::channel(false);

@@ -3,14 +3,15 @@
 //! Handlers share it through an `Arc`; nothing here knows about HTTP.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::RwLock;
-use std::time::Instant;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::clock::Clock;
 use super::faults::{FaultState, OrderCompletion};
 use super::inspect::CallLog;
 use super::inventory::{self, AvailableNumber, Inventory, NumberType};
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub faults: FaultState,
     pub calls: CallLog,
     pub base: BaseUrls,
+    /// What latency, hangs and timed order completion wait on, and what the call log reads.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
@@ -292,7 +295,8 @@ pub(crate) struct NumberOrder {
     pub sub_number_order_id: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub created_instant: Instant,
+    /// When it was created, on the sandbox's clock (timed completion counts from here).
+    pub created_on_clock: Duration,
     pub polls: u32,
     pub completion: OrderCompletion,
 }

@@ -8,7 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -288,8 +288,7 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Response<Body>> {
 
 /// Completes the account's pending orders that are due: by time, or by the polls counted so
 /// far. `polled` names the order being fetched right now, which counts as one more poll.
-fn settle_orders(world: &mut World, account: usize, polled: Option<&str>) {
-    let now = Instant::now();
+fn settle_orders(world: &mut World, account: usize, polled: Option<&str>, now: Duration) {
     let World { telnyx, taken, .. } = world;
     let record = &mut telnyx[account];
     let mut due = Vec::new();
@@ -303,7 +302,7 @@ fn settle_orders(world: &mut World, account: usize, polled: Option<&str>) {
         let outcome = match order.completion {
             OrderCompletion::Polls { polls, outcome } => (order.polls >= polls).then_some(outcome),
             OrderCompletion::Time { millis, outcome } => {
-                (now.duration_since(order.created_instant) >= Duration::from_millis(millis))
+                (now.saturating_sub(order.created_on_clock) >= Duration::from_millis(millis))
                     .then_some(outcome)
             }
         };
@@ -359,7 +358,7 @@ fn settle_if_pending(shared: &Shared, headers: &HeaderMap) -> Result<usize, Resp
         (account, has_pending_orders(&world.telnyx[account]))
     };
     if pending {
-        settle_orders(&mut shared.write(), account, None);
+        settle_orders(&mut shared.write(), account, None, shared.clock.now());
     }
     Ok(account)
 }
@@ -871,7 +870,7 @@ async fn create_order(
         sub_number_order_id: sub_order_id,
         created_at: now,
         updated_at: now,
-        created_instant: Instant::now(),
+        created_on_clock: shared.clock.now(),
         polls: 0,
         completion,
     };
@@ -895,7 +894,7 @@ async fn fetch_order(
     if !world.telnyx[account].orders_by_id.contains_key(&id) {
         return not_found();
     }
-    settle_orders(&mut world, account, Some(&id));
+    settle_orders(&mut world, account, Some(&id), shared.clock.now());
     let record = &world.telnyx[account];
     match record
         .orders_by_id
@@ -922,7 +921,7 @@ async fn list_orders(
         Ok(page) => page,
         Err(response) => return response,
     };
-    settle_orders(&mut world, account, None);
+    settle_orders(&mut world, account, None, shared.clock.now());
     let status = param(&pairs, "filter[status]");
     let reference = param(&pairs, "filter[customer_reference]");
     let orders: Vec<Value> = world.telnyx[account]
@@ -1478,7 +1477,7 @@ async fn balance(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respo
         Ok(account) => account,
         Err(response) => return response,
     };
-    settle_orders(&mut world, account, None);
+    settle_orders(&mut world, account, None, shared.clock.now());
     let record = &world.telnyx[account];
     let money = |cents: i64| {
         let sign = if cents < 0 { "-" } else { "" };

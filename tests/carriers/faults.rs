@@ -7,7 +7,7 @@ use numberdesk::carriers::{
     CarrierError, CarrierKind, ClientOptions, NumberSearch, Routing, TelnyxNumberUpdate,
     TwilioNumberUpdate, TwilioPurchase,
 };
-use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, ManualClock};
 
 use crate::support;
 
@@ -129,7 +129,9 @@ async fn server_errors_are_retried_within_the_budget_then_reported() {
 
 #[tokio::test]
 async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
-    let sandbox = support::start(5).await;
+    // The hangs wait on a clock that never moves, so every one outlasts the client's timeout.
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(5, &clock).await;
     let options = ClientOptions {
         request_timeout: Duration::from_millis(300),
         ..support::fast_options()
@@ -260,10 +262,21 @@ async fn malformed_json_is_not_understood() {
     assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
 }
 
+/// When each call to `carrier` arrived on the sandbox's clock, and what it was answered.
+fn arrivals(sandbox: &numberdesk::sandbox::SandboxHandle, carrier: Carrier) -> Vec<(u64, u16)> {
+    sandbox
+        .calls_since(0, Some(carrier))
+        .into_iter()
+        .map(|call| (call.received_ms, call.status.unwrap_or(0)))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_scripted_429_without_a_cap_is_waited_out() {
-    let sandbox = support::start(3).await;
-    let client = support::telnyx(&sandbox);
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(3, &clock).await;
+    let key = &sandbox.telnyx_accounts()[0].api_key;
+    let client = support::telnyx_with(&sandbox, key, support::options_on(&clock));
     sandbox.faults().add_rule(
         FaultRule::once(FaultKind::RateLimited {
             retry_after_secs: 1,
@@ -271,21 +284,22 @@ async fn a_scripted_429_without_a_cap_is_waited_out() {
         .carrier(Carrier::Telnyx)
         .times(Some(2)),
     );
-    let started = std::time::Instant::now();
     assert_eq!(client.list_phone_numbers().await.unwrap().len(), 3);
-    assert!(
-        started.elapsed() >= Duration::from_secs(2),
-        "Retry-After was honoured"
+    // Each retry came the Retry-After second after the refusal, not sooner.
+    assert_eq!(
+        arrivals(&sandbox, Carrier::Telnyx),
+        vec![(0, 429), (1000, 429), (2000, 200)]
     );
     assert_eq!(client.limiter_stats().rate_limited, 2);
 }
 
 #[tokio::test]
 async fn rate_limiting_past_the_deadline_is_reported() {
-    let sandbox = support::start(3).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(3, &clock).await;
     let options = ClientOptions {
         deadline: Duration::from_millis(1500),
-        ..support::fast_options()
+        ..support::options_on(&clock)
     };
     let client = support::twilio_with(&sandbox, support::twilio_token(&sandbox), options);
     sandbox.faults().add_rule(
@@ -302,5 +316,10 @@ async fn rate_limiting_past_the_deadline_is_reported() {
             carrier: CarrierKind::Twilio,
             retry_after: Some(Duration::from_secs(1))
         }
+    );
+    // One retry fitted in the deadline; a second would have come at 2 s, past it.
+    assert_eq!(
+        arrivals(&sandbox, Carrier::Twilio),
+        vec![(0, 429), (1000, 429)]
     );
 }

@@ -1,19 +1,59 @@
-//! Shared helpers: start a sandbox and build clients for its seeded accounts.
+//! Shared helpers: start a sandbox and build clients for its seeded accounts, and a clock the
+//! clients and the sandbox share.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use numberdesk::carriers::http::{RetryClock, RetryWait};
 use numberdesk::carriers::{
     ClientOptions, Sensitive, TelnyxClient, TwilioClient, TwilioCredentials, TwilioUrls,
 };
-use numberdesk::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use numberdesk::sandbox::{Clock, ManualClock, Sandbox, SandboxConfig, SandboxHandle};
 
 pub async fn start(owned: usize) -> SandboxHandle {
+    start_with(owned, SandboxConfig::default()).await
+}
+
+/// A sandbox whose latency, hangs and call log run on `clock`.
+pub async fn start_on(owned: usize, clock: &ManualClock) -> SandboxHandle {
+    let config = SandboxConfig {
+        clock: Arc::new(clock.clone()),
+        ..SandboxConfig::default()
+    };
+    start_with(owned, config).await
+}
+
+async fn start_with(owned: usize, config: SandboxConfig) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
         owned_numbers: owned,
-        ..SandboxConfig::default()
+        ..config
     })
     .await
     .expect("sandbox starts")
+}
+
+/// The sandbox's manual clock as a client's retry clock: each wait of the client moves the clock
+/// on by exactly that wait, at once, so the sandbox's call log shows when each retry arrived.
+#[derive(Debug)]
+pub struct SharedClock(pub ManualClock);
+
+impl RetryClock for SharedClock {
+    fn now(&self) -> Duration {
+        self.0.now()
+    }
+
+    fn wait(&self, duration: Duration) -> RetryWait {
+        self.0.advance(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// [`fast_options`] whose waits and deadline run on the sandbox's `clock`.
+pub fn options_on(clock: &ManualClock) -> ClientOptions {
+    ClientOptions {
+        retry_clock: Some(Arc::new(SharedClock(clock.clone()))),
+        ..fast_options()
+    }
 }
 
 /// Short timeouts and backoffs so fault tests run in seconds.
