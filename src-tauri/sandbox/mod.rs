@@ -13,6 +13,7 @@ mod inventory;
 mod state;
 mod telnyx;
 mod twilio;
+mod wire;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::clock::Clock;
 use super::faults::{FaultState, OrderCompletion};
 use super::inspect::CallLog;
-use super::inventory::{self, AvailableNumber, Inventory, NumberType};
+use super::inventory::{self, AvailableNumber, Capabilities, Inventory, NumberType};
 use super::BaseUrls;
 
 /// Everything the handlers share.
@@ -73,6 +73,17 @@ pub(crate) struct TwilioCapabilities {
     pub sms: bool,
     pub voice: bool,
     pub fax: bool,
+}
+
+impl From<Capabilities> for TwilioCapabilities {
+    fn from(capabilities: Capabilities) -> TwilioCapabilities {
+        TwilioCapabilities {
+            mms: capabilities.mms,
+            sms: capabilities.sms,
+            voice: capabilities.voice,
+            fax: capabilities.fax,
+        }
+    }
 }
 
 /// Twilio's IncomingPhoneNumber resource, field for field as `api.v2010.account.incoming_phone_number`.
@@ -661,12 +672,7 @@ fn new_twilio_number(
         address_requirements: "none",
         api_version: "2010-04-01".to_string(),
         beta: false,
-        capabilities: TwilioCapabilities {
-            mms: number.capabilities.mms,
-            sms: number.capabilities.sms,
-            voice: number.capabilities.voice,
-            fax: number.capabilities.fax,
-        },
+        capabilities: number.capabilities.into(),
         date_created: date.clone(),
         date_updated: date,
         friendly_name: number.friendly_name(),
