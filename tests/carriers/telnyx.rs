@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use numberdesk::carriers::http::NumberPages;
 use numberdesk::carriers::{
     CarrierError, CarrierKind, NumberSearch, NumberType, OrderStatus, ReleaseOutcome, Routing,
     TelnyxNumberUpdate, TelnyxOrderRequest,

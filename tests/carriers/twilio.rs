@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use numberdesk::carriers::http::NumberPages;
 use numberdesk::carriers::{
     AccountStatus, CarrierError, CarrierKind, Features, NumberSearch, NumberType, ReleaseOutcome,
     Routing, Sensitive, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase, WebhookMethod,
