@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use numberdesk::carriers::{
-    CarrierError, CarrierKind, ClientOptions, NumberSearch, Routing, TelnyxNumberUpdate,
-    TwilioNumberUpdate, TwilioPurchase,
+    CarrierError, CarrierKind, ClientOptions, Routing, TelnyxNumberUpdate, TwilioNumberUpdate,
+    TwilioPurchase,
 };
 use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, ManualClock};
 
@@ -21,26 +21,18 @@ async fn a_twilio_429_storm_converges_and_every_update_lands() {
         .faults()
         .set_concurrency_cap(Some(3), Duration::from_secs(1));
 
-    let mut tasks = tokio::task::JoinSet::new();
-    for number in &numbers {
+    let sids = numbers.iter().map(|number| number.carrier_id.clone());
+    support::update_all(sids, |sid| {
         let client = client.clone();
-        let sid = number.carrier_id.clone();
-        tasks.spawn(async move {
+        async move {
             let update = TwilioNumberUpdate {
                 voice_url: Some(format!("https://hooks.example.com/voice/{sid}")),
                 ..TwilioNumberUpdate::default()
             };
             client.update_incoming_number(&sid, &update).await
-        });
-    }
-    let mut ok = 0;
-    while let Some(result) = tasks.join_next().await {
-        result
-            .unwrap()
-            .expect("rate-limited updates are retried, never given up");
-        ok += 1;
-    }
-    assert_eq!(ok, numbers.len());
+        }
+    })
+    .await;
     let stats = client.limiter_stats();
     assert!(stats.rate_limited > 0, "the cap was hit: {stats:?}");
     // At the cap, or one above it while a probe is out.
@@ -72,22 +64,16 @@ async fn a_telnyx_429_storm_converges_and_every_update_lands() {
     sandbox
         .faults()
         .set_concurrency_cap(Some(4), Duration::from_secs(1));
-    let mut tasks = tokio::task::JoinSet::new();
-    for number in &numbers {
+    let ids = numbers.iter().map(|number| number.carrier_id.clone());
+    support::update_all(ids, |id| {
         let client = client.clone();
-        let id = number.carrier_id.clone();
-        let connection = account.texml_application_id.clone();
-        tasks.spawn(async move {
-            let update = TelnyxNumberUpdate {
-                connection_id: Some(connection),
-                ..TelnyxNumberUpdate::default()
-            };
-            client.update_phone_number(&id, &update).await
-        });
-    }
-    while let Some(result) = tasks.join_next().await {
-        result.unwrap().expect("rate-limited updates are retried");
-    }
+        let update = TelnyxNumberUpdate {
+            connection_id: Some(account.texml_application_id.clone()),
+            ..TelnyxNumberUpdate::default()
+        };
+        async move { client.update_phone_number(&id, &update).await }
+    })
+    .await;
     let stats = client.limiter_stats();
     assert!(stats.rate_limited > 0, "{stats:?}");
     assert!(stats.limit <= 5, "{stats:?}");
@@ -142,16 +128,7 @@ async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
     faults.hang_next(Carrier::Twilio, 2, Duration::from_secs(2));
     assert_eq!(client.list_incoming_numbers().await.unwrap().len(), 5);
 
-    let choice = client
-        .search_available(&NumberSearch {
-            country: "US".into(),
-            limit: Some(1),
-            ..NumberSearch::default()
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .e164;
+    let choice = support::twilio_number_on_sale(&client).await;
     faults.hang_next(Carrier::Twilio, 1, Duration::from_secs(2));
     let error = client
         .buy_number(&TwilioPurchase {
@@ -179,16 +156,7 @@ async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
 async fn a_purchase_whose_answer_is_lost_is_found_in_the_account() {
     let sandbox = support::start(2).await;
     let client = support::twilio(&sandbox);
-    let choice = client
-        .search_available(&NumberSearch {
-            country: "US".into(),
-            limit: Some(1),
-            ..NumberSearch::default()
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .e164;
+    let choice = support::twilio_number_on_sale(&client).await;
     sandbox
         .faults()
         .drop_after_commit_next(Carrier::Twilio, "POST", 1);
