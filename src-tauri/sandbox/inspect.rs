@@ -15,7 +15,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::faults::{Carrier, FaultControl, FaultRule, OrderCompletion};
-use super::state::{AccountState, Shared};
+use super::snapshot::AccountState;
+use super::state::Shared;
 
 /// How many calls the log keeps; older ones are forgotten first.
 const CALL_LOG_CAPACITY: usize = 100_000;

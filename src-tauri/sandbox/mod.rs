@@ -10,6 +10,7 @@ mod clock;
 mod faults;
 mod inspect;
 mod inventory;
+mod snapshot;
 mod state;
 mod telnyx;
 mod twilio;
@@ -35,7 +36,8 @@ pub use faults::{
     Carrier, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
 };
 pub use inspect::{CallOutcome, CallRecord};
-pub use state::{AccountState, NumberState, OrderState, OrderStatus};
+pub use snapshot::{AccountState, NumberState, OrderState};
+pub use state::OrderStatus;
 
 use faults::{ConnectionControl, FaultState};
 use inspect::CallLog;
