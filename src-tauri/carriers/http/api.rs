@@ -68,7 +68,7 @@ impl<'a, D: Dialect> Api<'a, D> {
 
     /// Sends a request until it gets an answer worth handing back (see [`Transport::send`]); a
     /// non-2xx one is the carrier's error.
-    pub async fn call(
+    async fn call(
         &self,
         safety: Safety,
         lane: Lane,
