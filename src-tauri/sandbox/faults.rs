@@ -55,8 +55,8 @@ pub enum FaultKind {
     ServerError { status: u16 },
     /// Answer 429 with `Retry-After` and the carrier's error body; nothing is changed.
     RateLimited { retry_after_secs: u64 },
-    /// Hold the request this long without answering, then close the connection; nothing is
-    /// changed. A client with a shorter timeout sees a timeout.
+    /// Hold the request this long (on the sandbox's clock) without answering, then close the
+    /// connection; nothing is changed. A client with a shorter timeout sees a timeout.
     Hang { millis: u64 },
     /// Carry out the request (the change is committed), then close the connection without an
     /// answer: the ambiguous failure.
@@ -144,7 +144,8 @@ pub enum OrderCompletion {
     /// The `polls`-th fetch of the order (`GET /number_orders/{id}`) shows the outcome; earlier
     /// fetches show `pending`. With 0 the first fetch already shows it.
     Polls { polls: u32, outcome: OrderOutcome },
-    /// The order shows the outcome once this much time has passed since it was created.
+    /// The order shows the outcome once this much time has passed on the sandbox's clock since
+    /// it was created.
     Time { millis: u64, outcome: OrderOutcome },
 }
 
@@ -245,7 +246,7 @@ pub struct FaultControl {
 }
 
 impl FaultControl {
-    /// Delay added before every carrier request is answered.
+    /// Delay added before every carrier request is answered, waited on the sandbox's clock.
     pub fn set_latency(&self, latency: Duration) {
         let millis = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
         self.shared
@@ -387,6 +388,8 @@ pub(crate) async fn apply(
         body: String::from_utf8_lossy(&bytes).into_owned(),
         status: None,
         outcome: CallOutcome::Answered,
+        received_ms: millis(shared.clock.now()),
+        answered_ms: None,
     };
     let request = Request::from_parts(parts, Body::from(bytes));
 
@@ -403,7 +406,7 @@ pub(crate) async fn apply(
 
     let latency = faults.latency_ms.load(Ordering::Acquire);
     if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
+        shared.clock.sleep(Duration::from_millis(latency)).await;
     }
 
     match faults.take_rule(carrier, &method, &path) {
@@ -423,7 +426,7 @@ pub(crate) async fn apply(
         Some(FaultKind::Hang { millis }) => {
             record.outcome = CallOutcome::Hung;
             shared.calls.push(record);
-            tokio::time::sleep(Duration::from_millis(millis)).await;
+            shared.clock.sleep(Duration::from_millis(millis)).await;
             abandon(control).await
         }
         Some(FaultKind::DropAfterCommit) => {
@@ -461,8 +464,14 @@ pub(crate) async fn apply(
 
 fn finish(shared: &Shared, mut record: CallRecord, response: Response<Body>) -> Response<Body> {
     record.status = Some(response.status().as_u16());
+    record.answered_ms = Some(millis(shared.clock.now()));
     shared.calls.push(record);
     response
+}
+
+/// A time on the sandbox's clock as the call log writes it.
+fn millis(time: Duration) -> u64 {
+    u64::try_from(time.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Closes the connection without an answer and never returns: the accept loop drops the

@@ -15,7 +15,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::faults::{Carrier, FaultControl, FaultRule, OrderCompletion};
-use super::state::{AccountState, Shared};
+use super::snapshot::AccountState;
+use super::state::Shared;
 
 /// How many calls the log keeps; older ones are forgotten first.
 const CALL_LOG_CAPACITY: usize = 100_000;
@@ -50,6 +51,12 @@ pub struct CallRecord {
     /// The status sent, or for a dropped call the status the handler produced; `None` if hung.
     pub status: Option<u16>,
     pub outcome: CallOutcome,
+    /// When the request arrived, in milliseconds on the sandbox's clock (since it started).
+    #[serde(default)]
+    pub received_ms: u64,
+    /// When the answer went out, on the same clock; `None` when none did (hung or dropped).
+    #[serde(default)]
+    pub answered_ms: Option<u64>,
 }
 
 #[derive(Default)]

@@ -6,12 +6,15 @@
 //! and `/_sandbox` holds the inspection and fault API that no real carrier has. All state is in
 //! memory and shared through an `Arc`; start as many sandboxes as you like, each on its own port.
 
+mod clock;
 mod faults;
 mod inspect;
 mod inventory;
+mod snapshot;
 mod state;
 mod telnyx;
 mod twilio;
+mod wire;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -28,11 +31,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use faults::{
     Carrier, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
 };
 pub use inspect::{CallOutcome, CallRecord};
-pub use state::{AccountState, NumberState, OrderState, OrderStatus};
+pub use snapshot::{AccountState, NumberState, OrderState};
+pub use state::OrderStatus;
 
 use faults::{ConnectionControl, FaultState};
 use inspect::CallLog;
@@ -71,6 +76,10 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// How Telnyx number orders complete.
     pub order_completion: OrderCompletion,
+    /// What added latency, hangs and timed order completion wait on, and what the call log's
+    /// times are read from. Tests give a [`ManualClock`] to decide when a delayed answer goes
+    /// out instead of waiting for it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for SandboxConfig {
@@ -83,6 +92,7 @@ impl Default for SandboxConfig {
             latency: Duration::ZERO,
             seed: 1,
             order_completion: OrderCompletion::default(),
+            clock: Arc::new(SystemClock::new()),
         }
     }
 }
@@ -213,6 +223,7 @@ impl Sandbox {
             faults: FaultState::new(config.latency, config.order_completion),
             calls: CallLog::default(),
             base,
+            clock: config.clock,
         });
         let router = router(Arc::clone(&shared));
         let (shutdown, shutdown_signal) = watch::channel(false);

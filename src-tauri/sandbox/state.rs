@@ -3,17 +3,18 @@
 //! Handlers share it through an `Arc`; nothing here knows about HTTP.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::RwLock;
-use std::time::Instant;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::clock::Clock;
 use super::faults::{FaultState, OrderCompletion};
 use super::inspect::CallLog;
-use super::inventory::{self, AvailableNumber, Inventory, NumberType};
+use super::inventory::{self, AvailableNumber, Capabilities, Inventory, NumberType};
 use super::BaseUrls;
 
 /// Everything the handlers share.
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub faults: FaultState,
     pub calls: CallLog,
     pub base: BaseUrls,
+    /// What latency, hangs and timed order completion wait on, and what the call log reads.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
@@ -70,6 +73,17 @@ pub(crate) struct TwilioCapabilities {
     pub sms: bool,
     pub voice: bool,
     pub fax: bool,
+}
+
+impl From<Capabilities> for TwilioCapabilities {
+    fn from(capabilities: Capabilities) -> TwilioCapabilities {
+        TwilioCapabilities {
+            mms: capabilities.mms,
+            sms: capabilities.sms,
+            voice: capabilities.voice,
+            fax: capabilities.fax,
+        }
+    }
 }
 
 /// Twilio's IncomingPhoneNumber resource, field for field as `api.v2010.account.incoming_phone_number`.
@@ -292,7 +306,8 @@ pub(crate) struct NumberOrder {
     pub sub_number_order_id: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub created_instant: Instant,
+    /// When it was created, on the sandbox's clock (timed completion counts from here).
+    pub created_on_clock: Duration,
     pub polls: u32,
     pub completion: OrderCompletion,
 }
@@ -657,12 +672,7 @@ fn new_twilio_number(
         address_requirements: "none",
         api_version: "2010-04-01".to_string(),
         beta: false,
-        capabilities: TwilioCapabilities {
-            mms: number.capabilities.mms,
-            sms: number.capabilities.sms,
-            voice: number.capabilities.voice,
-            fax: number.capabilities.fax,
-        },
+        capabilities: number.capabilities.into(),
         date_created: date.clone(),
         date_updated: date,
         friendly_name: number.friendly_name(),
@@ -743,130 +753,5 @@ fn new_telnyx_number(
         messaging_product: "P2P".to_string(),
         sms: number.capabilities.sms,
         mms: number.capabilities.mms,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Snapshots for the inspection API and Rust tests
-
-/// One owned number as the inspection API reports it (carrier-neutral).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NumberState {
-    /// Twilio `PN…` SID or Telnyx phone-number id.
-    pub id: String,
-    pub phone_number: String,
-    pub status: String,
-    pub friendly_name: Option<String>,
-    pub voice_url: Option<String>,
-    pub sms_url: Option<String>,
-    pub voice_region: Option<String>,
-    pub connection_id: Option<String>,
-    pub messaging_profile_id: Option<String>,
-    pub tags: Vec<String>,
-}
-
-/// One account as the inspection API reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountState {
-    /// `twilio` or `telnyx`.
-    pub carrier: String,
-    /// Twilio account SID, or the Telnyx organization id.
-    pub account_id: String,
-    pub owned_numbers: usize,
-    /// Telnyx only: orders placed, by id, with their status.
-    pub orders: Vec<OrderState>,
-    /// Telnyx only: the balance as a decimal string.
-    pub balance: Option<String>,
-    pub numbers: Vec<NumberState>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrderState {
-    pub id: String,
-    pub status: OrderStatus,
-    pub phone_numbers: Vec<String>,
-    pub polls: u32,
-}
-
-impl World {
-    /// A snapshot of one account; `with_numbers` adds every owned number (large for 10,000).
-    pub fn account_state(&self, account_id: &str, with_numbers: bool) -> Option<AccountState> {
-        if let Some(account) = self.twilio.iter().find(|account| account.sid == account_id) {
-            let numbers = if with_numbers {
-                account
-                    .numbers
-                    .values()
-                    .map(|number| NumberState {
-                        id: number.sid.clone(),
-                        phone_number: number.phone_number.clone(),
-                        status: number.status.to_string(),
-                        friendly_name: Some(number.friendly_name.clone()),
-                        voice_url: Some(number.voice_url.clone()),
-                        sms_url: Some(number.sms_url.clone()),
-                        voice_region: Some(number.routes.voice_region.clone()),
-                        connection_id: None,
-                        messaging_profile_id: None,
-                        tags: Vec::new(),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            return Some(AccountState {
-                carrier: "twilio".to_string(),
-                account_id: account.sid.clone(),
-                owned_numbers: account.numbers.len(),
-                orders: Vec::new(),
-                balance: None,
-                numbers,
-            });
-        }
-        let account = self
-            .telnyx
-            .iter()
-            .find(|account| account.organization_id == account_id)?;
-        let numbers = if with_numbers {
-            account
-                .numbers
-                .values()
-                .map(|number| NumberState {
-                    id: number.id.clone(),
-                    phone_number: number.phone_number.clone(),
-                    status: number.status.to_string(),
-                    friendly_name: None,
-                    voice_url: None,
-                    sms_url: None,
-                    voice_region: None,
-                    connection_id: number.connection_id.clone(),
-                    messaging_profile_id: number.messaging_profile_id.clone(),
-                    tags: number.tags.clone(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Some(AccountState {
-            carrier: "telnyx".to_string(),
-            account_id: account.organization_id.clone(),
-            owned_numbers: account.numbers.len(),
-            orders: account
-                .orders
-                .values()
-                .map(|order| OrderState {
-                    id: order.id.clone(),
-                    status: order.status,
-                    phone_numbers: order
-                        .lines
-                        .iter()
-                        .map(|line| line.phone_number.clone())
-                        .collect(),
-                    polls: order.polls,
-                })
-                .collect(),
-            balance: Some(inventory::format_cents(
-                u32::try_from(account.balance_cents.max(0)).unwrap_or(u32::MAX),
-            )),
-            numbers,
-        })
     }
 }

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use numberdesk::carriers::{
-    CarrierError, CarrierKind, ClientOptions, NumberSearch, Routing, TelnyxNumberUpdate,
-    TwilioNumberUpdate, TwilioPurchase,
+    CarrierError, CarrierKind, ClientOptions, Routing, TelnyxNumberUpdate, TwilioNumberUpdate,
+    TwilioPurchase,
 };
-use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, ManualClock};
 
 use crate::support;
 
@@ -21,26 +21,18 @@ async fn a_twilio_429_storm_converges_and_every_update_lands() {
         .faults()
         .set_concurrency_cap(Some(3), Duration::from_secs(1));
 
-    let mut tasks = tokio::task::JoinSet::new();
-    for number in &numbers {
+    let sids = numbers.iter().map(|number| number.carrier_id.clone());
+    support::update_all(sids, |sid| {
         let client = client.clone();
-        let sid = number.carrier_id.clone();
-        tasks.spawn(async move {
+        async move {
             let update = TwilioNumberUpdate {
                 voice_url: Some(format!("https://hooks.example.com/voice/{sid}")),
                 ..TwilioNumberUpdate::default()
             };
             client.update_incoming_number(&sid, &update).await
-        });
-    }
-    let mut ok = 0;
-    while let Some(result) = tasks.join_next().await {
-        result
-            .unwrap()
-            .expect("rate-limited updates are retried, never given up");
-        ok += 1;
-    }
-    assert_eq!(ok, numbers.len());
+        }
+    })
+    .await;
     let stats = client.limiter_stats();
     assert!(stats.rate_limited > 0, "the cap was hit: {stats:?}");
     // At the cap, or one above it while a probe is out.
@@ -72,22 +64,16 @@ async fn a_telnyx_429_storm_converges_and_every_update_lands() {
     sandbox
         .faults()
         .set_concurrency_cap(Some(4), Duration::from_secs(1));
-    let mut tasks = tokio::task::JoinSet::new();
-    for number in &numbers {
+    let ids = numbers.iter().map(|number| number.carrier_id.clone());
+    support::update_all(ids, |id| {
         let client = client.clone();
-        let id = number.carrier_id.clone();
-        let connection = account.texml_application_id.clone();
-        tasks.spawn(async move {
-            let update = TelnyxNumberUpdate {
-                connection_id: Some(connection),
-                ..TelnyxNumberUpdate::default()
-            };
-            client.update_phone_number(&id, &update).await
-        });
-    }
-    while let Some(result) = tasks.join_next().await {
-        result.unwrap().expect("rate-limited updates are retried");
-    }
+        let update = TelnyxNumberUpdate {
+            connection_id: Some(account.texml_application_id.clone()),
+            ..TelnyxNumberUpdate::default()
+        };
+        async move { client.update_phone_number(&id, &update).await }
+    })
+    .await;
     let stats = client.limiter_stats();
     assert!(stats.rate_limited > 0, "{stats:?}");
     assert!(stats.limit <= 5, "{stats:?}");
@@ -129,7 +115,9 @@ async fn server_errors_are_retried_within_the_budget_then_reported() {
 
 #[tokio::test]
 async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
-    let sandbox = support::start(5).await;
+    // The hangs wait on a clock that never moves, so every one outlasts the client's timeout.
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(5, &clock).await;
     let options = ClientOptions {
         request_timeout: Duration::from_millis(300),
         ..support::fast_options()
@@ -140,16 +128,7 @@ async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
     faults.hang_next(Carrier::Twilio, 2, Duration::from_secs(2));
     assert_eq!(client.list_incoming_numbers().await.unwrap().len(), 5);
 
-    let choice = client
-        .search_available(&NumberSearch {
-            country: "US".into(),
-            limit: Some(1),
-            ..NumberSearch::default()
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .e164;
+    let choice = support::twilio_number_on_sale(&client).await;
     faults.hang_next(Carrier::Twilio, 1, Duration::from_secs(2));
     let error = client
         .buy_number(&TwilioPurchase {
@@ -177,16 +156,7 @@ async fn a_hung_read_is_retried_but_a_hung_purchase_is_reported_as_ambiguous() {
 async fn a_purchase_whose_answer_is_lost_is_found_in_the_account() {
     let sandbox = support::start(2).await;
     let client = support::twilio(&sandbox);
-    let choice = client
-        .search_available(&NumberSearch {
-            country: "US".into(),
-            limit: Some(1),
-            ..NumberSearch::default()
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .e164;
+    let choice = support::twilio_number_on_sale(&client).await;
     sandbox
         .faults()
         .drop_after_commit_next(Carrier::Twilio, "POST", 1);
@@ -260,10 +230,21 @@ async fn malformed_json_is_not_understood() {
     assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
 }
 
+/// When each call to `carrier` arrived on the sandbox's clock, and what it was answered.
+fn arrivals(sandbox: &numberdesk::sandbox::SandboxHandle, carrier: Carrier) -> Vec<(u64, u16)> {
+    sandbox
+        .calls_since(0, Some(carrier))
+        .into_iter()
+        .map(|call| (call.received_ms, call.status.unwrap_or(0)))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_scripted_429_without_a_cap_is_waited_out() {
-    let sandbox = support::start(3).await;
-    let client = support::telnyx(&sandbox);
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(3, &clock).await;
+    let key = &sandbox.telnyx_accounts()[0].api_key;
+    let client = support::telnyx_with(&sandbox, key, support::options_on(&clock));
     sandbox.faults().add_rule(
         FaultRule::once(FaultKind::RateLimited {
             retry_after_secs: 1,
@@ -271,21 +252,22 @@ async fn a_scripted_429_without_a_cap_is_waited_out() {
         .carrier(Carrier::Telnyx)
         .times(Some(2)),
     );
-    let started = std::time::Instant::now();
     assert_eq!(client.list_phone_numbers().await.unwrap().len(), 3);
-    assert!(
-        started.elapsed() >= Duration::from_secs(2),
-        "Retry-After was honoured"
+    // Each retry came the Retry-After second after the refusal, not sooner.
+    assert_eq!(
+        arrivals(&sandbox, Carrier::Telnyx),
+        vec![(0, 429), (1000, 429), (2000, 200)]
     );
     assert_eq!(client.limiter_stats().rate_limited, 2);
 }
 
 #[tokio::test]
 async fn rate_limiting_past_the_deadline_is_reported() {
-    let sandbox = support::start(3).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(3, &clock).await;
     let options = ClientOptions {
         deadline: Duration::from_millis(1500),
-        ..support::fast_options()
+        ..support::options_on(&clock)
     };
     let client = support::twilio_with(&sandbox, support::twilio_token(&sandbox), options);
     sandbox.faults().add_rule(
@@ -302,5 +284,10 @@ async fn rate_limiting_past_the_deadline_is_reported() {
             carrier: CarrierKind::Twilio,
             retry_after: Some(Duration::from_secs(1))
         }
+    );
+    // One retry fitted in the deadline; a second would have come at 2 s, past it.
+    assert_eq!(
+        arrivals(&sandbox, Carrier::Twilio),
+        vec![(0, 429), (1000, 429)]
     );
 }

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use numberdesk::carriers::http::NumberPages;
 use numberdesk::carriers::{
     CarrierError, CarrierKind, NumberSearch, NumberType, OrderStatus, ReleaseOutcome, Routing,
     TelnyxNumberUpdate, TelnyxOrderRequest,
@@ -41,27 +42,14 @@ async fn lists_every_number_exactly_once_across_many_pages() {
     let sandbox = support::start(1111).await;
     let client = support::telnyx(&sandbox);
     let mut pager = client.phone_numbers(100);
-    let mut ids = Vec::new();
-    let mut pages = 0;
-    while let Some(page) = pager.next_page().await.expect("page") {
-        pages += 1;
-        ids.extend(page.into_iter().map(|number| number.carrier_id));
-    }
+    let (ids, pages) = support::walk(&mut pager).await;
     assert_eq!(pages, 12);
     assert_eq!(pager.progress().total, Some(1111));
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(ids.len(), 1111, "no number twice");
-    let expected: HashSet<String> = sandbox
-        .account_state(&sandbox.telnyx_accounts()[0].organization_id, true)
-        .unwrap()
-        .numbers
-        .into_iter()
-        .map(|number| number.id)
-        .collect();
-    assert_eq!(unique.len(), expected.len());
-    assert!(
-        ids.iter().all(|id| expected.contains(id)),
-        "no number missed"
+    assert_eq!(ids.len(), 1111);
+    support::assert_each_owned_once(
+        &sandbox,
+        &sandbox.telnyx_accounts()[0].organization_id,
+        &ids,
     );
 
     let mut reports = Vec::new();
@@ -87,11 +75,7 @@ async fn a_number_bought_while_listing_is_neither_missed_nor_repeated() {
 
     // Buy one number between pages.
     let found = client
-        .search_available(&NumberSearch {
-            country: "US".into(),
-            limit: Some(1),
-            ..NumberSearch::default()
-        })
+        .search_available(&support::us_search())
         .await
         .unwrap();
     let order = client

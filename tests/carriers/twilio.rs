@@ -1,7 +1,6 @@
 //! The Twilio client against the sandbox.
 
-use std::collections::HashSet;
-
+use numberdesk::carriers::http::NumberPages;
 use numberdesk::carriers::{
     AccountStatus, CarrierError, CarrierKind, Features, NumberSearch, NumberType, ReleaseOutcome,
     Routing, Sensitive, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase, WebhookMethod,
@@ -75,28 +74,11 @@ async fn lists_every_number_exactly_once_across_many_pages() {
     let sandbox = support::start(1234).await;
     let client = support::twilio(&sandbox);
     let mut pager = client.incoming_numbers(100);
-    let mut ids = Vec::new();
-    let mut pages = 0;
-    while let Some(page) = pager.next_page().await.expect("page") {
-        pages += 1;
-        ids.extend(page.into_iter().map(|number| number.carrier_id));
-    }
+    let (ids, pages) = support::walk(&mut pager).await;
     assert_eq!(pages, 13);
     assert_eq!(pager.progress().fetched, 1234);
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(ids.len(), 1234, "no number twice");
-    let expected: HashSet<String> = sandbox
-        .account_state(&sandbox.twilio_accounts()[0].account_sid, true)
-        .unwrap()
-        .numbers
-        .into_iter()
-        .map(|number| number.id)
-        .collect();
-    assert_eq!(unique.len(), expected.len());
-    assert!(
-        ids.iter().all(|id| expected.contains(id)),
-        "no number missed"
-    );
+    assert_eq!(ids.len(), 1234);
+    support::assert_each_owned_once(&sandbox, &sandbox.twilio_accounts()[0].account_sid, &ids);
 
     let mut reports = Vec::new();
     let all = client

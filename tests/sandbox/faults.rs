@@ -2,10 +2,11 @@
 //! Retry-After, scripted 5xx, hangs, a dropped connection after a committed change, malformed
 //! JSON; and the same controls and the call log over the HTTP inspection API.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use numberdesk::sandbox::{
-    CallOutcome, Carrier, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
+    CallOutcome, Carrier, FaultKind, FaultRule, FaultSnapshot, ManualClock, OrderCompletion,
+    OrderOutcome,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -17,45 +18,55 @@ const LIST: &str = "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PageSiz
 
 #[tokio::test]
 async fn latency_is_added_to_every_request() {
-    let sandbox = support::start(1).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(1, &clock).await;
     let twilio = Twilio::new(&sandbox);
-    // Warm the connection first so only the added latency is measured.
-    send(twilio.get(LIST)).await;
     sandbox.faults().set_latency(Duration::from_millis(400));
-    let started = Instant::now();
+    let reply = tokio::spawn(twilio.get(LIST).send());
+    // The request is held on the sandbox's clock, and answered when 400 ms have passed on it.
+    support::held(&clock, 1).await;
+    clock.advance(Duration::from_millis(399));
+    assert_eq!(clock.sleeping(), 1, "answered before its latency was up");
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(clock.sleeping(), 0);
+    let reply = reply.await.expect("task").expect("answered");
+    assert_eq!(reply.status(), StatusCode::OK);
+    let call = sandbox.calls().pop().expect("recorded");
+    assert_eq!((call.received_ms, call.answered_ms), (0, Some(400)));
+
+    // Without latency nothing waits: the answer goes out as the request arrives.
+    sandbox.faults().set_latency(Duration::ZERO);
     let (status, _) = send(twilio.get(LIST)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "{:?}",
-        started.elapsed()
-    );
-    sandbox.faults().set_latency(Duration::ZERO);
-    let started = Instant::now();
-    send(twilio.get(LIST)).await;
-    assert!(
-        started.elapsed() < Duration::from_millis(300),
-        "{:?}",
-        started.elapsed()
-    );
+    let call = sandbox.calls().pop().expect("recorded");
+    assert_eq!((call.received_ms, call.answered_ms), (400, Some(400)));
 }
 
 #[tokio::test]
 async fn the_concurrency_cap_answers_429_with_retry_after() {
-    let sandbox = support::start(1).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(1, &clock).await;
     let faults = sandbox.faults();
-    // The latency keeps the first two in flight while the other three arrive.
+    // The latency holds the first two of each carrier in flight until the clock moves, so the
+    // other three arrive while the cap is full.
     faults.set_latency(Duration::from_millis(600));
     faults.set_concurrency_cap(Some(2), Duration::from_secs(3));
     let twilio = Twilio::new(&sandbox);
     let telnyx = Telnyx::new(&sandbox);
 
-    let twilio_requests = (0..5).map(|_| twilio.get(LIST).send());
-    let telnyx_requests = (0..5).map(|_| telnyx.get("/phone_numbers").send());
-    let (twilio_replies, telnyx_replies) = tokio::join!(
-        futures_join(twilio_requests.collect()),
-        futures_join(telnyx_requests.collect())
-    );
+    let twilio_requests: Vec<_> = (0..5)
+        .map(|_| tokio::spawn(twilio.get(LIST).send()))
+        .collect();
+    let telnyx_requests: Vec<_> = (0..5)
+        .map(|_| tokio::spawn(telnyx.get("/phone_numbers").send()))
+        .collect();
+    support::held(&clock, 4).await;
+    // The six refused are answered at once, without the clock moving.
+    support::recorded(&sandbox, 6).await;
+    assert_eq!(clock.sleeping(), 4);
+    clock.advance(Duration::from_millis(600));
+    let (twilio_replies, telnyx_replies) =
+        tokio::join!(joined(twilio_requests), joined(telnyx_requests));
     for (carrier, replies) in [("twilio", twilio_replies), ("telnyx", telnyx_replies)] {
         let mut ok = 0;
         let mut limited = 0;
@@ -79,22 +90,30 @@ async fn the_concurrency_cap_answers_429_with_retry_after() {
         assert_eq!(ok, 2, "{carrier}: the cap lets two through");
         assert_eq!(limited, 3, "{carrier}");
     }
+    // The refused were answered as they arrived, the others when their latency was up.
+    let calls = sandbox.calls();
+    for call in &calls {
+        let answered = if call.status == Some(429) { 0 } else { 600 };
+        assert_eq!((call.received_ms, call.answered_ms), (0, Some(answered)));
+    }
+    assert_eq!(calls.len(), 10);
+
     // Without the cap, the same burst all succeeds.
     faults.set_concurrency_cap(None, Duration::from_secs(1));
     faults.set_latency(Duration::ZERO);
-    let replies = futures_join((0..5).map(|_| twilio.get(LIST).send()).collect()).await;
+    let replies = joined(
+        (0..5)
+            .map(|_| tokio::spawn(twilio.get(LIST).send()))
+            .collect(),
+    )
+    .await;
     assert!(replies
         .into_iter()
         .all(|reply| reply.unwrap().status() == StatusCode::OK));
 }
 
-/// Runs the futures concurrently and collects their outputs in order.
-async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+/// The outputs of spawned tasks, in order.
+async fn joined<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut outputs = Vec::new();
     for handle in handles {
         outputs.push(handle.await.expect("task"));
@@ -131,12 +150,14 @@ async fn the_next_requests_fail_with_5xx_then_recover() {
 
 #[tokio::test]
 async fn a_hang_makes_the_client_time_out_and_changes_nothing() {
-    let sandbox = support::start(1).await;
+    // The hang waits on a clock that does not move, so it cannot end before the client's own
+    // timeout: the error below is the client giving up.
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(1, &clock).await;
     sandbox
         .faults()
         .hang_next(Carrier::Twilio, 1, Duration::from_secs(5));
     let twilio = Twilio::new(&sandbox);
-    let started = Instant::now();
     let error = twilio
         .post(
             "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
@@ -147,7 +168,6 @@ async fn a_hang_makes_the_client_time_out_and_changes_nothing() {
         .await
         .expect_err("the request hangs");
     assert!(error.is_timeout(), "{error}");
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(
         sandbox
             .account_state(twilio.sid(), false)
@@ -156,7 +176,9 @@ async fn a_hang_makes_the_client_time_out_and_changes_nothing() {
         1
     );
     let calls = sandbox.calls();
-    assert_eq!(calls.last().unwrap().outcome, CallOutcome::Hung);
+    let hung = calls.last().unwrap();
+    assert_eq!(hung.outcome, CallOutcome::Hung);
+    assert_eq!((hung.status, hung.answered_ms), (None, None));
     // The next request is served normally.
     let (status, _) = send(twilio.get(LIST)).await;
     assert_eq!(status, StatusCode::OK);
@@ -260,7 +282,8 @@ async fn rules_match_by_method_and_path() {
 
 #[tokio::test]
 async fn faults_calls_and_accounts_over_the_inspection_api() {
-    let sandbox = support::start(5).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(5, &clock).await;
     let client = support::client();
     let inspect = sandbox.inspect_url();
     let twilio = Twilio::new(&sandbox);
@@ -285,9 +308,16 @@ async fn faults_calls_and_accounts_over_the_inspection_api() {
             .json(&json!({"millis": 120})),
     )
     .await;
-    let started = Instant::now();
-    send(telnyx.get("/balance")).await;
-    assert!(started.elapsed() >= Duration::from_millis(120));
+    let balance = tokio::spawn(telnyx.get("/balance").send());
+    support::held(&clock, 1).await;
+    clock.advance(Duration::from_millis(120));
+    assert_eq!(balance.await.unwrap().unwrap().status(), StatusCode::OK);
+    let (_, calls) = send(client.get(format!("{inspect}/calls?carrier=telnyx"))).await;
+    let last = &calls.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&last["received_ms"], &last["answered_ms"]),
+        (&json!(0), &json!(120))
+    );
     let (_, snapshot) = send(
         client
             .put(format!("{inspect}/faults/concurrency"))

@@ -3,6 +3,7 @@
 //! to end. One test binary (see Cargo.toml `[[test]] name = "sandbox"`).
 
 mod binary;
+mod clock;
 mod faults;
 mod schema;
 mod support;

@@ -1,9 +1,11 @@
-//! Checks sandbox replies against the carriers' official OpenAPI documents in
-//! `../shared/reference/openapi/`, loaded once per test binary. The checker covers what the
-//! specs use: `$ref`, `type` (also 3.1 type lists with `null`), `nullable`, `enum`, `pattern`,
-//! `minLength`/`maxLength`, `properties`, `required`, `items`, `allOf`/`anyOf`/`oneOf`.
-//! Beyond JSON Schema it fails on fields the schema does not declare (misnamed fields) and, for
-//! success bodies, on declared fields the reply leaves out (missing fields).
+//! Checks sandbox replies against the carriers' official OpenAPI documents, trimmed to the
+//! operations these tests check and what those reach through `$ref` (`tests/fixtures/openapi/`,
+//! written by `scripts/vendor-openapi.py`; its README names the sources), loaded once per test
+//! binary. The checker covers what the specs use: `$ref`, `type` (also 3.1 type lists with
+//! `null`), `nullable`, `enum`, `pattern`, `minLength`/`maxLength`, `properties`, `required`,
+//! `items`, `allOf`/`anyOf`/`oneOf`. Beyond JSON Schema it fails on fields the schema does not
+//! declare (misnamed fields) and, for success bodies, on declared fields the reply leaves out
+//! (missing fields).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,55 +20,35 @@ pub struct Spec {
     root: Value,
 }
 
-fn openapi_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/openapi")
-}
-
-fn load_json(relative: &str) -> Value {
-    let path = openapi_dir().join(relative);
+fn load(name: &'static str, relative: &str) -> Spec {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/openapi")
+        .join(relative);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    let root =
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    Spec { name, root }
 }
 
 pub fn twilio_api() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec {
-        name: "twilio_api_v2010",
-        root: load_json("twilio/spec/json/twilio_api_v2010.json"),
-    })
+    SPEC.get_or_init(|| load("twilio_api_v2010", "twilio/twilio_api_v2010.json"))
 }
 
 pub fn twilio_pricing() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec {
-        name: "twilio_pricing_v1",
-        root: load_json("twilio/spec/json/twilio_pricing_v1.json"),
-    })
+    SPEC.get_or_init(|| load("twilio_pricing_v1", "twilio/twilio_pricing_v1.json"))
 }
 
 pub fn twilio_routes() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec {
-        name: "twilio_routes_v2",
-        root: load_json("twilio/spec/json/twilio_routes_v2.json"),
-    })
+    SPEC.get_or_init(|| load("twilio_routes_v2", "twilio/twilio_routes_v2.json"))
 }
 
-/// The 4 MB Telnyx YAML, parsed once for the whole test binary.
 pub fn telnyx() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let path = openapi_dir().join("telnyx/spec3.yml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-        let root: Value = serde_yaml_ng::from_str(&text)
-            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        Spec {
-            name: "telnyx_spec3",
-            root,
-        }
-    })
+    SPEC.get_or_init(|| load("telnyx_spec3", "telnyx/spec3.json"))
 }
 
 fn regex(pattern: &str) -> Option<Regex> {
@@ -94,7 +76,13 @@ impl Spec {
                 path.replace('~', "~0").replace('/', "~1"),
                 method.to_ascii_lowercase()
             ))
-            .unwrap_or_else(|| panic!("{}: no operation {method} {path}", self.name));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no operation {method} {path} (a new one goes in OPERATIONS of \
+                     scripts/vendor-openapi.py, then run it again)",
+                    self.name
+                )
+            });
         let responses = &operation["responses"];
         let class = format!("{}XX", status.as_u16() / 100);
         let response = [status.as_u16().to_string(), class, "default".to_string()]

@@ -1,10 +1,15 @@
-//! Shared helpers: start a sandbox, build authenticated requests, read JSON replies.
+//! Shared helpers: start a sandbox, build authenticated requests, read JSON replies, wait for
+//! the sandbox to reach a state.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use numberdesk::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use numberdesk::sandbox::{ManualClock, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::Value;
+
+/// How long a test waits for the sandbox to get where it should before it fails.
+const PATIENCE: Duration = Duration::from_secs(20);
 
 pub async fn start(owned: usize) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -13,6 +18,37 @@ pub async fn start(owned: usize) -> SandboxHandle {
     })
     .await
     .expect("sandbox starts")
+}
+
+/// A sandbox whose latency, hangs and timed orders wait on `clock`, which the test moves.
+pub async fn start_on(owned: usize, clock: &ManualClock) -> SandboxHandle {
+    Sandbox::start(SandboxConfig {
+        owned_numbers: owned,
+        clock: Arc::new(clock.clone()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+/// Waits until `count` requests are held on the sandbox's clock.
+pub async fn held(clock: &ManualClock, count: usize) {
+    tokio::time::timeout(PATIENCE, clock.until_sleeping(count))
+        .await
+        .unwrap_or_else(|_| panic!("{count} requests were never held; {} are", clock.sleeping()));
+}
+
+/// Waits until the sandbox has recorded `count` calls.
+pub async fn recorded(sandbox: &SandboxHandle, count: usize) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while sandbox.calls().len() < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{count} calls were never recorded: {:?}",
+            sandbox.calls()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 pub fn client() -> Client {

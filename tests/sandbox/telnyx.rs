@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use numberdesk::sandbox::{OrderCompletion, OrderOutcome};
+use numberdesk::sandbox::{ManualClock, OrderCompletion, OrderOutcome};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -243,7 +243,8 @@ async fn an_order_stays_pending_then_completes_after_the_configured_polls() {
 
 #[tokio::test]
 async fn an_order_can_fail_after_a_time_and_its_numbers_return_to_stock() {
-    let sandbox = support::start(0).await;
+    let clock = ManualClock::new();
+    let sandbox = support::start_on(0, &clock).await;
     let faults = sandbox.faults();
     faults.set_order_completion(OrderCompletion::Time {
         millis: 150,
@@ -263,7 +264,10 @@ async fn an_order_can_fail_after_a_time_and_its_numbers_return_to_stock() {
     let path = format!("/number_orders/{}", created["data"]["id"].as_str().unwrap());
     let (_, early) = send(telnyx.get(&path)).await;
     assert_eq!(early["data"]["status"], "pending");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    clock.advance(Duration::from_millis(149));
+    let (_, still) = send(telnyx.get(&path)).await;
+    assert_eq!(still["data"]["status"], "pending", "not before its time");
+    clock.advance(Duration::from_millis(1));
     let (_, late) = send(telnyx.get(&path)).await;
     assert_eq!(late["data"]["status"], "failure");
     assert_eq!(late["data"]["phone_numbers"][0]["status"], "failure");

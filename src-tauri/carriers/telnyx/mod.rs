@@ -2,6 +2,9 @@
 //! orders, balance; Bearer auth and JSON bodies. `wire.rs` mirrors Telnyx's JSON and stays here.
 
 mod client;
+mod numbers;
+mod orders;
 mod wire;
 
-pub use client::{TelnyxClient, TelnyxNumberPager, TelnyxNumberUpdate, TelnyxOrderRequest};
+pub use client::{TelnyxClient, TelnyxNumberUpdate, TelnyxOrderRequest};
+pub use numbers::TelnyxNumberPager;

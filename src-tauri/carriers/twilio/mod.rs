@@ -2,9 +2,9 @@
 //! over HTTP Basic auth with form-encoded bodies. `wire.rs` mirrors Twilio's JSON and stays here.
 
 mod client;
+mod numbers;
+mod search;
 mod wire;
 
-pub use client::{
-    TwilioClient, TwilioCredentials, TwilioNumberPager, TwilioNumberUpdate, TwilioPurchase,
-    TwilioUrls,
-};
+pub use client::{TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase, TwilioUrls};
+pub use numbers::TwilioNumberPager;

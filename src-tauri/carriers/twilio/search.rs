@@ -1,0 +1,143 @@
+//! Buying from Twilio: the countries and numbers on sale, the purchase itself, and monthly
+//! prices (Pricing v1).
+
+use std::collections::HashSet;
+
+use super::client::{is_e164, TwilioClient, TwilioPurchase, CARRIER, MAX_PAGE_SIZE};
+use super::numbers::paging_loop;
+use super::wire;
+use crate::carriers::http::{join, text_filters, Context, Safety};
+use crate::carriers::{
+    AvailableCountry, AvailableNumber, CarrierError, CountryPricing, NumberSearch, NumberType,
+    OwnedNumber,
+};
+
+impl TwilioClient {
+    /// Countries with numbers on sale, and the types on sale in each.
+    pub async fn available_countries(&self) -> Result<Vec<AvailableCountry>, CarrierError> {
+        let mut url = self.account_url(&["AvailablePhoneNumbers.json"]);
+        url.query_pairs_mut().append_pair("PageSize", "1000");
+        let context = Context::about("country list");
+        let mut countries = Vec::new();
+        let mut next = Some(url);
+        let mut seen_pages = HashSet::new();
+        while let Some(url) = next.take() {
+            if !seen_pages.insert(url.to_string()) {
+                return Err(paging_loop());
+            }
+            let page: wire::CountryPage = self.api().get(&url, &context).await?;
+            countries.extend(page.countries.into_iter().map(wire::Country::into_domain));
+            next = page
+                .next_page_uri
+                .map(|uri| self.next_page_url(&uri))
+                .transpose()?;
+        }
+        Ok(countries)
+    }
+
+    /// One page of numbers on sale (Twilio's search is not paged further). The results carry no
+    /// price: see [`TwilioClient::number_prices`].
+    pub async fn search_available(
+        &self,
+        search: &NumberSearch,
+    ) -> Result<Vec<AvailableNumber>, CarrierError> {
+        let number_type = search.number_type.unwrap_or(NumberType::Local);
+        let Some(segment) = wire::search_path_segment(number_type) else {
+            return Err(CarrierError::Rejected {
+                carrier: CARRIER,
+                status: 400,
+                code: None,
+                message: format!("Twilio does not sell {} numbers", number_type.as_str()),
+            });
+        };
+        let country = search.country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(CarrierError::Rejected {
+                carrier: CARRIER,
+                status: 400,
+                code: None,
+                message: "the country must be a two-letter ISO code such as US".to_string(),
+            });
+        }
+        let segment_json = format!("{segment}.json");
+        let mut url = self.account_url(&["AvailablePhoneNumbers", &country, &segment_json]);
+        {
+            let mut query = url.query_pairs_mut();
+            let names = ["AreaCode", "Contains", "InRegion", "InLocality"];
+            for (name, value) in text_filters(search, names) {
+                query.append_pair(name, value);
+            }
+            for (name, wanted) in [
+                ("VoiceEnabled", search.features.voice),
+                ("SmsEnabled", search.features.sms),
+                ("MmsEnabled", search.features.mms),
+            ] {
+                if wanted {
+                    query.append_pair(name, "true");
+                }
+            }
+            if let Some(limit) = search.limit {
+                query.append_pair("PageSize", &limit.clamp(1, MAX_PAGE_SIZE).to_string());
+            }
+        }
+        let page: wire::AvailablePage = self
+            .api()
+            .get(
+                &url,
+                &Context::about(format!("numbers on sale in {country}")),
+            )
+            .await?;
+        Ok(page
+            .available_phone_numbers
+            .into_iter()
+            .map(|number| number.into_domain(number_type))
+            .collect())
+    }
+
+    /// Buys a number. Sent once: after a timeout, a dropped connection or a 5xx the purchase may
+    /// have happened, so check with [`TwilioClient::find_incoming_number`] before trying again
+    /// (`CarrierError::is_ambiguous`). A 429 is retried, Twilio documents it as not processed.
+    pub async fn buy_number(&self, purchase: &TwilioPurchase) -> Result<OwnedNumber, CarrierError> {
+        if !is_e164(&purchase.phone_number) {
+            return Err(CarrierError::Rejected {
+                carrier: CARRIER,
+                status: 400,
+                code: None,
+                message: format!(
+                    "{} is not a number in E.164 form (+ and digits)",
+                    purchase.phone_number
+                ),
+            });
+        }
+        let mut form = vec![("PhoneNumber", purchase.phone_number.clone())];
+        form.extend(purchase.config.form());
+        if let Some(address) = &purchase.address_sid {
+            form.push(("AddressSid", address.clone()));
+        }
+        if let Some(bundle) = &purchase.bundle_sid {
+            form.push(("BundleSid", bundle.clone()));
+        }
+        let url = self.account_url(&["IncomingPhoneNumbers.json"]);
+        let context = Context {
+            what: "phone number".into(),
+            numbers: std::slice::from_ref(&purchase.phone_number),
+        };
+        let number: wire::IncomingPhoneNumber =
+            self.post(Safety::Once, &url, &form, &context).await?;
+        Ok(number.into_domain())
+    }
+
+    /// Monthly phone-number prices in one country (Pricing v1).
+    pub async fn number_prices(&self, iso_country: &str) -> Result<CountryPricing, CarrierError> {
+        let iso = iso_country.trim().to_ascii_uppercase();
+        let url = join(
+            &self.inner.pricing,
+            &["v1", "PhoneNumbers", "Countries", &iso],
+        );
+        let pricing: wire::PricingCountry = self
+            .api()
+            .get(&url, &Context::about(format!("price list for {iso}")))
+            .await?;
+        Ok(pricing.into_domain())
+    }
+}
