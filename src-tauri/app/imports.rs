@@ -190,19 +190,19 @@ impl<'a> Imports<'a> {
     }
 
     /// Imports the journal says were running when the app stopped go on now, in the background.
-    pub(super) async fn resume_unfinished(&self) {
+    /// Returns their ids, to watch.
+    pub async fn resume(&self) -> Result<Vec<i64>, ImportError> {
         let importer = self.importer();
-        let unfinished = match self.app.blocking(move |_| importer.unfinished()).await {
-            Ok(unfinished) => unfinished,
-            Err(error) => {
-                tracing::error!(%error, "could not read unfinished imports");
-                return;
-            }
-        };
-        for import in unfinished {
-            tracing::info!(import = import.id, "resuming an import");
-            self.spawn(import.id, import.workspace_id, import.connection_id);
-        }
+        let unfinished = self.app.blocking(move |_| importer.unfinished()).await?;
+        Ok(unfinished
+            .into_iter()
+            .filter(|import| self.app.inner.imports.watch(import.id).is_none())
+            .map(|import| {
+                tracing::info!(import = import.id, "resuming an import");
+                self.spawn(import.id, import.workspace_id, import.connection_id);
+                import.id
+            })
+            .collect())
     }
 
     /// Runs an import on the runtime, its carrier account opened first.

@@ -252,7 +252,9 @@ impl App {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "region changes could not be reconciled"),
             }
-            app.imports().resume_unfinished().await;
+            if let Err(error) = app.imports().resume().await {
+                tracing::error!(%error, "could not read unfinished imports");
+            }
             let stop = app.inner.stop.clone();
             app.purchases()
                 .run_background_sync(app.inner.order_sync_every, stop, move |update| {

@@ -167,8 +167,9 @@ impl<'a> PoolSettings<'a> {
             .await
     }
 
-    /// At start: the pool account from the keyring and the database, if Settings has one.
-    pub(super) async fn load(&self) {
+    /// The pool account from the keyring and the database, if Settings has one (the background
+    /// start does this; a shell without it calls it before buying or processing).
+    pub async fn load(&self) {
         let loaded = self
             .app
             .blocking(|ctx| {

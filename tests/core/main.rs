@@ -1,6 +1,7 @@
 //! Integration tests of the core: a real SQLite file, the real keyring, real log files.
 //! One binary (ripgrep's habit), one module per area.
 
+mod app;
 mod billing;
 mod connections;
 mod import;

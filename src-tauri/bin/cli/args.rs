@@ -1,0 +1,323 @@
+//! The command line of `numberdesk-cli`, parsed with pico-args into one [`Command`]. Unknown
+//! words and flags are refused with a sentence, never ignored.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use numberdesk::flows::manage::table::{AgentFilter, NumberFilter, Sort, SortColumn, STATUSES};
+
+pub const HELP: &str = "\
+numberdesk-cli: NumberDesk from a terminal, on the desktop app's data folder
+(NUMBERDESK_DATA_DIR picks another one).
+
+USAGE
+  numberdesk-cli workspaces list [--json]
+  numberdesk-cli numbers list   --workspace W [FILTERS] [--sort COLUMN] [--desc] [--json]
+  numberdesk-cli numbers export --workspace W [FILTERS] [--sort COLUMN] [--desc] [--output FILE]
+  numberdesk-cli sync           --workspace W [--connection ID] [--json]
+  numberdesk-cli import start   --workspace W --connection ID --mode outbound-only|managed
+                                [--number E164]...
+  numberdesk-cli import resume
+  numberdesk-cli orders process --workspace W [--number ID]
+
+  W is a workspace id or name. Without --number, `import start` imports every number of the
+  connection's account that the workspace does not hold yet. Ctrl-C stops following an import
+  and keeps it: `import resume` finishes it. `numbers export` writes CSV to standard output
+  unless --output names a file (written whole or not at all).
+
+FILTERS (as the Phone Numbers table)
+  --text TEXT        digits anywhere in the number, or text in the label or region
+  --carrier C        twilio or telnyx (repeatable)
+  --status S         pending, active, failed, released or missing (repeatable)
+  --type T           local, mobile, toll_free or national (repeatable)
+  --agent A          an agent's name or id, or `none` for numbers without an agent
+  --connection ID    numbers of one carrier connection
+  --drifted          only numbers whose carrier settings drifted
+
+EXIT CODES
+  0 done, 2 invalid input, 3 not found, 4 conflict, 5 keyring unavailable, 6 carrier failure,
+  7 storage failure, 70 internal error, 74 output not writable, 130 interrupted
+";
+
+/// A workspace as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workspace {
+    Id(i64),
+    Name(String),
+}
+
+/// What `numbers list` and `numbers export` share.
+#[derive(Debug, Clone)]
+pub struct NumbersArgs {
+    pub workspace: Workspace,
+    pub filter: NumberFilter,
+    /// An agent given by name, looked up in the workspace.
+    pub agent_name: Option<String>,
+    pub sort: Sort,
+    pub json: bool,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    WorkspacesList {
+        json: bool,
+    },
+    NumbersList(NumbersArgs),
+    NumbersExport {
+        numbers: NumbersArgs,
+        output: Option<PathBuf>,
+    },
+    Sync {
+        workspace: Workspace,
+        connection: Option<i64>,
+        json: bool,
+    },
+    ImportStart {
+        workspace: Workspace,
+        connection: i64,
+        mode: String,
+        numbers: Option<Vec<String>>,
+    },
+    ImportResume,
+    OrdersProcess {
+        workspace: Workspace,
+        number: Option<i64>,
+    },
+}
+
+/// The command to run, or `None` when the user asked for help.
+pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, String> {
+    let mut args = pico_args::Arguments::from_vec(raw);
+    if args.contains(["-h", "--help"]) {
+        return Ok(None);
+    }
+    let first = args.subcommand().map_err(|e| e.to_string())?;
+    let second = |args: &mut pico_args::Arguments| args.subcommand().map_err(|e| e.to_string());
+    let command = match first.as_deref() {
+        None | Some("help") => return Ok(None),
+        Some("workspaces") => match second(&mut args)?.as_deref() {
+            Some("list") => Command::WorkspacesList {
+                json: args.contains("--json"),
+            },
+            other => return Err(unknown("workspaces", other)),
+        },
+        Some("numbers") => match second(&mut args)?.as_deref() {
+            Some("list") => Command::NumbersList(numbers(&mut args)?),
+            Some("export") => {
+                let output = args
+                    .opt_value_from_os_str("--output", |s| Ok::<_, String>(PathBuf::from(s)))
+                    .map_err(|e| e.to_string())?;
+                Command::NumbersExport {
+                    numbers: numbers(&mut args)?,
+                    output,
+                }
+            }
+            other => return Err(unknown("numbers", other)),
+        },
+        Some("sync") => Command::Sync {
+            workspace: workspace(&mut args)?,
+            connection: optional_id(&mut args, "--connection")?,
+            json: args.contains("--json"),
+        },
+        Some("import") => match second(&mut args)?.as_deref() {
+            Some("start") => {
+                let numbers: Vec<String> = args
+                    .values_from_str("--number")
+                    .map_err(|e| e.to_string())?;
+                Command::ImportStart {
+                    workspace: workspace(&mut args)?,
+                    connection: optional_id(&mut args, "--connection")?
+                        .ok_or("Name the carrier connection with --connection ID.")?,
+                    mode: args
+                        .opt_value_from_str("--mode")
+                        .map_err(|e| e.to_string())?
+                        .ok_or("Choose --mode outbound-only or --mode managed.")?,
+                    numbers: (!numbers.is_empty()).then_some(numbers),
+                }
+            }
+            Some("resume") => Command::ImportResume,
+            other => return Err(unknown("import", other)),
+        },
+        Some("orders") => match second(&mut args)?.as_deref() {
+            Some("process") => Command::OrdersProcess {
+                workspace: workspace(&mut args)?,
+                number: optional_id(&mut args, "--number")?,
+            },
+            other => return Err(unknown("orders", other)),
+        },
+        Some(other) => return Err(format!("There is no command \"{other}\".")),
+    };
+    let rest = args.finish();
+    if let Some(extra) = rest.first() {
+        return Err(format!(
+            "\"{}\" is not an option of this command.",
+            extra.to_string_lossy()
+        ));
+    }
+    Ok(Some(command))
+}
+
+fn unknown(command: &str, sub: Option<&str>) -> String {
+    match sub {
+        Some(sub) => format!("`{command} {sub}` is not a command."),
+        None => format!("`{command}` needs a subcommand."),
+    }
+}
+
+fn workspace(args: &mut pico_args::Arguments) -> Result<Workspace, String> {
+    let text: String = args
+        .opt_value_from_str("--workspace")
+        .map_err(|e| e.to_string())?
+        .ok_or("Name the workspace with --workspace (its id or name).")?;
+    Ok(match text.trim().parse::<i64>() {
+        Ok(id) => Workspace::Id(id),
+        Err(_) => Workspace::Name(text),
+    })
+}
+
+fn optional_id(args: &mut pico_args::Arguments, flag: &'static str) -> Result<Option<i64>, String> {
+    let text: Option<String> = args.opt_value_from_str(flag).map_err(|e| e.to_string())?;
+    text.map(|t| {
+        t.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{flag} takes a number (got \"{t}\")."))
+    })
+    .transpose()
+}
+
+fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, String> {
+    let many =
+        |args: &mut pico_args::Arguments, flag: &'static str| -> Result<Vec<String>, String> {
+            args.values_from_str::<_, String>(flag)
+                .map(|values| {
+                    values
+                        .into_iter()
+                        .map(|v| v.trim().to_lowercase())
+                        .collect()
+                })
+                .map_err(|e| e.to_string())
+        };
+    let carriers = many(args, "--carrier")?;
+    if let Some(bad) = carriers
+        .iter()
+        .find(|c| !["twilio", "telnyx"].contains(&c.as_str()))
+    {
+        return Err(format!("--carrier is twilio or telnyx (got \"{bad}\")."));
+    }
+    let statuses = many(args, "--status")?;
+    if let Some(bad) = statuses.iter().find(|s| !STATUSES.contains(&s.as_str())) {
+        return Err(format!(
+            "--status is one of {} (got \"{bad}\").",
+            STATUSES.join(", ")
+        ));
+    }
+    let types = many(args, "--type")?;
+    let known_types = ["local", "mobile", "toll_free", "national"];
+    if let Some(bad) = types.iter().find(|t| !known_types.contains(&t.as_str())) {
+        return Err(format!(
+            "--type is one of {} (got \"{bad}\").",
+            known_types.join(", ")
+        ));
+    }
+    let agent: Option<String> = args
+        .opt_value_from_str("--agent")
+        .map_err(|e| e.to_string())?;
+    let (agent, agent_name) = match agent.as_deref().map(str::trim) {
+        None => (None, None),
+        Some("none") => (Some(AgentFilter::Unassigned), None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(id) => (Some(AgentFilter::Agent(id)), None),
+            Err(_) => (None, Some(text.to_owned())),
+        },
+    };
+    let sort: Option<String> = args
+        .opt_value_from_str("--sort")
+        .map_err(|e| e.to_string())?;
+    let column = match sort {
+        None => SortColumn::default(),
+        Some(text) => serde_json::from_value(serde_json::Value::String(text.clone()))
+            .map_err(|_| format!("--sort cannot sort by \"{text}\"."))?,
+    };
+    Ok(NumbersArgs {
+        workspace: workspace(args)?,
+        filter: NumberFilter {
+            text: args
+                .opt_value_from_str("--text")
+                .map_err(|e| e.to_string())?,
+            carriers,
+            statuses,
+            types,
+            agent,
+            connection_id: optional_id(args, "--connection")?,
+            drifted_only: args.contains("--drifted"),
+        },
+        agent_name,
+        sort: Sort {
+            column,
+            descending: args.contains("--desc"),
+        },
+        json: args.contains("--json"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_words(words: &[&str]) -> Result<Option<Command>, String> {
+        parse(words.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn numbers_list_takes_the_tables_filters() {
+        let Ok(Some(Command::NumbersList(numbers))) = parse_words(&[
+            "numbers",
+            "list",
+            "--workspace",
+            "Acme",
+            "--carrier",
+            "Twilio",
+            "--status",
+            "missing",
+            "--type",
+            "local",
+            "--agent",
+            "none",
+            "--text",
+            "sales",
+            "--sort",
+            "monthly_cost",
+            "--desc",
+            "--json",
+        ]) else {
+            panic!("parsed");
+        };
+        assert_eq!(numbers.workspace, Workspace::Name("Acme".into()));
+        assert_eq!(numbers.filter.carriers, vec!["twilio"]);
+        assert_eq!(numbers.filter.statuses, vec!["missing"]);
+        assert_eq!(numbers.filter.agent, Some(AgentFilter::Unassigned));
+        assert_eq!(numbers.filter.text.as_deref(), Some("sales"));
+        assert_eq!(numbers.sort.column, SortColumn::MonthlyCost);
+        assert!(numbers.sort.descending && numbers.json);
+    }
+
+    #[test]
+    fn wrong_words_are_refused_with_a_sentence() {
+        let refused = |words: &[&str]| match parse_words(words) {
+            Err(message) => message,
+            Ok(_) => panic!("{words:?} was accepted"),
+        };
+        assert!(refused(&["numbers", "list"]).contains("--workspace"));
+        assert!(
+            refused(&["numbers", "list", "--workspace", "1", "--carrier", "vonage"])
+                .contains("twilio or telnyx")
+        );
+        assert!(refused(&["sync", "--workspace", "1", "--connection", "x"]).contains("number"));
+        assert!(refused(&["sync", "--workspace", "1", "--bogus"]).contains("--bogus"));
+        assert!(
+            refused(&["import", "start", "--workspace", "1", "--connection", "2"])
+                .contains("--mode")
+        );
+        assert!(refused(&["frobnicate"]).contains("frobnicate"));
+    }
+}

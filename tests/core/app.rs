@@ -1,0 +1,591 @@
+//! The App with no window: every flow through the same calls the Tauri commands and the CLI make,
+//! against the carrier sandbox over loopback, a real SQLite file and (where a second process
+//! must read them) the real keyring.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use numberdesk::app::context::Paths;
+use numberdesk::app::{App, AppConfig, AppEvent};
+use numberdesk::carriers::account::CarrierEndpoints;
+use numberdesk::carriers::{ClientOptions, Features, NumberType};
+use numberdesk::domain::failure::{ErrorKind, UserError};
+use numberdesk::flows::audit::{AuditAction, AuditFilter};
+use numberdesk::flows::connect::ConnectForm;
+use numberdesk::flows::import::{ImportState, WebhookMode};
+use numberdesk::flows::manage::table::{NumberFilter, NumberQuery, Sort};
+use numberdesk::flows::purchase::SearchQuery;
+use numberdesk::flows::workspaces::{Workspace, WorkspaceInput};
+use numberdesk::logging::Redactor;
+use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig, SandboxHandle};
+use numberdesk::secrets::{MemorySecretStore, SecretStore, Sensitive};
+
+use crate::support::{input, TestDir};
+
+pub fn fast() -> ClientOptions {
+    ClientOptions {
+        request_timeout: Duration::from_millis(1_500),
+        backoff_min: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(200),
+        retry_after_cap: Duration::from_millis(300),
+        deadline: Duration::from_secs(30),
+        ..ClientOptions::default()
+    }
+}
+
+/// A sandbox standing in for the real carriers, a data folder, and the App opened on both.
+pub struct AppWorld {
+    pub sandbox: SandboxHandle,
+    pub dir: TestDir,
+    pub app: App,
+}
+
+pub async fn app_world(owned: usize, secrets: Arc<dyn SecretStore>) -> AppWorld {
+    let sandbox = Sandbox::start(SandboxConfig {
+        owned_numbers: owned,
+        seed: 23,
+        order_completion: OrderCompletion::Polls {
+            polls: 1,
+            outcome: OrderOutcome::Success,
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = TestDir::new();
+    let app = open_app(&dir, secrets, &sandbox, Duration::from_secs(30));
+    AppWorld { sandbox, dir, app }
+}
+
+pub fn open_app(
+    dir: &TestDir,
+    secrets: Arc<dyn SecretStore>,
+    sandbox: &SandboxHandle,
+    order_sync_every: Duration,
+) -> App {
+    App::open(AppConfig {
+        paths: Paths::under(dir.path()),
+        secrets,
+        clock: crate::support::clock(),
+        redactor: Redactor::new(),
+        endpoints: CarrierEndpoints::from(sandbox.base_urls()),
+        client_options: fast(),
+        order_sync_every,
+    })
+    .unwrap()
+}
+
+fn memory() -> Arc<dyn SecretStore> {
+    Arc::new(MemorySecretStore::new(Redactor::new()))
+}
+
+impl AppWorld {
+    pub fn twilio_form(&self) -> ConnectForm {
+        let account = &self.sandbox.twilio_accounts()[0];
+        ConnectForm {
+            carrier: "twilio".into(),
+            name: "Main Twilio".into(),
+            twilio_account_sid: Some(account.account_sid.clone()),
+            twilio_auth_token: Some(Sensitive::new(account.auth_token.clone())),
+            ..ConnectForm::default()
+        }
+    }
+
+    pub async fn workspace(&self, input: WorkspaceInput) -> Workspace {
+        self.app.workspaces().create(input).await.unwrap()
+    }
+
+    /// Connects the sandbox's first Twilio account and imports `count` of its numbers.
+    pub async fn import_twilio(&self, workspace: i64, count: usize, mode: WebhookMode) -> i64 {
+        let connection = self
+            .app
+            .workspaces()
+            .connect(workspace, self.twilio_form())
+            .await
+            .unwrap();
+        let listed = self
+            .app
+            .imports()
+            .list_importable(workspace, connection.id)
+            .await
+            .unwrap();
+        let chosen: Vec<String> = listed
+            .numbers
+            .iter()
+            .take(count)
+            .map(|c| c.number.e164.clone())
+            .collect();
+        let id = self
+            .app
+            .imports()
+            .start(workspace, connection.id, chosen, mode)
+            .await
+            .unwrap();
+        let last = self.app.imports().watch(id, |_| true).await.unwrap();
+        assert_eq!(
+            (last.state, last.done, last.failed),
+            (ImportState::Finished, count as i64, 0),
+            "{last:?}"
+        );
+        connection.id
+    }
+
+    pub async fn numbers(&self, workspace: i64, filter: NumberFilter) -> Vec<String> {
+        let page = self
+            .app
+            .numbers()
+            .page(
+                workspace,
+                NumberQuery {
+                    filter,
+                    limit: 1_000,
+                    ..NumberQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        page.rows.into_iter().map(|r| r.e164).collect()
+    }
+}
+
+fn pool_input(name: &str) -> WorkspaceInput {
+    WorkspaceInput {
+        plan: "unlimited".into(),
+        flags: vec!["flex_phone_self-serve".into()],
+        monthly_credit_allowance: 5_000,
+        ..input(name)
+    }
+}
+
+#[tokio::test]
+async fn workspaces_are_created_listed_renamed_and_deleted_with_their_credentials() {
+    let secrets = Arc::new(MemorySecretStore::new(Redactor::new()));
+    let w = app_world(4, secrets.clone()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let beta = w.workspace(input("Beta")).await;
+    w.import_twilio(acme.id, 1, WebhookMode::OutboundOnly).await;
+    assert_eq!(secrets.len(), 1);
+
+    let session = w.app.workspaces().session(Some(beta.id)).await.unwrap();
+    assert_eq!(session.current, Some(beta.id));
+    assert_eq!(session.workspaces.len(), 2);
+    let renamed = w
+        .app
+        .workspaces()
+        .rename(beta.id, "Beta Clinic".into())
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Beta Clinic");
+    let taken = w
+        .app
+        .workspaces()
+        .rename(beta.id, "acme".into())
+        .await
+        .unwrap_err();
+    assert_eq!(taken.kind(), ErrorKind::Conflict);
+    assert!(taken.user_message().contains("already exists"), "{taken}");
+
+    w.app.workspaces().delete(acme.id).await.unwrap();
+    // The deleted workspace's keyring entry went with it; the one it remembered falls back.
+    assert_eq!(secrets.len(), 0);
+    let session = w.app.workspaces().session(Some(acme.id)).await.unwrap();
+    assert_eq!(session.current, Some(beta.id));
+}
+
+#[tokio::test]
+async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_bad_input() {
+    let w = app_world(6, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let connection = w
+        .app
+        .workspaces()
+        .connect(acme.id, w.twilio_form())
+        .await
+        .unwrap();
+    let listed = w
+        .app
+        .imports()
+        .list_importable(acme.id, connection.id)
+        .await
+        .unwrap();
+    assert_eq!(listed.numbers.len(), 6);
+    let picked: Vec<String> = listed.numbers[..3]
+        .iter()
+        .map(|c| c.number.e164.clone())
+        .collect();
+    let preview = w
+        .app
+        .imports()
+        .preview(acme.id, connection.id, &picked, WebhookMode::Managed)
+        .await
+        .unwrap();
+    assert_eq!(preview.len(), 3);
+    assert!(preview
+        .iter()
+        .all(|p| p.changes.iter().any(|c| c.field == "voice_url")));
+
+    let mode: Result<WebhookMode, _> = "webhooks-please".parse();
+    let refused = mode.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+
+    let id = w
+        .app
+        .imports()
+        .start(acme.id, connection.id, picked.clone(), WebhookMode::Managed)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let last = w
+        .app
+        .imports()
+        .watch(id, |p| {
+            seen.push(p.done);
+            true
+        })
+        .await
+        .unwrap();
+    assert_eq!((last.state, last.done), (ImportState::Finished, 3));
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    let mut held = w.numbers(acme.id, NumberFilter::default()).await;
+    held.sort();
+    let mut wanted = picked.clone();
+    wanted.sort();
+    assert_eq!(held, wanted);
+
+    // The same numbers again: refused as a whole, nothing journalled.
+    let again = w
+        .app
+        .imports()
+        .start(acme.id, connection.id, picked, WebhookMode::Managed)
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::InvalidInput);
+    assert_eq!(w.app.imports().list(acme.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_number_pool_is_set_up_bought_from_and_processed_through_the_app() {
+    let w = app_world(3, memory()).await;
+    let pool_ws = w.workspace(pool_input("Agency client")).await;
+    let agency = w.sandbox.telnyx_accounts()[1].clone();
+
+    // Not set up yet: the sentence says where to set it up.
+    let query = SearchQuery {
+        country: "US".into(),
+        area_code: Some("212".into()),
+        types: vec![NumberType::Local],
+        features: Features {
+            voice: true,
+            ..Features::default()
+        },
+        ..SearchQuery::default()
+    };
+    let error = w
+        .app
+        .purchases()
+        .search(pool_ws.id, &query)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(error.user_message().contains("Settings"), "{error}");
+
+    // A Connection ID that is not a TeXML application of the account saves nothing.
+    let wrong = w
+        .app
+        .pool()
+        .save(agency.api_key.clone(), Some("1234567890".into()), None)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::InvalidInput);
+    assert!(!w.app.pool().get().await.unwrap().configured);
+
+    let setup = w
+        .app
+        .pool()
+        .save(
+            format!("  {}  ", agency.api_key),
+            Some(agency.texml_application_id.clone()),
+            Some(agency.messaging_profile_id.clone()),
+        )
+        .await
+        .unwrap();
+    assert!(setup.configured);
+    assert_eq!(
+        setup.texml_connection_id,
+        Some(agency.texml_application_id.clone())
+    );
+
+    let results = w.app.purchases().search(pool_ws.id, &query).await.unwrap();
+    let picked: Vec<String> = results.offers[..2].iter().map(|o| o.e164.clone()).collect();
+    let bought = w
+        .app
+        .purchases()
+        .buy_from_pool(pool_ws.id, &picked, true)
+        .await
+        .unwrap();
+    assert!(bought.charged_credits > 0);
+    let pending = NumberFilter {
+        statuses: vec!["pending".into()],
+        ..NumberFilter::default()
+    };
+    assert_eq!(w.numbers(pool_ws.id, pending.clone()).await.len(), 2);
+    let report = w.app.purchases().process(pool_ws.id, None).await.unwrap();
+    assert_eq!(report.updates.len(), 1, "{report:?}");
+    assert!(w.numbers(pool_ws.id, pending).await.is_empty());
+
+    // The ids are in the database and the key in the keyring: a restarted App finds them.
+    let reopened = open_app(
+        &w.dir,
+        w.app.context().secrets.clone(),
+        &w.sandbox,
+        Duration::from_secs(30),
+    );
+    reopened.pool().load().await;
+    let setup = reopened.pool().get().await.unwrap();
+    assert!(setup.configured);
+    assert_eq!(
+        setup.messaging_profile_id,
+        Some(agency.messaging_profile_id)
+    );
+    reopened.pool().clear().await.unwrap();
+    assert!(!reopened.pool().get().await.unwrap().configured);
+}
+
+#[tokio::test]
+async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_disconnect() {
+    let w = app_world(5, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let connection = w.import_twilio(acme.id, 4, WebhookMode::Managed).await;
+    let page = w
+        .app
+        .numbers()
+        .page(acme.id, NumberQuery::default())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+
+    let agent = w
+        .app
+        .agents()
+        .create(acme.id, "Front desk".into())
+        .await
+        .unwrap();
+    let assigned = w
+        .app
+        .agents()
+        .assign(acme.id, ids[..2].to_vec(), "inbound", Some(agent.id))
+        .await
+        .unwrap();
+    assert_eq!(assigned.changed.len(), 2, "{assigned:?}");
+    let slot = w
+        .app
+        .agents()
+        .assign(acme.id, ids.clone(), "lunch", Some(agent.id))
+        .await
+        .unwrap_err();
+    assert_eq!(slot.kind(), ErrorKind::InvalidInput);
+
+    let file = w
+        .app
+        .numbers()
+        .export_to_dir(
+            acme.id,
+            NumberFilter::default(),
+            Sort::default(),
+            &w.dir.path().join("exports"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(file.count, 4);
+    let csv = std::fs::read_to_string(&file.path).unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+
+    let sync = w.app.carriers().sync(acme.id, None).await.unwrap();
+    assert_eq!(sync.reports.len(), 1);
+    assert_eq!(sync.reports[0].checked, 4);
+    assert!(sync.errors.is_empty());
+    let gone = w
+        .app
+        .carriers()
+        .sync(acme.id, Some(connection + 100))
+        .await
+        .unwrap_err();
+    assert_eq!(gone.kind(), ErrorKind::NotFound);
+
+    let moved = w
+        .app
+        .carriers()
+        .set_inbound_region(acme.id, &ids[..1], "ie1")
+        .await
+        .unwrap();
+    assert_eq!(moved.changed.len(), 1, "{moved:?}");
+    let diagnosis = w
+        .app
+        .carriers()
+        .check_number(acme.id, ids[0])
+        .await
+        .unwrap();
+    assert!(diagnosis
+        .results
+        .iter()
+        .any(|r| r.id == "credentials_valid"));
+
+    let preview = w
+        .app
+        .carriers()
+        .preview_disconnect(acme.id, connection)
+        .await
+        .unwrap();
+    assert_eq!((preview.number_count, preview.restorable), (4, 4));
+    let report = w
+        .app
+        .carriers()
+        .disconnect(acme.id, connection, true)
+        .await
+        .unwrap();
+    assert_eq!((report.removed_numbers, report.restored.len()), (4, 4));
+    assert!(w.numbers(acme.id, NumberFilter::default()).await.is_empty());
+
+    let log = w
+        .app
+        .audit()
+        .query(acme.id, AuditFilter::default())
+        .await
+        .unwrap();
+    for action in [
+        AuditAction::Import,
+        AuditAction::Sync,
+        AuditAction::Disconnect,
+    ] {
+        assert!(
+            log.entries.iter().any(|e| e.action == action.as_str()),
+            "no {action:?} in {:?}",
+            log.entries.iter().map(|e| &e.action).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test]
+async fn sandbox_mode_starts_the_sandbox_when_needed_and_stops_it_when_turned_off() {
+    let dir = TestDir::new();
+    // The App's own sandbox is what it uses here; this one only provides "real" endpoints that
+    // nothing in the test calls.
+    let unused = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let app = open_app(&dir, memory(), &unused, Duration::from_secs(30));
+    assert!(!app.sandbox().is_running().await);
+    let workspace = app.sandbox().enable().await.unwrap();
+    assert!(workspace.is_sandbox && app.sandbox().is_running().await);
+    let connections = app.workspaces().connections(workspace.id).await.unwrap();
+    assert_eq!(connections.len(), 2);
+    assert!(connections.iter().all(|c| c.connection.is_sandbox));
+
+    // Stopped under a sandbox connection: the next call starts it again through the router.
+    app.shutdown().await;
+    assert!(!app.sandbox().is_running().await);
+    let listed = app
+        .imports()
+        .list_importable(workspace.id, connections[0].connection.id)
+        .await
+        .unwrap();
+    assert!(!listed.numbers.is_empty());
+    assert!(app.sandbox().is_running().await);
+    // It buys from the sandbox's own pool, with nothing set up.
+    let orders = app.purchases().orders(workspace.id).await.unwrap();
+    assert!(orders.is_empty());
+
+    app.sandbox().disable().await.unwrap();
+    assert!(!app.sandbox().is_running().await);
+    assert!(app.workspaces().list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_background_sync_completes_a_pool_order_and_says_so() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        owned_numbers: 1,
+        seed: 23,
+        order_completion: OrderCompletion::Polls {
+            polls: 1,
+            outcome: OrderOutcome::Success,
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = TestDir::new();
+    let app = open_app(&dir, memory(), &sandbox, Duration::from_millis(50));
+    let agency = &sandbox.telnyx_accounts()[1];
+    app.pool()
+        .save(
+            agency.api_key.clone(),
+            Some(agency.texml_application_id.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    let workspace = app
+        .workspaces()
+        .create(pool_input("Agency client"))
+        .await
+        .unwrap();
+    let query = SearchQuery {
+        country: "US".into(),
+        types: vec![NumberType::Local],
+        ..SearchQuery::default()
+    };
+    let offers = app
+        .purchases()
+        .search(workspace.id, &query)
+        .await
+        .unwrap()
+        .offers;
+    let bought = app
+        .purchases()
+        .buy_from_pool(workspace.id, &[offers[0].e164.clone()], false)
+        .await
+        .unwrap();
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    app.start_background(move |event| {
+        let _ = tx.send(event);
+    });
+    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the background sync reports the order")
+        .unwrap();
+    let AppEvent::OrderFinished(update) = event;
+    assert_eq!(update.order_id, bought.order_id);
+    assert_eq!(update.activated, vec![offers[0].e164.clone()]);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
+    let dir = TestDir::new();
+    let unused = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let app = open_app(&dir, memory(), &unused, Duration::from_millis(50));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    app.start_background(move |event| {
+        let _ = tx.send(event);
+    });
+    let workspace = app.sandbox().enable().await.unwrap();
+    let query = SearchQuery {
+        country: "US".into(),
+        types: vec![NumberType::Local],
+        ..SearchQuery::default()
+    };
+    let offers = app.purchases().search(workspace.id, &query).await.unwrap().offers;
+    let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.clone()).collect();
+    let bought = app
+        .purchases()
+        .buy_from_pool(workspace.id, &picked, true)
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the background sync reports the order")
+        .unwrap();
+    let AppEvent::OrderFinished(update) = event;
+    assert_eq!(update.order_id, bought.order_id);
+    assert_eq!(update.activated.len(), 2);
+    app.shutdown().await;
+}
