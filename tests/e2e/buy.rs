@@ -85,8 +85,7 @@ async fn wait_for_text_containing(app: &App, css: &str, needle: &str) -> Result<
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("no {css} showed {needle:?}; last {last:?} (screen: {shot})").into())
+    Err(format!("no {css} showed {needle:?}; last {last:?}").into())
 }
 
 /// Waits until the credits shown by `css` are `expected`.
@@ -104,8 +103,7 @@ async fn wait_for_credits(app: &App, css: &str, expected: i64) -> Result {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("{css} showed {last:?}, expected {expected} credits (screen: {shot})").into())
+    Err(format!("{css} showed {last:?}, expected {expected} credits").into())
 }
 
 /// Waits until no modal dialog is open.
@@ -117,8 +115,7 @@ async fn wait_for_no_dialog(app: &App) -> Result {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("a dialog stayed open (screen: {shot})").into())
+    Err("a dialog stayed open".into())
 }
 
 /// Fills the search form (an empty area code: any) and searches; returns once results are listed.
@@ -184,15 +181,18 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             .with_carriers_at(sandbox.base_urls())
             .with_env("NUMBERDESK_ORDER_SYNC_SECS", "3600");
         let app = App::launch(&profile).await?;
+        app.step("create the pool workspace");
         create_workspace(&app, "Agency Client", "unlimited", true, 5_000).await?;
 
         // Until the pool is set up, Buy Numbers says so and points to Settings.
+        app.step("Buy Numbers points to the pool settings");
         app.click("[data-nav='buy']").await?;
         app.click("[data-testid='open-pool-settings']").await?;
         app.wait_for_text("[data-testid='pool-status']", "Not configured")
             .await?;
 
         // A wrong key first: Telnyx refuses it, nothing is saved.
+        app.step("a wrong pool key is refused");
         app.fill("[data-testid='pool-api-key']", "KEY0000000000WRONG")
             .await?;
         app.click("[data-testid='pool-save']").await?;
@@ -201,6 +201,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.wait_for_text("[data-testid='pool-status']", "Not configured")
             .await?;
 
+        app.step("the pool account is saved");
         app.fill("[data-testid='pool-api-key']", &agency.api_key)
             .await?;
         app.fill(
@@ -218,8 +219,10 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             .await?;
 
         // Search, pick three, let them be pointed at the workspace, Buy now.
+        app.step("search the pool");
         app.click("[data-nav='buy']").await?;
         search(&app, "312").await?;
+        app.step("tick three numbers and Buy now");
         let mut picked = tick(&app, 3).await?;
         picked.sort();
         app.wait_for_text("[data-testid='buy-now']", "Buy now (3)")
@@ -228,6 +231,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.click("[data-testid='buy-now']").await?;
 
         // The confirmation: each number's cost, the total, the balance before and after.
+        app.step("the pool confirmation");
         app.wait_for(DIALOG).await?;
         let lines = app
             .find_all(&format!("{DIALOG} [data-testid='quote-line']"))
@@ -276,6 +280,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
             .await?;
 
+        app.step("the order is placed, its numbers Pending");
         wait_for_text_containing(
             &app,
             "[data-testid='toast']",
@@ -289,6 +294,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
 
         // Back on Buy Numbers, the last search is shown again from the saved copy, marked as
         // possibly out of date, without the numbers just bought.
+        app.step("the saved search without the numbers bought");
         app.click("[data-nav='buy']").await?;
         wait_for_text_containing(&app, "[data-testid='stale-warning']", "last search").await?;
         wait_for_text_containing(&app, "[data-testid='results-count']", "47 numbers").await?;
@@ -298,6 +304,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         }
 
         // The Orders panel: one order, pending, with the three numbers; Process completes it.
+        app.step("Process completes the pending order");
         app.wait_for("[data-testid='orders-panel'] [data-testid='order-row']")
             .await?;
         let orders = app.find_all("[data-testid='order-row']").await?;
@@ -317,6 +324,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             )
             .await?;
         }
+        app.step("the numbers are Active in the table");
         app.click("[data-nav='numbers']").await?;
         for number in &picked {
             wait_for_number_status(&app, number, "Active").await?;
@@ -347,6 +355,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         }
 
         // Billing: the charge, one purchase entry per number.
+        app.step("Billing shows the charge");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 5_000 - total).await?;
         let mut charged = Vec::new();
@@ -375,13 +384,16 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
             .owned_numbers;
         let profile = Profile::new().with_carriers_at(sandbox.base_urls());
         let app = App::launch(&profile).await?;
+        app.step("create the marketplace workspace");
         create_workspace(&app, "Acme Dental", "standard", false, 1_000).await?;
 
         // No carrier yet: Buy Numbers points to Carriers.
+        app.step("Buy Numbers points to Carriers");
         app.click("[data-nav='buy']").await?;
         app.click("[data-testid='buy-go-carriers']").await?;
 
         // Connect the Twilio account through the wizard, then close it without importing.
+        app.step("connect Twilio in the wizard, close it");
         app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
             .await?;
         app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
@@ -389,6 +401,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         wait_for_no_dialog(&app).await?;
 
         // A mistyped area code is explained under the form.
+        app.step("a mistyped area code");
         app.click("[data-nav='buy']").await?;
         app.wait_for("[data-testid='search-form']").await?;
         app.fill("[data-testid='buy-area-code']", "31a").await?;
@@ -411,6 +424,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
 
         // The confirmation shows the number, its monthly cost, the balance before and after and
         // the no-proration rule; Cancel buys nothing.
+        app.step("the confirmation; Cancel buys nothing");
         app.click(&buy_button).await?;
         app.wait_for_text(&format!("{DIALOG} [data-testid='quote-number']"), &number)
             .await?;
@@ -452,6 +466,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.find(&buy_button).await?;
 
         // Buy it for real: Active at once, marked bought in the results.
+        app.step("buy it for real");
         app.click(&buy_button).await?;
         app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
             .await?;
@@ -470,6 +485,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
 
         // Another number is sold to someone else meanwhile: the purchase is refused in the
         // dialog, nothing is charged, and the number leaves the results.
+        app.step("a number sold meanwhile is refused");
         let mut gone = String::new();
         for row in app.find_all(RESULT_ROWS).await? {
             let candidate = row.attr("data-e164").await?.unwrap_or_default();
@@ -510,6 +526,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         wait_for_number_status(&app, &number, "Active").await?;
 
         // Billing: the balance went down by the cost, with one purchase entry for the number.
+        app.step("Billing shows one purchase");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 1_000 - cost).await?;
         let entries = app
@@ -550,6 +567,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
 
         // Release it from the table: the confirmation names it and says nothing is refunded;
         // then Twilio no longer has it, the table shows it Released and the balance stays.
+        app.step("release it from the table");
         app.click("[data-nav='numbers']").await?;
         let row = format!(
             "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{number}']"
@@ -589,6 +607,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
         // number pool. The background sync runs every second here.
         let profile = Profile::new().with_env("NUMBERDESK_ORDER_SYNC_SECS", "1");
         let app = App::launch(&profile).await?;
+        app.step("Sandbox mode from the welcome screen");
         app.wait_for("[data-testid='view-welcome']").await?;
         app.click("[data-testid='try-sandbox']").await?;
         app.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
@@ -596,6 +615,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
         app.click("[data-nav='buy']").await?;
         app.wait_for("[data-testid='view-buy'][data-flow='pool']")
             .await?;
+        app.step("buy two numbers from the sandbox's pool");
         search(&app, "").await?;
         let picked = tick(&app, 2).await?;
         app.click("[data-testid='buy-now']").await?;
@@ -605,6 +625,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
 
         // Nobody presses Process: the background sync completes the order and a notification
         // says so; the table shows both numbers Active.
+        app.step("the background sync completes the order");
         let told = wait_for_text_containing(&app, "[data-testid='toast']", "now Active").await?;
         assert!(told.contains("2 numbers are now Active"), "{told}");
         app.click("[data-nav='numbers']").await?;
