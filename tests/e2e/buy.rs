@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use numberdesk::sandbox::{OrderStatus, Sandbox, SandboxConfig, SandboxHandle};
 
 use crate::harness::{run, shown_text, App, Profile, Result, UI_WAIT};
@@ -120,7 +119,10 @@ async fn wait_for_no_dialog(app: &App) -> Result {
 
 /// Fills the search form (an empty area code: any) and searches; returns once results are listed.
 async fn search(app: &App, area_code: &str) -> Result {
-    app.wait_for("[data-testid='search-form']").await?;
+    // The country list replaces its placeholder option when the carrier's list arrives; an option
+    // chosen before that is replaced between finding and clicking it (a stale element).
+    app.wait_for("[data-testid='search-form'] [data-testid='buy-country']:not([aria-busy])")
+        .await?;
     app.select("[data-testid='buy-country']", "US").await?;
     if !area_code.is_empty() {
         app.fill("[data-testid='buy-area-code']", area_code).await?;
@@ -130,28 +132,24 @@ async fn search(app: &App, area_code: &str) -> Result {
     Ok(())
 }
 
-/// Ticks the first `count` rows of the pool results; returns their numbers. The table re-renders
-/// its rows after each tick, so they are looked up afresh.
+/// Ticks the first `count` rows of the pool results; returns their numbers. Each box is ticked
+/// through the harness's click, which waits until nothing covers it: the toasts of the steps
+/// before (workspace created, pool saved) stack in the bottom-left corner over the first rows'
+/// boxes for a few seconds, and WebKitWebDriver refuses a click on a covered element ("element
+/// click intercepted"). The table re-renders its rows after each tick, so the numbers shown are
+/// read afresh, in one go, each time.
 async fn tick(app: &App, count: usize) -> Result<Vec<String>> {
     let mut picked: Vec<String> = Vec::new();
     while picked.len() < count {
-        let mut ticked = false;
-        for row in app.find_all(RESULT_ROWS).await? {
-            let e164 = row.attr("data-e164").await?.unwrap_or_default();
-            if picked.contains(&e164) {
-                continue;
-            }
-            row.find(Locator::Css("input[type='checkbox']"))
-                .await?
-                .click()
-                .await?;
-            picked.push(e164);
-            ticked = true;
-            break;
-        }
-        if !ticked {
+        let shown = app.attrs(RESULT_ROWS, "data-e164").await?;
+        let Some(next) = shown.into_iter().find(|e164| !picked.contains(e164)) else {
             return Err(format!("only {} rows to pick", picked.len()).into());
-        }
+        };
+        app.click(&format!(
+            "{RESULT_ROWS}[data-e164='{next}'] input[type='checkbox']"
+        ))
+        .await?;
+        picked.push(next);
         app.wait_for_attr(
             "[data-testid='buy-now']",
             "data-count",
@@ -233,18 +231,15 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         // The confirmation: each number's cost, the total, the balance before and after.
         app.step("the pool confirmation");
         app.wait_for(DIALOG).await?;
-        let lines = app
-            .find_all(&format!("{DIALOG} [data-testid='quote-line']"))
+        let mut quoted = app
+            .attrs(&format!("{DIALOG} [data-testid='quote-line']"), "data-e164")
             .await?;
-        let mut quoted = Vec::new();
-        let mut sum = 0;
-        for line in &lines {
-            quoted.push(line.attr("data-e164").await?.unwrap_or_default());
-            let cost = line
-                .find(Locator::Css("[data-testid='quote-line-cost']"))
-                .await?;
-            sum += credits_in(&shown_text(&cost).await?);
-        }
+        let sum: i64 = app
+            .texts(&format!("{DIALOG} [data-testid='quote-line-cost']"))
+            .await?
+            .iter()
+            .map(|cost| credits_in(cost))
+            .sum();
         quoted.sort();
         assert_eq!(quoted, picked);
         let total = credits_in(
@@ -298,8 +293,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.click("[data-nav='buy']").await?;
         wait_for_text_containing(&app, "[data-testid='stale-warning']", "last search").await?;
         wait_for_text_containing(&app, "[data-testid='results-count']", "47 numbers").await?;
-        for row in app.find_all(RESULT_ROWS).await? {
-            let shown = row.attr("data-e164").await?.unwrap_or_default();
+        for shown in app.attrs(RESULT_ROWS, "data-e164").await? {
             assert!(!picked.contains(&shown), "{shown} is still offered");
         }
 
@@ -358,13 +352,12 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.step("Billing shows the charge");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 5_000 - total).await?;
-        let mut charged = Vec::new();
-        for row in app
-            .find_all("[data-testid='ledger-row'][data-kind='purchase']")
-            .await?
-        {
-            charged.push(row.attr("data-e164").await?.unwrap_or_default());
-        }
+        let mut charged = app
+            .attrs(
+                "[data-testid='ledger-row'][data-kind='purchase']",
+                "data-e164",
+            )
+            .await?;
         charged.sort();
         assert_eq!(charged, picked);
         app.quit().await?;
@@ -414,10 +407,18 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         .await?;
 
         search(&app, "415").await?;
-        let row = app.find(RESULT_ROWS).await?;
-        let number = row.attr("data-e164").await?.unwrap_or_default();
+        let number = app
+            .attrs(RESULT_ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("no number on sale")?;
         let cost = credits_in(
-            &shown_text(&row.find(Locator::Css("[data-testid='offer-cost']")).await?).await?,
+            &app.texts(&format!(
+                "{RESULT_ROWS}[data-e164='{number}'] [data-testid='offer-cost']"
+            ))
+            .await?
+            .concat(),
         );
         assert!(cost > 0, "{number} costs {cost}");
         let buy_button = format!("{RESULT_ROWS}[data-e164='{number}'] [data-testid='buy-number']");
@@ -486,14 +487,12 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         // Another number is sold to someone else meanwhile: the purchase is refused in the
         // dialog, nothing is charged, and the number leaves the results.
         app.step("a number sold meanwhile is refused");
-        let mut gone = String::new();
-        for row in app.find_all(RESULT_ROWS).await? {
-            let candidate = row.attr("data-e164").await?.unwrap_or_default();
-            if candidate != number {
-                gone = candidate;
-                break;
-            }
-        }
+        let gone = app
+            .attrs(RESULT_ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .find(|candidate| *candidate != number)
+            .unwrap_or_default();
         assert!(sandbox.faults().vanish(&gone), "{gone} was on sale");
         app.click(&format!(
             "{RESULT_ROWS}[data-e164='{gone}'] [data-testid='buy-number']"
@@ -529,20 +528,15 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.step("Billing shows one purchase");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 1_000 - cost).await?;
-        let entries = app
-            .find_all("[data-testid='ledger-row'][data-kind='purchase']")
-            .await?;
-        assert_eq!(entries.len(), 1);
+        const PURCHASES: &str = "[data-testid='ledger-row'][data-kind='purchase']";
         assert_eq!(
-            entries[0].attr("data-e164").await?.as_deref(),
-            Some(number.as_str())
+            app.attrs(PURCHASES, "data-e164").await?,
+            vec![number.clone()]
         );
-        let amount = shown_text(
-            &entries[0]
-                .find(Locator::Css("[data-testid='ledger-amount']"))
-                .await?,
-        )
-        .await?;
+        let amount = app
+            .texts(&format!("{PURCHASES} [data-testid='ledger-amount']"))
+            .await?
+            .concat();
         assert_eq!(credits_in(&amount), -cost, "{amount}");
 
         // At Twilio: the account owns it exactly once, bought with one request; the number sold to

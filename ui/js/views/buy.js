@@ -347,6 +347,9 @@ export function mount(root, ctx) {
 
     async function loadCountries() {
       const wanted = country.select.value || remembered?.country || "US";
+      // Busy until the carrier's list replaces the placeholder option, so that nothing (a user or
+      // a test) picks an option that is about to be replaced.
+      country.select.setAttribute("aria-busy", "true");
       try {
         countries = await api.listCountries(workspace.id, connectionId());
         if (disposed) return;
@@ -362,6 +365,8 @@ export function mount(root, ctx) {
         // Keep the remembered country so a search can still be tried; say why the list is missing.
         country.select.replaceChildren(h("option", { value: wanted }, wanted));
         errorSlot.show(messageOf(error));
+      } finally {
+        country.select.removeAttribute("aria-busy");
       }
     }
 
