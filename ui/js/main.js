@@ -16,7 +16,7 @@ import { openNewWorkspaceDialog } from "./views/new-workspace.js";
 import * as numbersView from "./views/numbers.js";
 import * as carriersView from "./views/carriers.js";
 import * as agentsView from "./views/agents.js";
-import * as buyView from "./views/buy.js";
+import * as buyView from "./views/buy/index.js";
 import * as auditView from "./views/audit.js";
 import * as billingView from "./views/billing.js";
 import * as settingsView from "./views/settings.js";
