@@ -13,7 +13,7 @@ import { emptyState } from "./components/empty-state.js";
 import { showErrorToast, showToast } from "./components/toast.js";
 import { workspaceAvatar, sandboxBadge, PLAN_LABELS } from "./workspace.js";
 import { openNewWorkspaceDialog } from "./views/new-workspace.js";
-import * as numbersView from "./views/numbers.js";
+import * as numbersView from "./views/numbers/index.js";
 import * as carriersView from "./views/carriers.js";
 import * as agentsView from "./views/agents.js";
 import * as buyView from "./views/buy/index.js";
