@@ -300,8 +300,9 @@ pub struct App {
 }
 
 impl Drop for App {
-    /// Keeps the window open for [`run`]'s report instead of stopping it (a test that goes on
-    /// after dropping an app replaces it with the next one it launches, or stops it when it ends).
+    /// Keeps the window open for [`run`]'s report instead of stopping it: an app the test did
+    /// not quit() is one whose test failed. It stays open until `run` ends, so a test that closes
+    /// an app mid-way (before a restart) does it with quit().
     fn drop(&mut self) {
         let Some(driver) = self.driver.take() else {
             return;
