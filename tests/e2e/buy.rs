@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use numberdesk::sandbox::{OrderStatus, Sandbox, SandboxConfig, SandboxHandle};
 
 use crate::harness::{run, shown_text, App, Profile, Result, UI_WAIT};
@@ -85,8 +84,7 @@ async fn wait_for_text_containing(app: &App, css: &str, needle: &str) -> Result<
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("no {css} showed {needle:?}; last {last:?} (screen: {shot})").into())
+    Err(format!("no {css} showed {needle:?}; last {last:?}").into())
 }
 
 /// Waits until the credits shown by `css` are `expected`.
@@ -104,8 +102,7 @@ async fn wait_for_credits(app: &App, css: &str, expected: i64) -> Result {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("{css} showed {last:?}, expected {expected} credits (screen: {shot})").into())
+    Err(format!("{css} showed {last:?}, expected {expected} credits").into())
 }
 
 /// Waits until no modal dialog is open.
@@ -117,13 +114,15 @@ async fn wait_for_no_dialog(app: &App) -> Result {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let shot = app.failure_screenshot().await;
-    Err(format!("a dialog stayed open (screen: {shot})").into())
+    Err("a dialog stayed open".into())
 }
 
 /// Fills the search form (an empty area code: any) and searches; returns once results are listed.
 async fn search(app: &App, area_code: &str) -> Result {
-    app.wait_for("[data-testid='search-form']").await?;
+    // The country list replaces its placeholder option when the carrier's list arrives; an option
+    // chosen before that is replaced between finding and clicking it (a stale element).
+    app.wait_for("[data-testid='search-form'] [data-testid='buy-country']:not([aria-busy])")
+        .await?;
     app.select("[data-testid='buy-country']", "US").await?;
     if !area_code.is_empty() {
         app.fill("[data-testid='buy-area-code']", area_code).await?;
@@ -133,28 +132,24 @@ async fn search(app: &App, area_code: &str) -> Result {
     Ok(())
 }
 
-/// Ticks the first `count` rows of the pool results; returns their numbers. The table re-renders
-/// its rows after each tick, so they are looked up afresh.
+/// Ticks the first `count` rows of the pool results; returns their numbers. Each box is ticked
+/// through the harness's click, which waits until nothing covers it: the toasts of the steps
+/// before (workspace created, pool saved) stack in the bottom-left corner over the first rows'
+/// boxes for a few seconds, and WebKitWebDriver refuses a click on a covered element ("element
+/// click intercepted"). The table re-renders its rows after each tick, so the numbers shown are
+/// read afresh, in one go, each time.
 async fn tick(app: &App, count: usize) -> Result<Vec<String>> {
     let mut picked: Vec<String> = Vec::new();
     while picked.len() < count {
-        let mut ticked = false;
-        for row in app.find_all(RESULT_ROWS).await? {
-            let e164 = row.attr("data-e164").await?.unwrap_or_default();
-            if picked.contains(&e164) {
-                continue;
-            }
-            row.find(Locator::Css("input[type='checkbox']"))
-                .await?
-                .click()
-                .await?;
-            picked.push(e164);
-            ticked = true;
-            break;
-        }
-        if !ticked {
+        let shown = app.attrs(RESULT_ROWS, "data-e164").await?;
+        let Some(next) = shown.into_iter().find(|e164| !picked.contains(e164)) else {
             return Err(format!("only {} rows to pick", picked.len()).into());
-        }
+        };
+        app.click(&format!(
+            "{RESULT_ROWS}[data-e164='{next}'] input[type='checkbox']"
+        ))
+        .await?;
+        picked.push(next);
         app.wait_for_attr(
             "[data-testid='buy-now']",
             "data-count",
@@ -184,15 +179,18 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             .with_carriers_at(sandbox.base_urls())
             .with_env("NUMBERDESK_ORDER_SYNC_SECS", "3600");
         let app = App::launch(&profile).await?;
+        app.step("create the pool workspace");
         create_workspace(&app, "Agency Client", "unlimited", true, 5_000).await?;
 
         // Until the pool is set up, Buy Numbers says so and points to Settings.
+        app.step("Buy Numbers points to the pool settings");
         app.click("[data-nav='buy']").await?;
         app.click("[data-testid='open-pool-settings']").await?;
         app.wait_for_text("[data-testid='pool-status']", "Not configured")
             .await?;
 
         // A wrong key first: Telnyx refuses it, nothing is saved.
+        app.step("a wrong pool key is refused");
         app.fill("[data-testid='pool-api-key']", "KEY0000000000WRONG")
             .await?;
         app.click("[data-testid='pool-save']").await?;
@@ -201,6 +199,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.wait_for_text("[data-testid='pool-status']", "Not configured")
             .await?;
 
+        app.step("the pool account is saved");
         app.fill("[data-testid='pool-api-key']", &agency.api_key)
             .await?;
         app.fill(
@@ -218,8 +217,10 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             .await?;
 
         // Search, pick three, let them be pointed at the workspace, Buy now.
+        app.step("search the pool");
         app.click("[data-nav='buy']").await?;
         search(&app, "312").await?;
+        app.step("tick three numbers and Buy now");
         let mut picked = tick(&app, 3).await?;
         picked.sort();
         app.wait_for_text("[data-testid='buy-now']", "Buy now (3)")
@@ -228,19 +229,17 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.click("[data-testid='buy-now']").await?;
 
         // The confirmation: each number's cost, the total, the balance before and after.
+        app.step("the pool confirmation");
         app.wait_for(DIALOG).await?;
-        let lines = app
-            .find_all(&format!("{DIALOG} [data-testid='quote-line']"))
+        let mut quoted = app
+            .attrs(&format!("{DIALOG} [data-testid='quote-line']"), "data-e164")
             .await?;
-        let mut quoted = Vec::new();
-        let mut sum = 0;
-        for line in &lines {
-            quoted.push(line.attr("data-e164").await?.unwrap_or_default());
-            let cost = line
-                .find(Locator::Css("[data-testid='quote-line-cost']"))
-                .await?;
-            sum += credits_in(&shown_text(&cost).await?);
-        }
+        let sum: i64 = app
+            .texts(&format!("{DIALOG} [data-testid='quote-line-cost']"))
+            .await?
+            .iter()
+            .map(|cost| credits_in(cost))
+            .sum();
         quoted.sort();
         assert_eq!(quoted, picked);
         let total = credits_in(
@@ -276,6 +275,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
             .await?;
 
+        app.step("the order is placed, its numbers Pending");
         wait_for_text_containing(
             &app,
             "[data-testid='toast']",
@@ -289,15 +289,16 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
 
         // Back on Buy Numbers, the last search is shown again from the saved copy, marked as
         // possibly out of date, without the numbers just bought.
+        app.step("the saved search without the numbers bought");
         app.click("[data-nav='buy']").await?;
         wait_for_text_containing(&app, "[data-testid='stale-warning']", "last search").await?;
         wait_for_text_containing(&app, "[data-testid='results-count']", "47 numbers").await?;
-        for row in app.find_all(RESULT_ROWS).await? {
-            let shown = row.attr("data-e164").await?.unwrap_or_default();
+        for shown in app.attrs(RESULT_ROWS, "data-e164").await? {
             assert!(!picked.contains(&shown), "{shown} is still offered");
         }
 
         // The Orders panel: one order, pending, with the three numbers; Process completes it.
+        app.step("Process completes the pending order");
         app.wait_for("[data-testid='orders-panel'] [data-testid='order-row']")
             .await?;
         let orders = app.find_all("[data-testid='order-row']").await?;
@@ -317,6 +318,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
             )
             .await?;
         }
+        app.step("the numbers are Active in the table");
         app.click("[data-nav='numbers']").await?;
         for number in &picked {
             wait_for_number_status(&app, number, "Active").await?;
@@ -347,15 +349,15 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         }
 
         // Billing: the charge, one purchase entry per number.
+        app.step("Billing shows the charge");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 5_000 - total).await?;
-        let mut charged = Vec::new();
-        for row in app
-            .find_all("[data-testid='ledger-row'][data-kind='purchase']")
-            .await?
-        {
-            charged.push(row.attr("data-e164").await?.unwrap_or_default());
-        }
+        let mut charged = app
+            .attrs(
+                "[data-testid='ledger-row'][data-kind='purchase']",
+                "data-e164",
+            )
+            .await?;
         charged.sort();
         assert_eq!(charged, picked);
         app.quit().await?;
@@ -375,13 +377,16 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
             .owned_numbers;
         let profile = Profile::new().with_carriers_at(sandbox.base_urls());
         let app = App::launch(&profile).await?;
+        app.step("create the marketplace workspace");
         create_workspace(&app, "Acme Dental", "standard", false, 1_000).await?;
 
         // No carrier yet: Buy Numbers points to Carriers.
+        app.step("Buy Numbers points to Carriers");
         app.click("[data-nav='buy']").await?;
         app.click("[data-testid='buy-go-carriers']").await?;
 
         // Connect the Twilio account through the wizard, then close it without importing.
+        app.step("connect Twilio in the wizard, close it");
         app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
             .await?;
         app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
@@ -389,6 +394,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         wait_for_no_dialog(&app).await?;
 
         // A mistyped area code is explained under the form.
+        app.step("a mistyped area code");
         app.click("[data-nav='buy']").await?;
         app.wait_for("[data-testid='search-form']").await?;
         app.fill("[data-testid='buy-area-code']", "31a").await?;
@@ -401,16 +407,25 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         .await?;
 
         search(&app, "415").await?;
-        let row = app.find(RESULT_ROWS).await?;
-        let number = row.attr("data-e164").await?.unwrap_or_default();
+        let number = app
+            .attrs(RESULT_ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("no number on sale")?;
         let cost = credits_in(
-            &shown_text(&row.find(Locator::Css("[data-testid='offer-cost']")).await?).await?,
+            &app.texts(&format!(
+                "{RESULT_ROWS}[data-e164='{number}'] [data-testid='offer-cost']"
+            ))
+            .await?
+            .concat(),
         );
         assert!(cost > 0, "{number} costs {cost}");
         let buy_button = format!("{RESULT_ROWS}[data-e164='{number}'] [data-testid='buy-number']");
 
         // The confirmation shows the number, its monthly cost, the balance before and after and
         // the no-proration rule; Cancel buys nothing.
+        app.step("the confirmation; Cancel buys nothing");
         app.click(&buy_button).await?;
         app.wait_for_text(&format!("{DIALOG} [data-testid='quote-number']"), &number)
             .await?;
@@ -452,6 +467,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.find(&buy_button).await?;
 
         // Buy it for real: Active at once, marked bought in the results.
+        app.step("buy it for real");
         app.click(&buy_button).await?;
         app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
             .await?;
@@ -470,14 +486,13 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
 
         // Another number is sold to someone else meanwhile: the purchase is refused in the
         // dialog, nothing is charged, and the number leaves the results.
-        let mut gone = String::new();
-        for row in app.find_all(RESULT_ROWS).await? {
-            let candidate = row.attr("data-e164").await?.unwrap_or_default();
-            if candidate != number {
-                gone = candidate;
-                break;
-            }
-        }
+        app.step("a number sold meanwhile is refused");
+        let gone = app
+            .attrs(RESULT_ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .find(|candidate| *candidate != number)
+            .unwrap_or_default();
         assert!(sandbox.faults().vanish(&gone), "{gone} was on sale");
         app.click(&format!(
             "{RESULT_ROWS}[data-e164='{gone}'] [data-testid='buy-number']"
@@ -510,22 +525,18 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         wait_for_number_status(&app, &number, "Active").await?;
 
         // Billing: the balance went down by the cost, with one purchase entry for the number.
+        app.step("Billing shows one purchase");
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 1_000 - cost).await?;
-        let entries = app
-            .find_all("[data-testid='ledger-row'][data-kind='purchase']")
-            .await?;
-        assert_eq!(entries.len(), 1);
+        const PURCHASES: &str = "[data-testid='ledger-row'][data-kind='purchase']";
         assert_eq!(
-            entries[0].attr("data-e164").await?.as_deref(),
-            Some(number.as_str())
+            app.attrs(PURCHASES, "data-e164").await?,
+            vec![number.clone()]
         );
-        let amount = shown_text(
-            &entries[0]
-                .find(Locator::Css("[data-testid='ledger-amount']"))
-                .await?,
-        )
-        .await?;
+        let amount = app
+            .texts(&format!("{PURCHASES} [data-testid='ledger-amount']"))
+            .await?
+            .concat();
         assert_eq!(credits_in(&amount), -cost, "{amount}");
 
         // At Twilio: the account owns it exactly once, bought with one request; the number sold to
@@ -550,6 +561,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
 
         // Release it from the table: the confirmation names it and says nothing is refunded;
         // then Twilio no longer has it, the table shows it Released and the balance stays.
+        app.step("release it from the table");
         app.click("[data-nav='numbers']").await?;
         let row = format!(
             "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{number}']"
@@ -589,6 +601,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
         // number pool. The background sync runs every second here.
         let profile = Profile::new().with_env("NUMBERDESK_ORDER_SYNC_SECS", "1");
         let app = App::launch(&profile).await?;
+        app.step("Sandbox mode from the welcome screen");
         app.wait_for("[data-testid='view-welcome']").await?;
         app.click("[data-testid='try-sandbox']").await?;
         app.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
@@ -596,6 +609,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
         app.click("[data-nav='buy']").await?;
         app.wait_for("[data-testid='view-buy'][data-flow='pool']")
             .await?;
+        app.step("buy two numbers from the sandbox's pool");
         search(&app, "").await?;
         let picked = tick(&app, 2).await?;
         app.click("[data-testid='buy-now']").await?;
@@ -605,6 +619,7 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
 
         // Nobody presses Process: the background sync completes the order and a notification
         // says so; the table shows both numbers Active.
+        app.step("the background sync completes the order");
         let told = wait_for_text_containing(&app, "[data-testid='toast']", "now Active").await?;
         assert!(told.contains("2 numbers are now Active"), "{told}");
         app.click("[data-nav='numbers']").await?;

@@ -1,12 +1,21 @@
 //! Launches the built app through tauri-driver and gives tests a WebDriver client plus helpers
 //! that read like what a user does. Later flows add their tests beside `workspaces.rs` and reuse
 //! this as it is.
+//!
+//! When a test fails (an error, a panic or the time limit) while its window is open, [`run`] says
+//! what the window showed at that moment: the test's step and the harness's last action, the text
+//! of the open dialog and of the page, the toasts, what the page logged as errors or warnings,
+//! and a screenshot. A WebDriver error's kind is named too (WebKitWebDriver often sends an empty
+//! message, so "webdriver returned error: " alone said nothing).
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 #[path = "../../src-tauri/bin/tauri_driver.rs"]
@@ -17,10 +26,13 @@ use tauri_driver::{profile_env, Driver};
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long to wait for something to appear on screen.
 pub const UI_WAIT: Duration = Duration::from_secs(15);
+/// How long reading the window after a failure may take (the session may be stuck itself).
+const REPORT_WAIT: Duration = Duration::from_secs(20);
 
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Runs an async e2e test on a fresh runtime, bounded by [`TEST_TIMEOUT`].
+/// Runs an async e2e test on a fresh runtime, bounded by [`TEST_TIMEOUT`]. A failure is reported
+/// with what the window of the last app the test launched showed (see the module comment).
 pub fn run<F>(test: impl FnOnce() -> F)
 where
     F: std::future::Future<Output = Result>,
@@ -34,14 +46,167 @@ where
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(async {
-        match tokio::time::timeout(TEST_TIMEOUT, test()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => panic!("{error}"),
-            Err(_) => panic!("the test did not finish within {TEST_TIMEOUT:?}"),
+    // The app's window outlives the test's future only as `LEFT_OPEN`, so it is read here, on the
+    // runtime that drives its WebDriver session, and then closed.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async { tokio::time::timeout(TEST_TIMEOUT, test()).await })
+    }));
+    let left_open = LEFT_OPEN.with(|slot| slot.borrow_mut().take());
+    let failure = match &outcome {
+        Ok(Ok(Ok(()))) => return,
+        Ok(Ok(Err(error))) => explain(error.as_ref()),
+        Ok(Err(_)) => format!("the test did not finish within {TEST_TIMEOUT:?}"),
+        Err(_) => "the test panicked (its message is above)".to_owned(),
+    };
+    let report = match left_open {
+        Some(window) => runtime.block_on(window.report()),
+        None => "(no window was open when it failed)".to_owned(),
+    };
+    match outcome {
+        Err(panic) => {
+            eprintln!("{report}");
+            std::panic::resume_unwind(panic)
         }
-    });
+        Ok(_) => panic!("{failure}\n{report}"),
+    }
 }
+
+/// An error as a sentence; WebDriver errors also name their kind, since their message may be empty.
+fn explain(error: &(dyn std::error::Error + 'static)) -> String {
+    match error.downcast_ref::<CmdError>() {
+        Some(error) => webdriver_error(error),
+        None => error.to_string(),
+    }
+}
+
+/// A WebDriver error with its kind (e.g. "stale element reference") and message.
+fn webdriver_error(error: &CmdError) -> String {
+    match error {
+        CmdError::Standard(e) if e.message.trim().is_empty() => format!("webdriver: {}", e.error),
+        CmdError::Standard(e) => format!("webdriver: {}: {}", e.error, e.message),
+        other => other.to_string(),
+    }
+}
+
+thread_local! {
+    /// The window of the app a test dropped without quitting it: the test failed while it was
+    /// open. Only the most recently launched app is kept, as it is the one the test was driving.
+    static LEFT_OPEN: RefCell<Option<OpenWindow>> = const { RefCell::new(None) };
+}
+
+/// Numbers each launch, so the last one launched is the one reported.
+static LAUNCHES: AtomicU64 = AtomicU64::new(0);
+
+/// A window still open after its test failed, with what the test was doing.
+struct OpenWindow {
+    client: Client,
+    driver: Driver,
+    launch: u64,
+    doing: Doing,
+}
+
+impl OpenWindow {
+    /// What the window shows now, as text for a failure message; then the app is stopped.
+    async fn report(mut self) -> String {
+        let shown = match tokio::time::timeout(REPORT_WAIT, window_state(&self.client)).await {
+            Ok(Ok(state)) => state,
+            Ok(Err(error)) => format!(
+                "(the window could not be read: {})",
+                explain(error.as_ref())
+            ),
+            Err(_) => format!("(the window did not answer within {REPORT_WAIT:?})"),
+        };
+        let shot = match tokio::time::timeout(REPORT_WAIT, save_screenshot(&self.client)).await {
+            Ok(Ok(path)) => path.display().to_string(),
+            Ok(Err(error)) => format!("none ({})", explain(error.as_ref())),
+            Err(_) => "none (the window did not answer)".to_owned(),
+        };
+        self.driver.stop();
+        format!(
+            "--- what the window showed when it failed\nstep: {}\nlast action: {}\n{shown}\nscreenshot: {shot}\n---",
+            or_none(&self.doing.step),
+            or_none(&self.doing.action),
+        )
+    }
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() {
+        "(none recorded)"
+    } else {
+        text
+    }
+}
+
+/// The test's current step (named by [`App::step`]) and the harness's last action in it.
+#[derive(Default, Clone)]
+struct Doing {
+    step: String,
+    action: String,
+}
+
+/// Reads, in one script, the route, the open dialogs, the toasts, the page's text and what the
+/// page logged; lists them one per line.
+async fn window_state(client: &Client) -> Result<String> {
+    const SCRIPT: &str = r#"
+        const text = (el) => (el.innerText || "").split("\n").map((l) => l.trim()).filter(Boolean).join(" | ");
+        const cut = (s, n) => (s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s);
+        const dialogs = [...document.querySelectorAll("dialog[open]")].map((d) => `[${d.dataset.testid || "dialog"}] ${cut(text(d), 1500)}`);
+        const toasts = [...document.querySelectorAll("[data-testid='toast']")].map((t) => `[${t.dataset.kind || "toast"}] ${text(t)}`);
+        const app = document.getElementById("app") || document.body;
+        const logged = window.__e2eLogged;
+        return [
+            `route: ${location.hash || "(none)"}`,
+            `dialogs: ${dialogs.length ? dialogs.join(" || ") : "(none open)"}`,
+            `toasts: ${toasts.length ? toasts.join(" || ") : "(none)"}`,
+            `page: ${cut(text(app), 3000) || "(empty)"}`,
+            `console: ${logged ? (logged.length ? logged.join(" || ") : "(no errors or warnings)") : "(not recorded: the hook was not installed)"}`,
+        ].join("\n");
+    "#;
+    let value = client.execute(SCRIPT, vec![]).await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+/// Saves the window to a PNG under the target folder, for reading a failure; returns its path.
+async fn save_screenshot(client: &Client) -> Result<PathBuf> {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "e2e-failure-{}.png",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default()
+    ));
+    std::fs::write(&path, client.screenshot().await?)?;
+    Ok(path)
+}
+
+/// Keeps what the page logs as errors and warnings (and uncaught errors) in `window.__e2eLogged`,
+/// still passing them on to the console. Installed once the window shows, so only a failure to
+/// start at all goes unrecorded (and then the page text says so).
+const RECORD_CONSOLE: &str = r#"
+    if (!window.__e2eLogged) {
+        const logged = [];
+        Object.defineProperty(window, "__e2eLogged", { value: logged });
+        // One line each: a stack's line breaks would scatter the failure message.
+        const record = (line) => logged.push(line.replace(/\s*\n\s*/g, " "));
+        const describe = (value) => {
+            if (value instanceof Error) return value.stack ? `${value.name}: ${value.message} ${value.stack}` : `${value.name}: ${value.message}`;
+            if (value && typeof value === "object") {
+                try { return JSON.stringify(value); } catch { return String(value); }
+            }
+            return String(value);
+        };
+        for (const level of ["error", "warn"]) {
+            const original = console[level].bind(console);
+            console[level] = (...args) => {
+                record(`${level}: ${args.map(describe).join(" ")}`);
+                original(...args);
+            };
+        }
+        window.addEventListener("error", (event) => record(`uncaught: ${event.message} (${event.filename}:${event.lineno})`));
+        window.addEventListener("unhandledrejection", (event) => record(`unhandled rejection: ${describe(event.reason)}`));
+    }
+"#;
 
 /// A data folder (database, logs, settings, WebKit caches) that outlives app restarts within a test.
 pub struct Profile {
@@ -128,7 +293,33 @@ impl Profile {
 /// The app, running, with a WebDriver session on its window.
 pub struct App {
     pub client: Client,
-    driver: Driver,
+    /// `None` once quit; an app dropped with its driver is one whose test failed.
+    driver: Option<Driver>,
+    launch: u64,
+    doing: Mutex<Doing>,
+}
+
+impl Drop for App {
+    /// Keeps the window open for [`run`]'s report instead of stopping it: an app the test did
+    /// not quit() is one whose test failed. It stays open until `run` ends, so a test that closes
+    /// an app mid-way (before a restart) does it with quit().
+    fn drop(&mut self) {
+        let Some(driver) = self.driver.take() else {
+            return;
+        };
+        let window = OpenWindow {
+            client: self.client.clone(),
+            driver,
+            launch: self.launch,
+            doing: self.doing.lock().map(|d| d.clone()).unwrap_or_default(),
+        };
+        LEFT_OPEN.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if !matches!(slot.as_ref(), Some(kept) if kept.launch > window.launch) {
+                *slot = Some(window);
+            }
+        });
+    }
 }
 
 impl App {
@@ -167,21 +358,51 @@ impl App {
                 }
             }
         };
-        let app = App { client, driver };
+        let app = App {
+            client,
+            driver: Some(driver),
+            launch: LAUNCHES.fetch_add(1, Ordering::Relaxed),
+            doing: Mutex::new(Doing::default()),
+        };
+        app.step("the window starts");
         app.wait_for("#app > *").await?;
+        app.client
+            .execute(RECORD_CONSOLE, vec![])
+            .await
+            .map_err(|e| format!("recording the console: {}", webdriver_error(&e)))?;
         Ok(app)
+    }
+
+    /// Names what the test does next, as a failure's report names it (and the test's output
+    /// lists the steps it went through).
+    pub fn step(&self, what: &str) {
+        eprintln!("e2e step: {what}");
+        if let Ok(mut doing) = self.doing.lock() {
+            doing.step = what.to_owned();
+            doing.action.clear();
+        }
+    }
+
+    /// Records the harness's action in the current step, for a failure's report.
+    fn act(&self, what: String) {
+        if let Ok(mut doing) = self.doing.lock() {
+            doing.action = what;
+        }
     }
 
     /// Closes the window and stops the driver (SIGTERM, so WebKitWebDriver goes with it).
     pub async fn quit(mut self) -> Result {
         let closed = self.client.clone().close().await;
-        self.driver.stop();
-        closed?;
+        if let Some(mut driver) = self.driver.take() {
+            driver.stop();
+        }
+        closed.map_err(|e| format!("closing the window: {}", webdriver_error(&e)))?;
         Ok(())
     }
 
     /// Waits until an element matching `css` exists and returns it.
     pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        self.act(format!("waiting for {css}"));
         match self
             .client
             .wait()
@@ -190,10 +411,10 @@ impl App {
             .await
         {
             Ok(element) => Ok(element),
-            Err(error) => {
-                let shot = self.failure_screenshot().await;
-                Err(format!("{css} did not appear: {error} (screen: {shot})").into())
+            Err(CmdError::WaitTimeout) => {
+                Err(format!("{css} did not appear within {UI_WAIT:?}").into())
             }
+            Err(error) => Err(format!("{css} did not appear: {}", webdriver_error(&error)).into()),
         }
     }
 
@@ -202,11 +423,15 @@ impl App {
             .client
             .find(Locator::Css(css))
             .await
-            .map_err(|e| format!("finding {css}: {e}"))?)
+            .map_err(|e| format!("finding {css}: {}", webdriver_error(&e)))?)
     }
 
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        Ok(self.client.find_all(Locator::Css(css)).await?)
+        Ok(self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .map_err(|e| format!("finding every {css}: {}", webdriver_error(&e)))?)
     }
 
     /// Clicks `css` once it exists, is in view and nothing covers it. WebKitWebDriver refuses a
@@ -219,15 +444,15 @@ impl App {
         let mut told = false;
         loop {
             let element = self.wait_for(css).await?;
+            self.act(format!("clicking {css}"));
             let covered = match covering(&element).await {
                 Ok(None) => None,
                 Ok(Some(over)) => Some(format!("{over} covers it")),
-                Err(error) => Some(error.to_string()),
+                Err(error) => Some(explain(error.as_ref())),
             };
             if let Some(reason) = covered {
                 if started.elapsed() > UI_WAIT {
-                    let shot = self.failure_screenshot().await;
-                    return Err(format!("clicking {css}: {reason} (screen: {shot})").into());
+                    return Err(format!("clicking {css}: {reason}").into());
                 }
                 if !told {
                     eprintln!("e2e: waiting to click {css}: {reason}");
@@ -239,8 +464,7 @@ impl App {
             match element.click().await {
                 Ok(()) => return Ok(()),
                 Err(error) if started.elapsed() > UI_WAIT => {
-                    let shot = self.failure_screenshot().await;
-                    return Err(format!("clicking {css}: {error} (screen: {shot})").into());
+                    return Err(format!("clicking {css}: {}", webdriver_error(&error)).into());
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
@@ -250,26 +474,32 @@ impl App {
     /// Replaces the value of the field `css` with `text`.
     pub async fn fill(&self, css: &str, text: &str) -> Result {
         let field = self.wait_for(css).await?;
+        self.act(format!("typing into {css}"));
         field
             .clear()
             .await
-            .map_err(|e| format!("clearing {css}: {e}"))?;
+            .map_err(|e| format!("clearing {css}: {}", webdriver_error(&e)))?;
         field
             .send_keys(text)
             .await
-            .map_err(|e| format!("typing into {css}: {e}"))?;
+            .map_err(|e| format!("typing into {css}: {}", webdriver_error(&e)))?;
         Ok(())
     }
 
     /// Chooses the option with value `value` of the select `css`.
     pub async fn select(&self, css: &str, value: &str) -> Result {
         let select = self.wait_for(css).await?;
-        select.select_by_value(value).await?;
+        self.act(format!("choosing {value:?} in {css}"));
+        select
+            .select_by_value(value)
+            .await
+            .map_err(|e| format!("choosing {value:?} in {css}: {}", webdriver_error(&e)))?;
         Ok(())
     }
 
     /// Waits until the text of `css` equals `expected` (after trimming); returns what it was last.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result {
+        self.act(format!("waiting for {css} to show {expected:?}"));
         let started = Instant::now();
         let mut last = String::new();
         while started.elapsed() < UI_WAIT {
@@ -280,30 +510,13 @@ impl App {
             match shown {
                 Ok(text) if text == expected => return Ok(()),
                 Ok(text) => last = text,
-                Err(error) => last = format!("(unreadable: {error})"),
+                Err(error) => last = format!("(unreadable: {})", explain(error.as_ref())),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let shot = self.failure_screenshot().await;
-        Err(format!("{css} showed {last:?}, expected {expected:?} (screen: {shot})").into())
+        Err(format!("{css} showed {last:?}, expected {expected:?}").into())
     }
 
-    /// Saves the window to a PNG under the target folder, for reading a failure; returns its path.
-    pub async fn failure_screenshot(&self) -> String {
-        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "e2e-failure-{}.png",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or_default()
-        ));
-        match self.screenshot(&path).await {
-            Ok(()) => path.display().to_string(),
-            Err(error) => format!("no screenshot: {error}"),
-        }
-    }
-
-    /// The trimmed texts of every element matching `css`.
     /// The shown text of every element matching `css`, read in one go in the page: the UI may
     /// redraw between two WebDriver calls, and an element found by one is then gone for the next.
     pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
@@ -314,7 +527,11 @@ impl App {
                 return el.textContent;
             });
         "#;
-        let value = self.client.execute(SCRIPT, vec![css.into()]).await?;
+        let value = self
+            .client
+            .execute(SCRIPT, vec![css.into()])
+            .await
+            .map_err(|e| format!("reading the texts of {css}: {}", webdriver_error(&e)))?;
         Ok(strings(value)
             .into_iter()
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -329,12 +546,14 @@ impl App {
         let value = self
             .client
             .execute(SCRIPT, vec![css.into(), name.into()])
-            .await?;
+            .await
+            .map_err(|e| format!("reading [{name}] of {css}: {}", webdriver_error(&e)))?;
         Ok(strings(value))
     }
 
     /// Waits until the attribute `name` of `css` equals `expected`.
     pub async fn wait_for_attr(&self, css: &str, name: &str, expected: &str) -> Result {
+        self.act(format!("waiting for {css} [{name}] to be {expected:?}"));
         let started = Instant::now();
         let mut last = None;
         while started.elapsed() < UI_WAIT {
@@ -346,8 +565,7 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let shot = self.failure_screenshot().await;
-        Err(format!("{css} [{name}] was {last:?}, expected {expected:?} (screen: {shot})").into())
+        Err(format!("{css} [{name}] was {last:?}, expected {expected:?}").into())
     }
 
     /// Creates the first workspace from the welcome screen.
@@ -366,7 +584,6 @@ impl App {
             .await
     }
 
-    /// Saves a PNG of the window (for looking at failures; tests do not compare pictures).
     /// On Carriers: connects a Twilio account named `name` through the wizard's credential step
     /// and waits for its number picker.
     pub async fn connect_twilio_in_wizard(&self, name: &str, sid: &str, token: &str) -> Result {
@@ -378,11 +595,6 @@ impl App {
         self.click("[data-testid='wizard-next']").await?;
         self.wait_for("[data-testid='number-picker'] [data-testid='number-row']")
             .await?;
-        Ok(())
-    }
-
-    pub async fn screenshot(&self, path: &Path) -> Result {
-        std::fs::write(path, self.client.screenshot().await?)?;
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ import { callout } from "../components/callout.js";
 import { showDiagnosis } from "../components/diagnosis.js";
 import { sandboxBadge } from "../workspace.js";
 import { carrierLogo, carrierName, plural, formatRelative } from "../format.js";
-import { openImportWizard } from "./import-wizard.js";
+import { openImportWizard } from "./import/index.js";
 
 /**
  * @typedef {import("../main.js").ViewContext} ViewContext
@@ -58,7 +58,7 @@ export function mount(root, ctx) {
 
   root.append(h("div", { class: "view", "data-testid": "view-carriers" }, header, body, keyringNote));
 
-  /** @param {import("./import-wizard.js").WizardStart} start */
+  /** @param {import("./import/index.js").WizardStart} start */
   async function openWizard(start) {
     const result = await openImportWizard(ctx, start);
     if (!disposed && (result.connection || result.importId !== null)) load();

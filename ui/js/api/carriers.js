@@ -1,0 +1,194 @@
+// @ts-check
+/**
+ * Carrier connections and imports: the typed wrappers of the connect step (credentials, TeXML
+ * check, connect) and of the journalled import (list, preview, start, watch, cancel), with the
+ * shapes they return (the shell's DTOs, camelCase).
+ */
+import { call, openChannel, engineMissing } from "./core.js";
+
+/**
+ * @typedef {"twilio" | "telnyx"} Carrier
+ *
+ * A carrier account connected to a workspace. Carrier-supplied text (accountName) is untrusted.
+ * @typedef {object} Connection
+ * @property {number} id
+ * @property {Carrier} carrier
+ * @property {string} name
+ * @property {string | null} accountRef e.g. the Twilio Account SID
+ * @property {string | null} accountName the name the carrier gives the account
+ * @property {string | null} texmlConnectionId Telnyx only
+ * @property {boolean} isSandbox
+ * @property {number} numberCount numbers of this connection in the workspace
+ * @property {string} createdAt
+ * @property {string | null} lastSyncedAt
+ *
+ * What the wizard has collected so far. Secrets travel only in this object, straight to the
+ * backend, which keeps them in the keyring; the UI never stores it.
+ * @typedef {object} CredentialDraft
+ * @property {Carrier} carrier
+ * @property {string} name
+ * @property {string} [twilioAccountSid]
+ * @property {string} [twilioAuthToken] Twilio: either this...
+ * @property {string} [twilioApiKeySid] ...or an API key SID...
+ * @property {string} [twilioApiKeySecret] ...with its secret
+ * @property {string} [telnyxApiKey]
+ * @property {string} [texmlConnectionId] Telnyx: the TeXML application's Connection ID
+ *
+ * @typedef {object} CredentialCheck
+ * @property {string} accountName
+ * @property {string | null} accountRef
+ * @property {string} status e.g. "active"
+ *
+ * @typedef {object} TexmlCheck
+ * @property {string} id
+ * @property {string} name the application's name (untrusted)
+ * @property {string | null} voiceUrl
+ * @property {string} expectedVoiceUrl
+ * @property {boolean} pointsAtWorkspace
+ * @property {string | null} fix a sentence saying what to change at Telnyx, when it does not
+ *
+ * @typedef {{ voice: boolean, sms: boolean, mms: boolean }} NumberFeatures
+ * @typedef {"local" | "mobile" | "toll_free" | "national"} NumberType
+ *
+ * @typedef {object} ImportableNumber
+ * @property {string} carrierId
+ * @property {string} e164
+ * @property {string | null} friendlyName
+ * @property {NumberType | null} numberType
+ * @property {string | null} region
+ * @property {NumberFeatures} features
+ * @property {boolean} alreadyImported
+ *
+ * @typedef {object} ImportableList
+ * @property {ImportableNumber[]} numbers
+ * @property {string} fetchedAt
+ *
+ * @typedef {"outbound_only" | "managed"} WebhookMode
+ *
+ * @typedef {object} FieldChange
+ * @property {string} field
+ * @property {string} label
+ * @property {string | null} current
+ * @property {string | null} next
+ *
+ * @typedef {object} NumberPreview
+ * @property {string} e164
+ * @property {FieldChange[]} changes empty when nothing changes at the carrier
+ *
+ * @typedef {object} ImportFailure
+ * @property {string} e164
+ * @property {string} reason
+ *
+ * @typedef {object} ImportProgress
+ * @property {number} importId
+ * @property {"running" | "finished" | "cancelled"} state
+ * @property {number} total
+ * @property {number} done numbers imported
+ * @property {number} failed
+ * @property {number} cancelled
+ * @property {ImportFailure[]} failures
+ */
+
+/**
+ * @param {number} workspaceId
+ * @returns {Promise<Connection[]>}
+ */
+export function listConnections(workspaceId) {
+  return call("list_connections", { workspaceId });
+}
+
+/**
+ * A live check of the credentials; nothing is saved. A refusal by the carrier rejects with
+ * code `carrier` and the carrier's reason.
+ * @param {number} workspaceId
+ * @param {CredentialDraft} draft
+ * @returns {Promise<CredentialCheck>}
+ */
+export function validateCredentials(workspaceId, draft) {
+  return call("validate_credentials", { workspaceId, draft });
+}
+
+/**
+ * Telnyx: a live check of the TeXML application named by `draft.texmlConnectionId`.
+ * @param {number} workspaceId
+ * @param {CredentialDraft} draft
+ * @returns {Promise<TexmlCheck>}
+ */
+export function checkTexmlConnection(workspaceId, draft) {
+  return call("check_texml_connection", { workspaceId, draft });
+}
+
+/**
+ * Validate again and save the connection (credentials go to the keyring).
+ * @param {number} workspaceId
+ * @param {CredentialDraft} draft
+ * @returns {Promise<Connection>}
+ */
+export function connectCarrier(workspaceId, draft) {
+  return call("connect_carrier", { workspaceId, draft });
+}
+
+/**
+ * Every number of the connection's carrier account (all pages), marked when already imported.
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @returns {Promise<ImportableList>}
+ */
+export function listImportableNumbers(workspaceId, connectionId) {
+  return call("list_importable_numbers", { workspaceId, connectionId });
+}
+
+/**
+ * What importing would change at the carrier, per number (nothing for `outbound_only`).
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {string[]} numbers E.164 numbers
+ * @param {WebhookMode} mode
+ * @returns {Promise<NumberPreview[]>}
+ */
+export function previewImport(workspaceId, connectionId, numbers, mode) {
+  return call("preview_import", { workspaceId, connectionId, numbers, mode });
+}
+
+/**
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {string[]} numbers E.164 numbers
+ * @param {WebhookMode} mode
+ * @returns {Promise<{ importId: number }>}
+ */
+export function startImport(workspaceId, connectionId, numbers, mode) {
+  return call("start_import", { workspaceId, connectionId, numbers, mode });
+}
+
+/**
+ * Follow an import: `onProgress` receives every progress report until the import stops running;
+ * the promise resolves with the final one.
+ * @param {number} importId
+ * @param {(progress: ImportProgress) => void} onProgress
+ * @returns {Promise<ImportProgress>}
+ */
+export function watchImport(importId, onProgress) {
+  const channel = openChannel(onProgress);
+  if (!channel) return engineMissing();
+  return call("watch_import", { importId, onProgress: channel });
+}
+
+/**
+ * Ask a running import to stop; numbers already imported stay.
+ * @param {number} importId
+ * @returns {Promise<null>}
+ */
+export function cancelImport(importId) {
+  return call("cancel_import", { importId });
+}
+
+/**
+ * The workspace's imports, most recent first (running ones included).
+ * @param {number} workspaceId
+ * @returns {Promise<ImportProgress[]>}
+ */
+export function listImports(workspaceId) {
+  return call("list_imports", { workspaceId });
+}
+

@@ -1,0 +1,127 @@
+// @ts-check
+/**
+ * The purchase confirmation of Buy Numbers, shared by both flows (one marketplace number, many
+ * pool numbers): what is bought and what it costs against the balance, confirmed before any
+ * carrier is called. Its own module because it is the one place a purchase is committed.
+ */
+import { h } from "../../dom.js";
+import { openDialog, dialogCancelButton } from "../../components/dialog.js";
+import { callout } from "../../components/callout.js";
+import { icon } from "../../components/icons.js";
+import { creditsText } from "../../components/credits.js";
+import { NO_PRORATION, messageOf } from "./shared.js";
+
+/**
+ * @typedef {import("../../api.js").Quote} Quote
+ * @typedef {import("../../api.js").Purchase} Purchase
+ */
+
+/**
+ * The confirmation dialog: the numbers and their monthly cost, the balance before and after,
+ * the no-proration rule. Buy is disabled (with the reason) when the credits do not cover it.
+ * A refusal (too few credits, a number gone, a carrier error) is shown inside the dialog and
+ * nothing else changes; a number gone is dropped from the results (by `afterRefusal`).
+ * @param {Quote} quote
+ * @param {{ title: string, confirmLabel: string, extra?: Node, buy: () => Promise<Purchase>, afterRefusal: () => Promise<void> }} options
+ * @returns {Promise<Purchase | null>}
+ */
+export function confirmDialog(quote, options) {
+  const single = quote.numbers.length === 1;
+  const dialogError = h("div", { class: "buy-dialog__error" });
+  const numbersList = single
+    ? [
+        h("dt", null, "Number"),
+        h("dd", { class: "is-mono", "data-testid": "quote-number" }, quote.numbers[0].e164),
+        h("dt", null, "Monthly cost"),
+        h("dd", { "data-testid": "quote-cost" }, creditsText(quote.numbers[0].monthly_cost_credits)),
+      ]
+    : [
+        h("dt", null, "Numbers"),
+        h(
+          "dd",
+          null,
+          h(
+            "ul",
+            { class: "quote-lines", "data-testid": "quote-lines" },
+            quote.numbers.map((n) =>
+              h("li", { class: "quote-line", "data-testid": "quote-line", "data-e164": n.e164 }, h("span", { class: "is-mono" }, n.e164), h("span", { "data-testid": "quote-line-cost" }, creditsText(n.monthly_cost_credits))),
+            ),
+          ),
+        ),
+        h("dt", null, "Total per month"),
+        h("dd", { "data-testid": "quote-total" }, creditsText(quote.total_credits)),
+      ];
+  return openDialog({
+    title: options.title,
+    size: "md",
+    bare: true,
+    footer: false,
+    testid: "buy-confirm",
+    body: (control) => {
+      const buyButton = h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn--primary",
+          "data-testid": "dialog-confirm",
+          disabled: !quote.affordable,
+          onclick: async () => {
+            dialogError.replaceChildren();
+            control.setBusy(true);
+            buyButton.setAttribute("aria-busy", "true");
+            try {
+              const purchase = await options.buy();
+              control.close(purchase);
+            } catch (error) {
+              control.setBusy(false);
+              buyButton.removeAttribute("aria-busy");
+              dialogError.replaceChildren(
+                h("div", { class: "form-error", role: "alert", "data-testid": "buy-error" }, icon("alertCircle", { size: 16 }), h("span", { class: "form-error__text" }, messageOf(error))),
+              );
+              await options.afterRefusal();
+            }
+          },
+        },
+        options.confirmLabel,
+      );
+      return h(
+        "div",
+        { class: "buy-dialog" },
+        h(
+          "div",
+          { class: "dialog__body" },
+          h(
+            "dl",
+            { class: "definition-list buy-dialog__facts", "data-testid": "quote" },
+            numbersList,
+            h("dt", null, "Balance"),
+            h(
+              "dd",
+              { class: "buy-dialog__balance" },
+              h("span", { "data-testid": "quote-balance-before" }, creditsText(quote.balance_before)),
+              h("span", { class: "buy-dialog__arrow", "aria-label": "after the purchase" }, icon("arrowRight", { size: 14 })),
+              h("span", { "data-testid": "quote-balance-after", class: quote.balance_after < 0 ? "amount--negative" : undefined }, creditsText(quote.balance_after)),
+            ),
+          ),
+          h("p", { class: "dialog__text buy-dialog__rule", "data-testid": "quote-no-proration" }, NO_PRORATION),
+          options.extra ?? null,
+          quote.affordable
+            ? null
+            : callout({
+                kind: "error",
+                testid: "quote-unaffordable",
+                title: "Not enough credits",
+                children: h(
+                  "p",
+                  { class: "callout__text" },
+                  `This costs ${creditsText(quote.total_credits)} but only ${creditsText(Math.max(quote.balance_before, 0))} are available. Release numbers, wait for next month's allowance, or raise the allowance in Settings.`,
+                ),
+              }),
+          dialogError,
+        ),
+        h("footer", { class: "dialog__footer" }, dialogCancelButton(control), buyButton),
+      );
+    },
+  });
+}
+
