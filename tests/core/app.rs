@@ -573,7 +573,12 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
         types: vec![NumberType::Local],
         ..SearchQuery::default()
     };
-    let offers = app.purchases().search(workspace.id, &query).await.unwrap().offers;
+    let offers = app
+        .purchases()
+        .search(workspace.id, &query)
+        .await
+        .unwrap()
+        .offers;
     let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.clone()).collect();
     let bought = app
         .purchases()

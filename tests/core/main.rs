@@ -3,6 +3,7 @@
 
 mod app;
 mod billing;
+mod cli;
 mod connections;
 mod import;
 mod keyring;
