@@ -145,6 +145,17 @@ pub fn charged_for(
     )?)
 }
 
+/// What an order charged for its numbers, net of refunds for those that failed, as a positive
+/// amount (renewals are not the order's).
+pub fn charged_for_order(connection: &Connection, order_id: i64) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "SELECT coalesce(-sum(amount), 0) FROM credit_entries
+         WHERE order_id = ?1 AND kind IN ('purchase', 'refund')",
+        [order_id],
+        |r| r.get(0),
+    )?)
+}
+
 /// Purchased numbers to renew for the month starting at `period_start`: held by then (bought
 /// before it, not released or failed before it) and costing something.
 pub fn numbers_to_renew(

@@ -1,7 +1,8 @@
 //! Rows of `journal`: every side effect at a carrier (a purchase, a release, a region change, a
 //! restore at disconnect) is written here as an `intent` before the call and settled `done` or
 //! `failed` after it, so a crash in between leaves a row naming exactly what may have happened.
-//! Only an intent ever moves, so an outcome is written once.
+//! Only an intent ever moves, so an outcome is written once; the one exception is a purchase the
+//! carrier turns out to have after it was settled failed ([`mark_bought`]).
 
 use std::collections::HashSet;
 
@@ -83,6 +84,17 @@ pub fn settle_by_key(
         params![key, state, outcome, now],
     )?;
     Ok(changed == 1)
+}
+
+/// Marks the purchase with this key done and bought whatever its state: the carrier's word wins
+/// over an earlier "not bought" (the one outcome that may be written over).
+pub fn mark_bought(tx: &Transaction<'_>, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE journal SET state = 'done', outcome = 'bought', updated_at = ?2
+         WHERE idempotency_key = ?1",
+        params![key, now],
+    )?;
+    Ok(())
 }
 
 /// Settles the intent `id` as done or failed, with a short outcome (never a secret). False when

@@ -138,6 +138,15 @@ pub fn order_by_key(connection: &Connection, key: &str) -> Result<Option<OrderRo
         .optional()?)
 }
 
+/// The idempotency key of order `id`; an error when there is no such order.
+pub fn key_of(connection: &Connection, id: i64) -> Result<String, StoreError> {
+    Ok(connection.query_row(
+        "SELECT idempotency_key FROM orders WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
 /// Orders still pending, of one workspace or of all, oldest first.
 pub fn pending_orders(
     connection: &Connection,

@@ -1,0 +1,366 @@
+//! Buying: the quote the confirmation dialog shows, a marketplace purchase through the
+//! workspace's own carrier and a pool purchase from the agency's account, each checked and
+//! journalled before the one carrier call (retried at most once, and only after the account
+//! was checked). What the carrier did is written by `record`; this file never writes a number,
+//! an order line or a charge itself.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::{
+    blocking, carrier_str, lock, new_key, Flow, InFlightGuard, Line, Purchase, PurchaseError,
+    PurchasePayload, PurchaseTarget, Purchases, Quote, QuotedNumber,
+};
+use crate::carriers::account::CarrierAccount;
+use crate::carriers::{CarrierError, CarrierKind};
+use crate::domain::target::ManagedTarget;
+use crate::flows::billing;
+use crate::flows::connect::connections::{managed_target, Connections};
+use crate::store::journal::{self, PURCHASE as JOURNAL_PURCHASE};
+use crate::store::orders as rows;
+use crate::store::search_cache;
+
+/// What a purchase journalled, ready for the carrier call.
+struct Journalled {
+    key: String,
+    payload: PurchasePayload,
+}
+
+impl Purchases {
+    /// What the confirmation dialog shows: each number's monthly cost (from the search it came
+    /// from), the total, and the balance before and after.
+    pub async fn quote(&self, workspace_id: i64, e164s: &[String]) -> Result<Quote, PurchaseError> {
+        let e164s = normalise_selection(e164s)?;
+        blocking(self.ctx(), move |ctx| {
+            let workspace = ctx.workspaces().get(workspace_id)?;
+            let now = ctx.clock.now();
+            ctx.store.write(|tx| {
+                billing::settle_in(tx, workspace_id, now)?;
+                let mut numbers = Vec::new();
+                for e164 in &e164s {
+                    let line = priced_line(tx, workspace_id, e164)?;
+                    numbers.push(QuotedNumber {
+                        e164: e164.clone(),
+                        monthly_cost_credits: line.credits,
+                    });
+                }
+                let total: i64 = numbers.iter().map(|n| n.monthly_cost_credits).sum();
+                let before = billing::available_in(tx, workspace_id)?;
+                Ok(Quote {
+                    flow: Flow::of(&workspace),
+                    numbers,
+                    total_credits: total,
+                    balance_before: before,
+                    balance_after: before - total,
+                    affordable: total <= before,
+                    no_proration: true,
+                })
+            })
+        })
+        .await
+    }
+
+    /// Marketplace: buys one number through the workspace's connected carrier. Twilio numbers
+    /// are Active at once; Telnyx numbers are Pending until their order completes.
+    pub async fn buy(
+        &self,
+        workspace_id: i64,
+        connection_id: Option<i64>,
+        e164: &str,
+    ) -> Result<Purchase, PurchaseError> {
+        let (workspace, flow, connection) = self.resolve(workspace_id, connection_id).await?;
+        if flow == Flow::Pool {
+            return Err(PurchaseError::UsesPool);
+        }
+        let connection_id = connection.ok_or(PurchaseError::NoConnection)?;
+        let account = self
+            .inner
+            .accounts
+            .connection(workspace_id, connection_id)
+            .await?;
+        let target = blocking(self.ctx(), move |ctx| {
+            let row = Connections::new(ctx).get(workspace_id, connection_id)?;
+            // A number NumberDesk buys is NumberDesk's: its calls and messages go to the
+            // workspace from the start. A Telnyx connection without a TeXML application gets
+            // the number unrouted.
+            Ok(managed_target(&workspace, &row))
+        })
+        .await?;
+        let journalled = self
+            .journal_purchase(
+                workspace_id,
+                Flow::Marketplace,
+                account.kind(),
+                Some(connection_id),
+                &[e164.to_string()],
+                PurchaseTarget { target },
+            )
+            .await?;
+        self.place(account, journalled).await
+    }
+
+    /// Number pool: buys the selected numbers in one Telnyx order from the agency's account.
+    /// They are Pending until the order completes (Process, or the background sync).
+    pub async fn buy_from_pool(
+        &self,
+        workspace_id: i64,
+        e164s: &[String],
+        allow_webhook_updates: bool,
+    ) -> Result<Purchase, PurchaseError> {
+        let workspace = blocking(self.ctx(), move |ctx| {
+            Ok(ctx.workspaces().get(workspace_id)?)
+        })
+        .await?;
+        if Flow::of(&workspace) != Flow::Pool {
+            return Err(PurchaseError::NotPoolWorkspace);
+        }
+        let (pool, account) = self.pool(workspace_id).await?;
+        let target = match (allow_webhook_updates, pool.texml_connection_id) {
+            (true, Some(connection_id)) => Some(ManagedTarget::Telnyx {
+                connection_id,
+                messaging_profile_id: pool.messaging_profile_id,
+            }),
+            _ => None,
+        };
+        let journalled = self
+            .journal_purchase(
+                workspace_id,
+                Flow::Pool,
+                CarrierKind::Telnyx,
+                None,
+                e164s,
+                PurchaseTarget { target },
+            )
+            .await?;
+        self.place(account, journalled).await
+    }
+
+    /// Checks everything and journals the purchase, in one transaction: months settled, each
+    /// number priced from its search, not held, not being bought, and the credits available.
+    async fn journal_purchase(
+        &self,
+        workspace_id: i64,
+        flow: Flow,
+        carrier: CarrierKind,
+        connection_id: Option<i64>,
+        e164s: &[String],
+        target: PurchaseTarget,
+    ) -> Result<Journalled, PurchaseError> {
+        let e164s = normalise_selection(e164s)?;
+        let webhook_mode = if target.target.is_some() {
+            "managed"
+        } else {
+            "outbound_only"
+        };
+        let journalled = blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            ctx.store.write(|tx| {
+                billing::settle_in(tx, workspace_id, now)?;
+                let in_flight = journal::numbers_in_flight(tx, workspace_id)?;
+                let mut lines = Vec::new();
+                for e164 in &e164s {
+                    if rows::held_number(tx, workspace_id, e164)?.is_some() {
+                        return Err(PurchaseError::AlreadyHeld(e164.clone()));
+                    }
+                    if in_flight.contains(e164) {
+                        return Err(PurchaseError::InFlight(e164.clone()));
+                    }
+                    lines.push(priced_line(tx, workspace_id, e164)?);
+                }
+                let total: i64 = lines.iter().map(|l| l.credits).sum();
+                let available = billing::available_in(tx, workspace_id)?;
+                if total > available {
+                    return Err(PurchaseError::InsufficientCredits {
+                        needed: total,
+                        available,
+                    });
+                }
+                let key = new_key("buy");
+                let order_id = rows::insert_order(
+                    tx,
+                    workspace_id,
+                    &rows::NewOrder {
+                        carrier: carrier_str(carrier),
+                        flow: flow.as_str(),
+                        connection_id,
+                        idempotency_key: &key,
+                    },
+                    now,
+                )?;
+                let payload = PurchasePayload {
+                    order_id,
+                    flow,
+                    carrier,
+                    connection_id,
+                    webhook_mode: webhook_mode.to_string(),
+                    credits: total,
+                    numbers: lines,
+                    target,
+                };
+                let json = serde_json::to_string(&payload).expect("payloads serialise");
+                journal::intend(tx, workspace_id, JOURNAL_PURCHASE, &key, &json, now)?;
+                Ok(Journalled { key, payload })
+            })
+        })
+        .await?;
+        tracing::info!(
+            workspace = workspace_id,
+            order = journalled.payload.order_id,
+            numbers = journalled.payload.numbers.len(),
+            credits = journalled.payload.credits,
+            flow = flow.as_str(),
+            "purchase journalled"
+        );
+        Ok(journalled)
+    }
+
+    /// The carrier call and its outcome, recorded exactly once.
+    async fn place(
+        &self,
+        account: Arc<CarrierAccount>,
+        journalled: Journalled,
+    ) -> Result<Purchase, PurchaseError> {
+        let Journalled { key, payload } = journalled;
+        lock(&self.inner.in_flight).insert(key.clone());
+        let _guard = InFlightGuard {
+            inner: self.inner.clone(),
+            key: key.clone(),
+        };
+        let e164s = payload.e164s();
+        let mut attempt = account
+            .purchase_place(&e164s, &key, payload.target.target.as_ref())
+            .await;
+        // At most one retry, and only after the account was checked and has no trace of it.
+        // "Not available" is checked too once an answer was lost: it may be our own first try.
+        let mut answer_lost = false;
+        for retry in [true, false] {
+            match attempt {
+                Ok(placed) => return self.record_bought(&key, &payload, placed).await,
+                Err(error) if error.is_ambiguous() || (answer_lost && is_gone(&error)) => {
+                    answer_lost = true;
+                    tracing::warn!(%error, order = payload.order_id, "purchase unconfirmed; checking the account");
+                    match account.purchase_find(&e164s, &key).await {
+                        Ok(Some(placed)) => {
+                            return self.record_bought(&key, &payload, placed).await
+                        }
+                        Ok(None) if is_gone(&error) => {
+                            let gone = gone_number(&error).unwrap_or_else(|| e164s[0].clone());
+                            self.record_not_bought(&key, &payload, &error.to_string(), Some(&gone))
+                                .await?;
+                            return Err(PurchaseError::NumberGone(gone));
+                        }
+                        Ok(None) if retry => {
+                            attempt = account
+                                .purchase_place(&e164s, &key, payload.target.target.as_ref())
+                                .await;
+                        }
+                        Ok(None) | Err(_) => {
+                            return Err(PurchaseError::Unconfirmed {
+                                carrier: account.kind(),
+                                numbers: e164s.join(", "),
+                            })
+                        }
+                    }
+                }
+                Err(error) if is_gone(&error) => {
+                    let gone = gone_number(&error).unwrap_or_else(|| e164s[0].clone());
+                    self.record_not_bought(&key, &payload, &error.to_string(), Some(&gone))
+                        .await?;
+                    return Err(PurchaseError::NumberGone(gone));
+                }
+                Err(error) => {
+                    self.record_not_bought(&key, &payload, &error.to_string(), None)
+                        .await?;
+                    return Err(error.into());
+                }
+            }
+        }
+        Err(PurchaseError::Unconfirmed {
+            carrier: account.kind(),
+            numbers: e164s.join(", "),
+        })
+    }
+}
+
+fn is_gone(error: &CarrierError) -> bool {
+    matches!(error, CarrierError::NumberUnavailable { .. })
+}
+
+fn gone_number(error: &CarrierError) -> Option<String> {
+    match error {
+        CarrierError::NumberUnavailable { number, .. } if number.starts_with('+') => {
+            Some(number.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Trims, checks and de-duplicates the selected numbers, keeping their order.
+fn normalise_selection(e164s: &[String]) -> Result<Vec<String>, PurchaseError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for raw in e164s {
+        let e164 = raw.trim().to_string();
+        let valid = e164
+            .strip_prefix('+')
+            .is_some_and(|d| (6..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+        if !valid {
+            return Err(PurchaseError::NotANumber(e164));
+        }
+        if seen.insert(e164.clone()) {
+            out.push(e164);
+        }
+    }
+    if out.is_empty() {
+        return Err(PurchaseError::NothingSelected);
+    }
+    Ok(out)
+}
+
+/// A selected number with its price, from the newest search that showed it.
+fn priced_line(
+    connection: &rusqlite::Connection,
+    workspace_id: i64,
+    e164: &str,
+) -> Result<Line, PurchaseError> {
+    let (cached, _) = search_cache::find_number(connection, workspace_id, e164)?
+        .ok_or_else(|| PurchaseError::NotInSearch(e164.to_string()))?;
+    let credits = cached
+        .monthly_cost_credits
+        .ok_or_else(|| PurchaseError::Unpriced(e164.to_string()))?;
+    Ok(Line {
+        e164: e164.to_string(),
+        credits,
+        number_type: cached
+            .number_type
+            .filter(|t| matches!(t.as_str(), "local" | "mobile" | "toll_free" | "national")),
+        region: cached.region.or(cached.country),
+        voice: cached.voice,
+        sms: cached.sms,
+        mms: cached.mms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selections_are_trimmed_checked_and_deduplicated() {
+        let picked = normalise_selection(&[
+            " +14155550100".into(),
+            "+14155550100".into(),
+            "+14155550101".into(),
+        ])
+        .unwrap();
+        assert_eq!(picked, vec!["+14155550100", "+14155550101"]);
+        assert!(matches!(
+            normalise_selection(&[]),
+            Err(PurchaseError::NothingSelected)
+        ));
+        assert!(matches!(
+            normalise_selection(&["4155550100".into()]),
+            Err(PurchaseError::NotANumber(_))
+        ));
+    }
+}

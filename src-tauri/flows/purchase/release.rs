@@ -1,0 +1,145 @@
+//! Releasing a purchased number at its carrier: checked, journalled before the carrier call, and
+//! recorded with its audit entry. Nothing is refunded. Imported numbers are not released here
+//! (they stay in the user's own account); a release cut short is finished by recovery.
+
+use super::{
+    blocking, carrier_str, lock, Flow, InFlightGuard, PurchaseError, Purchases, Release,
+    ReleasePayload,
+};
+use crate::carriers::ReleaseOutcome;
+use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
+use crate::store::journal::{self, RELEASE as JOURNAL_RELEASE};
+use crate::store::orders as rows;
+
+impl Purchases {
+    /// Releases a purchased number at its carrier (the UI confirms first, and says that nothing
+    /// is refunded). Journalled before the carrier call; a release cut short is finished by
+    /// [`Purchases::recover`].
+    pub async fn release(
+        &self,
+        workspace_id: i64,
+        phone_number_id: i64,
+    ) -> Result<Release, PurchaseError> {
+        let (key, payload) = blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            ctx.store.write(|tx| {
+                let number = rows::number(tx, workspace_id, phone_number_id)?
+                    .ok_or(PurchaseError::NumberNotFound)?;
+                let flow = match Flow::parse(&number.source) {
+                    Some(flow) => flow,
+                    None => {
+                        return Err(PurchaseError::NotReleasable(
+                            "Imported numbers stay in your carrier account; disconnect the carrier to remove them from NumberDesk.",
+                        ))
+                    }
+                };
+                match number.status.as_str() {
+                    "active" => {}
+                    "pending" => {
+                        return Err(PurchaseError::NotReleasable(
+                            "This number's order is still pending. Use Process, then release it once it is Active.",
+                        ))
+                    }
+                    "released" => {
+                        return Err(PurchaseError::NotReleasable(
+                            "This number has been released already.",
+                        ))
+                    }
+                    _ => {
+                        return Err(PurchaseError::NotReleasable(
+                            "This number's order failed, so there is nothing to release.",
+                        ))
+                    }
+                }
+                let key = format!("nd-release-{phone_number_id}");
+                if journal::get_by_key(tx, &key)?.is_some() {
+                    return Err(PurchaseError::NotReleasable(
+                        "This number is being released already.",
+                    ));
+                }
+                let payload = ReleasePayload {
+                    phone_number_id,
+                    e164: number.e164.clone(),
+                    carrier_number_id: number.carrier_number_id.clone(),
+                    flow,
+                    connection_id: number.connection_id,
+                };
+                let json = serde_json::to_string(&payload).expect("payloads serialise");
+                journal::intend(tx, workspace_id, JOURNAL_RELEASE, &key, &json, now)?;
+                Ok((key, payload))
+            })
+        })
+        .await?;
+        lock(&self.inner.in_flight).insert(key.clone());
+        let _guard = InFlightGuard {
+            inner: self.inner.clone(),
+            key: key.clone(),
+        };
+        self.finish_release(workspace_id, &key, &payload).await
+    }
+
+    pub(super) async fn finish_release(
+        &self,
+        workspace_id: i64,
+        key: &str,
+        payload: &ReleasePayload,
+    ) -> Result<Release, PurchaseError> {
+        let account = self
+            .account_for(workspace_id, payload.flow, payload.connection_id)
+            .await?;
+        let carrier_id = match &payload.carrier_number_id {
+            Some(id) => Some(id.clone()),
+            None => account
+                .purchase_owned(&payload.e164)
+                .await?
+                .map(|n| n.carrier_id),
+        };
+        let outcome = match carrier_id {
+            Some(id) => account.purchase_release(&id).await?,
+            None => ReleaseOutcome::AlreadyGone,
+        };
+        let (key, number_id) = (key.to_string(), payload.phone_number_id);
+        let outcome_text = match outcome {
+            ReleaseOutcome::Released => "released",
+            ReleaseOutcome::AlreadyGone => "already_gone",
+        };
+        let carrier = account.kind();
+        let e164 = payload.e164.clone();
+        blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            ctx.store.write(|tx| {
+                rows::mark_released(tx, number_id, now)?;
+                journal::settle_by_key(tx, &key, "done", Some(outcome_text), now)?;
+                let record = AuditRecord::new(
+                    AuditAction::Release,
+                    AuditTarget::carrier(carrier_str(carrier)),
+                    if outcome_text == "released" {
+                        format!("Released {e164} at the carrier. Nothing was refunded.")
+                    } else {
+                        format!("Released {e164}; the carrier no longer lists it. Nothing was refunded.")
+                    },
+                )
+                .numbers(vec![e164.clone()])
+                .before_after(
+                    Some(serde_json::json!({"status": "active"})),
+                    Some(serde_json::json!({"status": "released", "outcome": outcome_text})),
+                );
+                record_in(tx, &ctx.redactor, workspace_id, &record, now)?;
+                Ok(())
+            })
+        })
+        .await?;
+        tracing::info!(
+            workspace = workspace_id,
+            number = number_id,
+            outcome = outcome_text,
+            "number released"
+        );
+        Ok(Release {
+            phone_number_id: payload.phone_number_id,
+            e164: payload.e164.clone(),
+            already_gone: outcome == ReleaseOutcome::AlreadyGone,
+            refunded_credits: 0,
+        })
+    }
+}
