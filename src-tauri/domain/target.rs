@@ -50,6 +50,15 @@ pub struct FieldChange {
     pub next: Option<String>,
 }
 
+/// One field that differs between what NumberDesk set at the carrier and what it has now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftField {
+    pub field: String,
+    pub label: String,
+    pub numberdesk_set: Option<String>,
+    pub carrier_has: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NumberPreview {
     pub e164: String,

@@ -405,6 +405,7 @@ fn to_entry(row: rows::AuditRow) -> AuditEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flows::workspaces::{Plan, ValidWorkspace};
 
     #[test]
     fn actions_round_trip_through_their_names() {
@@ -420,17 +421,17 @@ mod tests {
         let store = crate::store::Store::open_in_memory().unwrap();
         let redactor = Redactor::new();
         redactor.register("s3cr3t-token-value-0123456789");
-        let workspace: i64 = store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO workspaces (name, plan, monthly_credit_allowance, webhook_base_url, created_at)
-                     VALUES ('A', 'standard', 0, 'https://x.example', '2026-01-01T00:00:00Z')",
-                    [],
-                )?;
-                Ok::<_, StoreError>(tx.last_insert_rowid())
-            })
-            .unwrap();
         let now = Utc::now();
+        let workspace = ValidWorkspace {
+            name: "A".into(),
+            plan: Plan::Standard,
+            flags: Default::default(),
+            monthly_credit_allowance: 0,
+            webhook_base_url: "https://x.example".into(),
+        };
+        let workspace = store
+            .write(|tx| crate::store::workspaces::insert(tx, &workspace, false, now))
+            .unwrap();
         let record = AuditRecord::new(
             AuditAction::WebhookUpdate,
             AuditTarget::Twilio,

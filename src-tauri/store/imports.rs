@@ -131,6 +131,21 @@ pub fn running(connection: &Connection) -> Result<Vec<ImportRow>, StoreError> {
     Ok(rows)
 }
 
+/// The ids of the workspace's `limit` most recent imports, newest first.
+pub fn recent(
+    connection: &Connection,
+    workspace_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id FROM imports WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let ids = statement
+        .query_map(params![workspace_id, limit], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 pub fn items(connection: &Connection, import_id: i64) -> Result<Vec<ItemRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {ITEM_COLUMNS} FROM import_items WHERE import_id = ?1 ORDER BY e164"

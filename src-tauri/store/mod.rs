@@ -9,6 +9,7 @@ pub mod credits;
 pub mod imports;
 pub mod journal;
 pub mod numbers;
+pub mod numbers_table;
 pub mod orders;
 pub mod search_cache;
 pub mod settings;

@@ -339,15 +339,10 @@ impl Importer {
 
     /// The workspace's imports, most recent first.
     pub fn list(&self, workspace_id: i64) -> Result<Vec<ImportProgress>, ImportError> {
-        let ids: Vec<i64> = self.ctx.store.read(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT id FROM imports WHERE workspace_id = ?1 ORDER BY id DESC LIMIT 20",
-            )?;
-            let ids = statement
-                .query_map([workspace_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>();
-            ids.map_err(StoreError::from)
-        })?;
+        let ids = self
+            .ctx
+            .store
+            .read(|c| imports::recent(c, workspace_id, 20))?;
         ids.into_iter().map(|id| self.progress(id)).collect()
     }
 

@@ -7,11 +7,12 @@ use crate::domain::failure::{Classified, ErrorKind, UserError};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::app::context::Context;
 use crate::carriers::{CarrierError, OwnedNumber};
+pub use crate::domain::target::DriftField;
 use crate::domain::target::{changes, ManagedTarget};
 use crate::flows::accounts::{AccountUnavailable, Accounts};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
@@ -19,15 +20,6 @@ use crate::flows::connect::connections::{managed_target, ConnectionError, Connec
 use crate::store::connections as connection_rows;
 use crate::store::sync_state::{self, ManagedNumber};
 use crate::store::StoreError;
-
-/// One field that differs between what NumberDesk set at the carrier and what it has now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DriftField {
-    pub field: String,
-    pub label: String,
-    pub numberdesk_set: Option<String>,
-    pub carrier_has: Option<String>,
-}
 
 /// The drift of a managed number whose routing is `routing` now, against `target`.
 pub fn drift_of(routing: &crate::carriers::Routing, target: &ManagedTarget) -> Vec<DriftField> {
