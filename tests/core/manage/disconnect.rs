@@ -1,0 +1,255 @@
+//! Disconnecting a carrier: the previous settings restored, the numbers, the connection and its
+//! credentials removed, and what is kept when the keyring or the carrier fails.
+
+use std::sync::Arc;
+
+use numberdesk::flows::audit::AuditAction;
+use numberdesk::flows::disconnect::{self, DisconnectError};
+use numberdesk::flows::import::{ImportRegistry, Importer, ManagedTarget, WebhookMode};
+use numberdesk::flows::manage::agents::{AgentSlot, Agents};
+use numberdesk::flows::manage::table::{NumberFilter, Sort};
+use numberdesk::logging::Redactor;
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+use numberdesk::secrets::{KeyringStore, SecretKey, SecretStore};
+
+use super::{twilio_routing, world, world_with};
+
+#[tokio::test]
+async fn disconnect_restores_the_previous_settings_and_removes_numbers_connection_and_credentials()
+{
+    let w = world(10).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 4, WebhookMode::Managed)
+        .await;
+    let telnyx = w
+        .connect_and_import(&w.telnyx_form(), 2, WebhookMode::OutboundOnly)
+        .await;
+    let agents = Agents::new(&w.core);
+    let sales = agents.create(w.workspace.id, "Sales").unwrap();
+    let ids: Vec<i64> = twilio.listed[..2]
+        .iter()
+        .map(|n| w.id_of(&n.e164))
+        .collect();
+    agents
+        .assign(w.workspace.id, &ids, AgentSlot::Inbound, Some(sales.id))
+        .unwrap();
+    assert_eq!(w.secret_count(), 2);
+
+    let preview = disconnect::preview(&w.core, w.workspace.id, twilio.row.id).unwrap();
+    assert_eq!(preview.number_count, 4);
+    assert_eq!(preview.restorable, 4);
+    assert_eq!(preview.affected_agents.len(), 1);
+    assert_eq!(preview.affected_agents[0].name, "Sales");
+    assert_eq!(preview.affected_agents[0].numbers, 2);
+    assert!(
+        preview.note.contains("stay in your Twilio account"),
+        "{}",
+        preview.note
+    );
+
+    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
+        .await
+        .unwrap();
+    assert_eq!(report.removed_numbers, 4);
+    assert_eq!(report.restored.len(), 4);
+
+    // At Twilio: each number is back as it was before the import, and still in the account.
+    for number in &twilio.listed[..4] {
+        let now = twilio
+            .account
+            .fetch_number(&number.carrier_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            twilio_routing(&now),
+            twilio_routing(number),
+            "{}",
+            number.e164
+        );
+    }
+    // In NumberDesk: the connection, its numbers and its credentials are gone; Telnyx is intact.
+    assert!(!w.connection_exists(twilio.row.id));
+    assert!(w.connection_exists(telnyx.row.id));
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.carrier == "telnyx"));
+    assert_eq!(w.secret_count(), 1);
+    let entries = w.audit(AuditAction::Disconnect);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].number_count, 4);
+    assert!(entries[0].summary.contains("Main Twilio"));
+
+    // Reconnecting later is a fresh import.
+    let again = w
+        .connect_and_import(&w.twilio_form(), 4, WebhookMode::OutboundOnly)
+        .await;
+    assert_ne!(again.row.id, twilio.row.id);
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 6);
+}
+
+#[tokio::test]
+async fn disconnect_whose_keyring_deletion_fails_keeps_the_carrier_connected() {
+    let w = world(10).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
+        .await;
+    w.memory.as_ref().unwrap().fail_deletes(true);
+    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DisconnectError::Keyring(_)), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("keyring"), "{text}");
+    assert!(text.contains("stays connected"), "{text}");
+
+    // Nothing lost: connection, numbers, credentials and no disconnect entry.
+    assert!(w.connection_exists(twilio.row.id));
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 3);
+    assert_eq!(w.secret_count(), 1);
+    assert!(
+        numberdesk::flows::connect::connections::Connections::new(&w.core)
+            .credentials(w.workspace.id, twilio.row.id)
+            .is_ok()
+    );
+    assert!(w.audit(AuditAction::Disconnect).is_empty());
+
+    // Once the keyring works, the same disconnect goes through.
+    w.memory.as_ref().unwrap().fail_deletes(false);
+    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
+        .await
+        .unwrap();
+    assert!(!w.connection_exists(twilio.row.id));
+    assert_eq!(w.secret_count(), 0);
+}
+
+#[tokio::test]
+async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numbers_back() {
+    let w = world(10).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 4, WebhookMode::Managed)
+        .await;
+    let target = Importer::new(w.core.clone(), ImportRegistry::default())
+        .target(w.workspace.id, twilio.row.id)
+        .unwrap();
+    let ManagedTarget::Twilio { voice_url, .. } = &target else {
+        panic!()
+    };
+    // Twilio refuses every change to one number.
+    let refused = &twilio.listed[1];
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::ServerError { status: 400 })
+            .carrier(Carrier::Twilio)
+            .method("POST")
+            .path_contains(&refused.carrier_id)
+            .times(None),
+    );
+
+    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
+        .await
+        .unwrap_err();
+    let DisconnectError::RestoreFailed {
+        failed,
+        left_restored,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].e164, refused.e164);
+    assert!(left_restored.is_empty(), "{left_restored:?}");
+    let text = error.to_string();
+    assert!(text.contains(&refused.e164), "{text}");
+    assert!(text.contains("Nothing was removed"), "{text}");
+
+    // Nothing lost locally.
+    assert!(w.connection_exists(twilio.row.id));
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 4);
+    assert_eq!(w.secret_count(), 1);
+    assert!(w.audit(AuditAction::Disconnect).is_empty());
+    // At Twilio every number still points at NumberDesk (the three restored were pointed back).
+    w.sandbox.faults().clear();
+    for number in &twilio.listed[..4] {
+        let now = twilio
+            .account
+            .fetch_number(&number.carrier_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            twilio_routing(&now).voice_url.as_deref(),
+            Some(voice_url.as_str()),
+            "{}",
+            number.e164
+        );
+    }
+    // Each carrier call was journalled and settled.
+    let states: Vec<(String, String)> = w
+        .core
+        .store
+        .read(|c| {
+            let mut s = c.prepare("SELECT kind, state FROM journal ORDER BY id")?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>();
+            rows
+        })
+        .unwrap();
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(k, s)| k == "restore" && s == "done")
+            .count(),
+        3
+    );
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(k, s)| k == "restore" && s == "failed")
+            .count(),
+        1
+    );
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(k, s)| k == "reapply" && s == "done")
+            .count(),
+        3
+    );
+
+    // Without the restore, the disconnect goes through.
+    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
+        .await
+        .unwrap();
+    assert_eq!(report.removed_numbers, 4);
+    assert!(report.restored.is_empty());
+    assert!(!w.connection_exists(twilio.row.id));
+}
+
+/// Against the real OS keyring (Secret Service from gnome-keyring, as the README's test command
+/// starts it): the entry is really gone after a disconnect.
+#[tokio::test]
+async fn disconnect_deletes_the_entry_from_the_real_keyring() {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let service = format!(
+        "app.numberdesk.test.disconnect.{}.{nanos}",
+        std::process::id()
+    );
+    let keyring = Arc::new(KeyringStore::new(service, Redactor::new()));
+    if let Err(error) = keyring.probe() {
+        panic!("the real keyring is not reachable ({error}); run the tests through the README's test command");
+    }
+    let w = world_with(6, keyring.clone()).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 2, WebhookMode::OutboundOnly)
+        .await;
+    let key = SecretKey::new(w.workspace.id, twilio.row.id);
+    assert!(keyring.get(key).unwrap().is_some());
+    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
+        .await
+        .unwrap();
+    assert!(keyring.get(key).unwrap().is_none());
+    assert!(!w.connection_exists(twilio.row.id));
+    assert!(w.all(NumberFilter::default(), Sort::default()).is_empty());
+}

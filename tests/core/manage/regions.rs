@@ -1,0 +1,206 @@
+//! Twilio inbound regions: changes with partial failures, Telnyx numbers skipped, and changes a
+//! crash cut short settled from what Twilio has.
+
+use numberdesk::flows::audit::AuditAction;
+use numberdesk::flows::import::WebhookMode;
+use numberdesk::flows::manage::regions::{self, RegionError};
+use numberdesk::flows::manage::table::{NumberFilter, Sort, SortColumn};
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+
+use super::{twilio_client, world};
+
+#[tokio::test]
+async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers() {
+    let w = world(12).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 5, WebhookMode::OutboundOnly)
+        .await;
+    let telnyx = w
+        .connect_and_import(&w.telnyx_form(), 2, WebhookMode::OutboundOnly)
+        .await;
+    let accounts = w.accounts();
+    let twilio_ids: Vec<i64> = twilio.listed[..5]
+        .iter()
+        .map(|n| w.id_of(&n.e164))
+        .collect();
+    let telnyx_id = w.id_of(&telnyx.listed[0].e164);
+
+    // Unknown regions and Telnyx-only selections are refused before any call.
+    assert!(matches!(
+        regions::set_region(&accounts, w.workspace.id, &twilio_ids, "mars1", false).await,
+        Err(RegionError::UnknownRegion(_))
+    ));
+    assert!(matches!(
+        regions::set_region(&accounts, w.workspace.id, &[telnyx_id], "ie1", false).await,
+        Err(RegionError::NoTwilioNumbers)
+    ));
+
+    // Twilio refuses the change for one number; the others are done.
+    let refused = &twilio.listed[2].e164;
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::ServerError { status: 400 })
+            .carrier(Carrier::Twilio)
+            .method("POST")
+            .path_contains(refused.trim_start_matches('+'))
+            .times(None),
+    );
+    let mut selection = twilio_ids.clone();
+    selection.push(telnyx_id);
+    let outcome = regions::set_region(&accounts, w.workspace.id, &selection, "ie1", false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.changed.len(), 4, "{outcome:?}");
+    assert_eq!(outcome.failed.len(), 1);
+    assert_eq!(&outcome.failed[0].e164, refused);
+    assert!(outcome.failed[0].reason.contains("Twilio"), "{outcome:?}");
+    assert_eq!(outcome.not_twilio, vec![telnyx.listed[0].e164.clone()]);
+
+    // Twilio has the new region for the four, the old one for the refused number.
+    let sid = &w.sandbox.twilio_accounts()[0].account_sid;
+    let state = w.sandbox.account_state(sid, true).unwrap();
+    for number in &twilio.listed[..5] {
+        let at_twilio = state
+            .numbers
+            .iter()
+            .find(|n| n.phone_number == number.e164)
+            .unwrap();
+        let expected = if &number.e164 == refused {
+            "us1"
+        } else {
+            "ie1"
+        };
+        assert_eq!(
+            at_twilio.voice_region.as_deref(),
+            Some(expected),
+            "{}",
+            number.e164
+        );
+    }
+    // The table shows it; the refused number keeps no region of ours.
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    for row in rows.iter().filter(|r| r.carrier == "twilio") {
+        if &row.e164 == refused {
+            assert_eq!(row.inbound_region, None);
+        } else {
+            assert_eq!(row.inbound_region.as_deref(), Some("ie1"));
+        }
+    }
+    // Sorting by inbound region works on the new values.
+    let by_region = w.all(
+        NumberFilter::default(),
+        Sort {
+            column: SortColumn::InboundRegion,
+            descending: true,
+        },
+    );
+    assert_eq!(by_region[0].inbound_region.as_deref(), Some("ie1"));
+
+    // Again, with the fault cleared: only the one not done yet is sent.
+    w.sandbox.faults().clear();
+    let again = regions::set_region(&accounts, w.workspace.id, &twilio_ids, "ie1", false)
+        .await
+        .unwrap();
+    assert_eq!((again.changed.len(), again.unchanged.len()), (1, 4));
+    // Reading the region back from Twilio.
+    let read = regions::refresh_region(&accounts, w.workspace.id, twilio_ids[0])
+        .await
+        .unwrap();
+    assert_eq!(read, "ie1");
+
+    let entries = w.audit(AuditAction::RegionChange);
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].number_count, 4);
+    assert_eq!(entries[1].target, "twilio");
+    assert!(entries[1].after_json.as_deref().unwrap().contains("ie1"));
+    // Every call was journalled, and settled.
+    let unsettled: i64 = w
+        .core
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM journal WHERE kind = 'region' AND state = 'intent'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(unsettled, 0);
+    // Both imports are in the audit log, with their numbers.
+    let imports = w.audit(AuditAction::Import);
+    assert_eq!(imports.len(), 2, "{imports:?}");
+    assert_eq!(
+        imports.iter().map(|e| e.number_count).sum::<i64>(),
+        7,
+        "{imports:?}"
+    );
+}
+
+#[tokio::test]
+async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() {
+    let w = world(4).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
+        .await;
+    let [reached, not_reached, gone] = [0, 1, 2].map(|i| twilio.listed[i].clone());
+    // The app journalled three changes to au1 and died: Twilio got the first one only, and the
+    // third number left NumberDesk since.
+    twilio_client(&twilio.account)
+        .set_inbound_region(&reached.e164, "au1")
+        .await
+        .unwrap();
+    let ids = [&reached, &not_reached, &gone].map(|n| w.id_of(&n.e164));
+    let now = w.core.clock.now();
+    w.core
+        .store
+        .write(|tx| {
+            for (number, id) in [&reached, &not_reached, &gone].iter().zip(ids) {
+                let key = numberdesk::store::journal::fresh_key(tx, "region", &number.e164)?;
+                let payload = serde_json::json!({
+                    "phone_number_id": id, "e164": number.e164, "connection_id": twilio.row.id,
+                    "from": null, "to": "au1",
+                })
+                .to_string();
+                numberdesk::store::journal::intend(
+                    tx,
+                    w.workspace.id,
+                    "region",
+                    &key,
+                    &payload,
+                    now,
+                )?;
+            }
+            tx.execute("DELETE FROM phone_numbers WHERE id = ?1", [ids[2]])?;
+            Ok::<_, numberdesk::store::StoreError>(())
+        })
+        .unwrap();
+
+    let settled = regions::reconcile(&w.accounts()).await.unwrap();
+    assert_eq!((settled.settled, settled.left), (3, 0));
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    let region_of = |e164: &str| {
+        rows.iter()
+            .find(|r| r.e164 == e164)
+            .and_then(|r| r.inbound_region.clone())
+    };
+    assert_eq!(region_of(&reached.e164).as_deref(), Some("au1"));
+    assert_eq!(region_of(&not_reached.e164).as_deref(), Some("us1"));
+    let states: Vec<(String, String)> = w
+        .core
+        .store
+        .read(|c| {
+            let mut s = c.prepare(
+                "SELECT state, coalesce(outcome, '') FROM journal WHERE kind = 'region' ORDER BY id",
+            )?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok::<_, numberdesk::store::StoreError>(rows)
+        })
+        .unwrap();
+    assert_eq!(states[0].0, "done", "{states:?}");
+    assert_eq!(states[1].0, "failed", "{states:?}");
+    assert!(states[2].1.contains("no longer"), "{states:?}");
+    // Nothing is left to settle: a second start does nothing.
+    let again = regions::reconcile(&w.accounts()).await.unwrap();
+    assert_eq!((again.settled, again.left), (0, 0));
+}

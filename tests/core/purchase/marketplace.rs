@@ -1,0 +1,279 @@
+//! Buying through a workspace's own Twilio or Telnyx account: active or pending, charged once,
+//! refused before any carrier call without the credits, and exactly once through a dropped
+//! connection, a timeout or a number sold since the search.
+
+use numberdesk::carriers::{NumberType, OrderStatus};
+use numberdesk::flows::billing::EntryKind;
+use numberdesk::flows::purchase::{NumberStatus, PurchaseError};
+use numberdesk::sandbox::{
+    CallOutcome, Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome,
+};
+
+use super::{local, world, world_with};
+
+#[tokio::test]
+async fn a_twilio_marketplace_purchase_is_active_charged_once_and_leaves_the_results() {
+    let w = world(1_000).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("415"));
+    query.connection_id = Some(connection);
+    let results = w.purchases.search(w.workspace.id, &query).await.unwrap();
+    assert!(!results.possibly_stale);
+    assert!(!results.offers.is_empty());
+    let offer = &results.offers[0];
+    assert!(offer.e164.starts_with("+1415"), "{}", offer.e164);
+    assert_eq!(offer.monthly_cost_credits, Some(115));
+    assert_eq!(offer.number_type, Some(NumberType::Local));
+    assert_eq!(offer.region.as_deref(), Some("CA"));
+
+    let quote = w
+        .purchases
+        .quote(w.workspace.id, std::slice::from_ref(&offer.e164))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            quote.total_credits,
+            quote.balance_before,
+            quote.balance_after
+        ),
+        (115, 1_000, 885)
+    );
+    assert!(quote.no_proration && quote.affordable);
+
+    let purchase = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &offer.e164)
+        .await
+        .unwrap();
+    assert_eq!(purchase.charged_credits, 115);
+    assert_eq!(purchase.numbers.len(), 1);
+    assert_eq!(purchase.numbers[0].status, NumberStatus::Active);
+    assert_eq!(w.twilio_owns(&offer.e164), 1);
+    assert_eq!(w.balance(w.workspace.id), 885);
+    assert_eq!(
+        w.entries(w.workspace.id, EntryKind::Purchase),
+        vec![(-115, Some(offer.e164.clone()))]
+    );
+    let held = w.held(w.workspace.id);
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].status.as_str(), held[0].source.as_str()),
+        ("active", "marketplace")
+    );
+    assert!(held[0]
+        .carrier_number_id
+        .as_deref()
+        .unwrap()
+        .starts_with("PN"));
+    // Bought numbers leave the cached results; buying again is refused before any call.
+    let cached = w
+        .purchases
+        .cached_search(w.workspace.id, &query)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cached.offers.iter().all(|o| o.e164 != offer.e164));
+    let again = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &offer.e164)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, PurchaseError::AlreadyHeld(_)), "{again}");
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 1);
+}
+
+#[tokio::test]
+async fn a_telnyx_marketplace_purchase_is_pending_until_processed() {
+    let w = world_with(
+        1_000,
+        OrderCompletion::Polls {
+            polls: 2,
+            outcome: OrderOutcome::Success,
+        },
+    )
+    .await;
+    let connection = w.connect_telnyx().await;
+    let mut query = local("US", Some("312"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 1).await;
+    let purchase = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap();
+    assert_eq!(purchase.numbers[0].status, NumberStatus::Pending);
+    assert_eq!(w.balance(w.workspace.id), 885);
+
+    let first = w.purchases.process(w.workspace.id, None).await.unwrap();
+    assert_eq!(first.updates[0].status, OrderStatus::Pending);
+    let number_id = purchase.numbers[0].phone_number_id;
+    let second = w
+        .purchases
+        .process(w.workspace.id, Some(number_id))
+        .await
+        .unwrap();
+    assert_eq!(second.updates[0].status, OrderStatus::Success);
+    assert_eq!(second.updates[0].activated, picked);
+    let held = w.held(w.workspace.id);
+    assert_eq!(held[0].status, "active");
+    assert!(held[0].carrier_number_id.is_some());
+    assert_eq!(held[0].webhook_mode, "managed");
+    assert_eq!(w.balance(w.workspace.id), 885);
+}
+
+#[tokio::test]
+async fn too_few_credits_is_refused_before_any_carrier_call() {
+    let w = world(100).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("212"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 1).await;
+    let error = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            PurchaseError::InsufficientCredits {
+                needed: 115,
+                available: 100
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("Nothing was bought or charged"));
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 0);
+    assert_eq!(w.balance(w.workspace.id), 100);
+    assert!(w.held(w.workspace.id).is_empty());
+
+    // The pool too: three numbers cost 345 of 100.
+    let picked = w
+        .pick(w.pool_workspace.id, &local("US", Some("212")), 3)
+        .await;
+    let error = w
+        .purchases
+        .buy_from_pool(w.pool_workspace.id, &picked, true)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        PurchaseError::InsufficientCredits { needed: 345, .. }
+    ));
+    assert_eq!(w.pool_orders(), 0);
+}
+
+#[tokio::test]
+async fn a_number_gone_since_the_search_is_not_charged_and_leaves_the_cache() {
+    let w = world(1_000).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("512"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 2).await;
+    assert!(w.sandbox.faults().vanish(&picked[0]));
+    let error = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, PurchaseError::NumberGone(n) if n == &picked[0]),
+        "{error}"
+    );
+    assert!(error.to_string().contains("Nothing was bought or charged"));
+    assert_eq!(w.balance(w.workspace.id), 1_000);
+    assert!(w.entries(w.workspace.id, EntryKind::Purchase).is_empty());
+    assert!(w.held(w.workspace.id).is_empty());
+    let cached = w
+        .purchases
+        .cached_search(w.workspace.id, &query)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cached.offers.iter().all(|o| o.e164 != picked[0]));
+    assert!(cached.offers.iter().any(|o| o.e164 == picked[1]));
+
+    // In a pool order too: the whole order is refused, nothing charged.
+    let pool_picked = w
+        .pick(w.pool_workspace.id, &local("US", Some("305")), 3)
+        .await;
+    w.sandbox.faults().vanish(&pool_picked[1]);
+    let error = w
+        .purchases
+        .buy_from_pool(w.pool_workspace.id, &pool_picked, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, PurchaseError::NumberGone(n) if n == &pool_picked[1]),
+        "{error}"
+    );
+    assert_eq!(w.balance(w.pool_workspace.id), 1_000);
+    assert!(w.held(w.pool_workspace.id).is_empty());
+}
+
+#[tokio::test]
+async fn a_connection_dropped_after_the_purchase_buys_and_charges_exactly_once() {
+    let w = world(1_000).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("617"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 1).await;
+    w.sandbox
+        .faults()
+        .drop_after_commit_next(Carrier::Twilio, "POST", 1);
+    let purchase = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap();
+    assert_eq!(purchase.numbers[0].status, NumberStatus::Active);
+    assert_eq!(purchase.charged_credits, 115);
+    assert_eq!(w.twilio_owns(&picked[0]), 1);
+    // Checked, found, not sent again.
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 1);
+    assert!(w
+        .sandbox
+        .calls()
+        .iter()
+        .any(|c| c.outcome == CallOutcome::Dropped));
+    assert_eq!(w.held(w.workspace.id).len(), 1);
+    assert_eq!(w.entries(w.workspace.id, EntryKind::Purchase).len(), 1);
+    assert_eq!(w.balance(w.workspace.id), 885);
+}
+
+#[tokio::test]
+async fn a_timeout_is_checked_before_the_one_retry_and_buys_once() {
+    let w = world(1_000).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("303"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 1).await;
+    // The purchase request is held past the client's timeout and never carried out.
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::Hang { millis: 3_000 })
+            .carrier(Carrier::Twilio)
+            .method("POST"),
+    );
+    let purchase = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap();
+    assert_eq!(purchase.numbers[0].status, NumberStatus::Active);
+    assert_eq!(w.twilio_owns(&picked[0]), 1);
+    let calls = w.sandbox.calls();
+    let post = calls
+        .iter()
+        .position(|c| c.method == "POST" && c.outcome == CallOutcome::Hung)
+        .unwrap();
+    let check = calls
+        .iter()
+        .position(|c| c.method == "GET" && c.query.contains("PhoneNumber="))
+        .unwrap();
+    assert!(post < check, "the account is checked after the lost answer");
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 2);
+    assert_eq!(w.entries(w.workspace.id, EntryKind::Purchase).len(), 1);
+    assert_eq!(w.balance(w.workspace.id), 885);
+}
