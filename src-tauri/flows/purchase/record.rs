@@ -1,7 +1,8 @@
 //! What the carrier did with a purchase, written exactly once: bought means the numbers, their
 //! order lines, their charges, the audit entry and the journal row done in one transaction; not
 //! bought means the order failed and nothing charged. Both the purchase itself and recovery
-//! come here; it never calls a carrier to find out what happened.
+//! come here with what the carrier answered; asking the carrier whether a purchase happened is
+//! theirs to do, never this file's.
 
 use super::orders::purchase_from_store;
 use super::{blocking, carrier_str, Flow, Purchase, PurchaseError, PurchasePayload, Purchases};

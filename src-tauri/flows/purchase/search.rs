@@ -1,7 +1,7 @@
 //! Searching for numbers to buy: the countries on offer, a search (cached, and served from the
 //! cache when the carrier cannot be reached), Refresh, the cached answer alone, and nearby area
-//! codes when nothing was found. It only reads carriers and the search cache: it never journals,
-//! buys or charges anything.
+//! codes when nothing was found. It asks carriers what is on sale and keeps their answers in the
+//! search cache; it never journals, buys or charges anything.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
