@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::domain::failure::{Classified, ErrorKind, UserError};
 use phonenumber::country::Id;
 use phonenumber::{Mode, PhoneNumber};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
@@ -26,6 +27,19 @@ pub enum E164Error {
     NotValid(String, String),
     #[error("{0} has too few or too many digits for a phone number.")]
     WrongLength(String),
+}
+
+impl UserError for E164Error {
+    fn classify(&self) -> Classified<'_> {
+        match self {
+            Self::Empty
+            | Self::NotInternational(_)
+            | Self::NotANumber(_)
+            | Self::UnknownCountryCode(_)
+            | Self::NotValid(..)
+            | Self::WrongLength(_) => Classified::Kind(ErrorKind::InvalidInput),
+        }
+    }
 }
 
 /// How strictly a number is checked.
