@@ -3,5 +3,6 @@
 
 pub mod e164;
 pub mod failure;
+pub mod ids;
 pub mod kinds;
 pub mod target;
