@@ -28,30 +28,23 @@ struct Settings {
     caps: Vec<usize>,
 }
 
-fn settings() -> Result<Settings, String> {
+fn settings() -> anyhow::Result<Settings> {
     let mut args = pico_args::Arguments::from_env();
-    let numbers = args
-        .opt_value_from_str("--numbers")
-        .map_err(|e| e.to_string())?
-        .unwrap_or(10_000);
-    let latency_ms: u64 = args
-        .opt_value_from_str("--latency-ms")
-        .map_err(|e| e.to_string())?
-        .unwrap_or(100);
+    let numbers = args.opt_value_from_str("--numbers")?.unwrap_or(10_000);
+    let latency_ms: u64 = args.opt_value_from_str("--latency-ms")?.unwrap_or(100);
     let caps: String = args
-        .opt_value_from_str("--caps")
-        .map_err(|e| e.to_string())?
+        .opt_value_from_str("--caps")?
         .unwrap_or_else(|| "10,50".to_string());
     let caps = caps
         .split(',')
         .map(|cap| {
             cap.trim()
                 .parse::<usize>()
-                .map_err(|e| format!("--caps: {e}"))
+                .map_err(|e| anyhow::anyhow!("--caps: {e}"))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if numbers == 0 || caps.contains(&0) {
-        return Err("--numbers and every cap must be positive".to_string());
+        anyhow::bail!("--numbers and every cap must be positive");
     }
     Ok(Settings {
         numbers,
@@ -170,7 +163,7 @@ async fn run(settings: &Settings, cap: usize) -> anyhow::Result<Run> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = settings().map_err(anyhow::Error::msg)?;
+    let settings = settings()?;
     println!(
         "import_bench: {} Twilio numbers, {} ms added latency, caps {:?} (the client is not told the cap)",
         settings.numbers,

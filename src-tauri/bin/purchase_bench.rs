@@ -36,22 +36,13 @@ struct Settings {
     numbers: usize,
 }
 
-fn settings() -> Result<Settings, String> {
+fn settings() -> anyhow::Result<Settings> {
     let mut args = pico_args::Arguments::from_env();
-    let latency_ms: u64 = args
-        .opt_value_from_str("--latency-ms")
-        .map_err(|e| e.to_string())?
-        .unwrap_or(100);
-    let runs: usize = args
-        .opt_value_from_str("--runs")
-        .map_err(|e| e.to_string())?
-        .unwrap_or(30);
-    let numbers: usize = args
-        .opt_value_from_str("--numbers")
-        .map_err(|e| e.to_string())?
-        .unwrap_or(50);
+    let latency_ms: u64 = args.opt_value_from_str("--latency-ms")?.unwrap_or(100);
+    let runs: usize = args.opt_value_from_str("--runs")?.unwrap_or(30);
+    let numbers: usize = args.opt_value_from_str("--numbers")?.unwrap_or(50);
     if runs == 0 || numbers == 0 {
-        return Err("--runs and --numbers must be positive".to_string());
+        anyhow::bail!("--runs and --numbers must be positive");
     }
     Ok(Settings {
         latency: Duration::from_millis(latency_ms),
@@ -110,10 +101,10 @@ const UI_RUNS: usize = 10;
 async fn ui_search_to_paint(
     sandbox: &SandboxHandle,
     dir: &std::path::Path,
-) -> Result<(Vec<f64>, Vec<f64>), String> {
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let app = window_probe::app_binary()?;
     if std::env::var_os("DISPLAY").is_none() {
-        return Err("no display: run the bench under xvfb-run".into());
+        anyhow::bail!("no display: run the bench under xvfb-run");
     }
     let service = format!("app.numberdesk.bench.{}", std::process::id());
     let data = dir.join("ui");
@@ -123,17 +114,18 @@ async fn ui_search_to_paint(
         redactor.clone(),
     ));
     let key = {
-        let app = open_app(&data, secrets.clone(), redactor, sandbox).map_err(|e| e.to_string())?;
+        let app = open_app(&data, secrets.clone(), redactor, sandbox)?;
         let workspace = app
             .workspaces()
             .create(workspace("Bench UI", false))
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let row = app
             .workspaces()
             .connect(workspace.id, twilio_form(sandbox))
             .await
-            .map_err(|e| format!("saving the connection (is the keyring unlocked?): {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("saving the connection (is the keyring unlocked?): {e}")
+            })?;
         numberdesk::secrets::SecretKey::new(workspace.id, row.id)
     };
     let urls = sandbox.base_urls();
@@ -181,7 +173,7 @@ async fn ui_search_to_paint(
             .run("return document.querySelectorAll('[data-testid=offer-row]').length;")
             .await?;
         if shown.as_u64().unwrap_or(0) == 0 {
-            return Err("the search showed no rows".to_string());
+            anyhow::bail!("the search showed no rows");
         }
         Ok((times, answers))
     }
@@ -212,7 +204,7 @@ fn open_app(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = settings().map_err(anyhow::Error::msg)?;
+    let settings = settings()?;
     let sandbox = Sandbox::start(SandboxConfig {
         owned_numbers: 10,
         latency: settings.latency,
@@ -334,7 +326,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(why) => {
             println!("search in the window not measured: {why}");
-            serde_json::json!({ "ui_not_measured": why })
+            serde_json::json!({ "ui_not_measured": why.to_string() })
         }
     };
 

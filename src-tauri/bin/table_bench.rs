@@ -37,15 +37,14 @@ const PAINT_RUNS: usize = 3;
 /// Cold starts of the real window on the filled database: from the request that starts the app
 /// to the first table rows painted (the page's `numbers-table-painted` mark), and the same from
 /// the page's own start. Medians of [`PAINT_RUNS`]; `Err` says why it could not be measured.
-fn first_paint(dir: &std::path::Path) -> Result<serde_json::Value, String> {
+fn first_paint(dir: &std::path::Path) -> anyhow::Result<serde_json::Value> {
     let app = window_probe::app_binary()?;
     if std::env::var_os("DISPLAY").is_none() {
-        return Err("no display: run the bench under xvfb-run".into());
+        anyhow::bail!("no display: run the bench under xvfb-run");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let env = window_probe::profile_env(
         dir,
         &dir.join("home"),
@@ -85,8 +84,10 @@ fn first_paint(dir: &std::path::Path) -> Result<serde_json::Value, String> {
                     .await?;
                 println!("  the same query again from the page (ms): {again}");
                 let from_start = process_started
-                    .ok_or("the app's process start time could not be read from /proc")?;
-                Ok::<_, String>((
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("the app's process start time could not be read from /proc")
+                    })?;
+                Ok::<_, anyhow::Error>((
                     painted - window.launched_at_ms,
                     painted - from_start,
                     painted - origin,
@@ -319,7 +320,10 @@ fn main() -> anyhow::Result<()> {
         ),
         Err(why) => {
             println!("first paint not measured: {why}");
-            (serde_json::json!({ "first_paint_not_measured": why }), None)
+            (
+                serde_json::json!({ "first_paint_not_measured": why.to_string() }),
+                None,
+            )
         }
     };
     let pass = first_page_ms < FIRST_PAGE_GOAL_MS

@@ -57,17 +57,15 @@ pub fn process_started_ms(app: &Path) -> Option<f64> {
 }
 
 /// The desktop binary beside this bench (same profile), or `NUMBERDESK_APP`.
-pub fn app_binary() -> Result<PathBuf, String> {
+pub fn app_binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("NUMBERDESK_APP") {
         return Ok(PathBuf::from(path));
     }
-    let beside = std::env::current_exe()
-        .map_err(|e| e.to_string())?
-        .with_file_name("numberdesk");
+    let beside = std::env::current_exe()?.with_file_name("numberdesk");
     if beside.exists() {
         Ok(beside)
     } else {
-        Err(format!(
+        Err(anyhow::anyhow!(
             "{} is not built: run `cargo build --release --bins` first",
             beside.display()
         ))
@@ -93,12 +91,11 @@ pub struct Window {
 impl Window {
     /// Starts the app with `env` (data folder, keyring service, carrier URLs) and waits until its
     /// window answers WebDriver.
-    pub async fn launch(app: &Path, env: &[(String, String)]) -> Result<Window, String> {
-        let driver = Driver::start(env).map_err(|e| e.to_string())?;
+    pub async fn launch(app: &Path, env: &[(String, String)]) -> anyhow::Result<Window> {
+        let driver = Driver::start(env)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         let base = format!("http://127.0.0.1:{}", driver.port);
         let capabilities = json!({
             "capabilities": {"alwaysMatch": {
@@ -116,9 +113,9 @@ impl Window {
                 .await
             {
                 Ok(reply) => {
-                    let body: Value = reply.json().await.map_err(|e| e.to_string())?;
+                    let body: Value = reply.json().await?;
                     let Some(id) = body["value"]["sessionId"].as_str() else {
-                        return Err(format!("no WebDriver session: {body}"));
+                        anyhow::bail!("no WebDriver session: {body}");
                     };
                     return Ok(Window {
                         session_url: format!("{base}/session/{id}"),
@@ -131,42 +128,40 @@ impl Window {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(error) => {
-                    return Err(format!("tauri-driver did not answer: {error}"));
+                    anyhow::bail!("tauri-driver did not answer: {error}");
                 }
             }
         }
     }
 
     /// Runs `script` (a function body) in the page and returns what it returns.
-    pub async fn run(&self, script: &str) -> Result<Value, String> {
+    pub async fn run(&self, script: &str) -> anyhow::Result<Value> {
         self.execute("sync", script).await
     }
 
     /// Runs `script` (a function body whose last argument is the callback to call with the
     /// result) in the page, for work that awaits.
-    pub async fn run_async(&self, script: &str) -> Result<Value, String> {
+    pub async fn run_async(&self, script: &str) -> anyhow::Result<Value> {
         self.execute("async", script).await
     }
 
-    async fn execute(&self, how: &str, script: &str) -> Result<Value, String> {
+    async fn execute(&self, how: &str, script: &str) -> anyhow::Result<Value> {
         let reply: Value = self
             .http
             .post(format!("{}/execute/{how}", self.session_url))
             .json(&json!({"script": script, "args": []}))
             .send()
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .json()
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if reply["value"]["error"].is_string() {
-            return Err(format!("script failed: {}", reply["value"]));
+            anyhow::bail!("script failed: {}", reply["value"]);
         }
         Ok(reply["value"].clone())
     }
 
     /// Polls `script` until it returns something other than null.
-    pub async fn wait_for(&self, script: &str, timeout: Duration) -> Result<Value, String> {
+    pub async fn wait_for(&self, script: &str, timeout: Duration) -> anyhow::Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let value = self.run(script).await?;
@@ -174,14 +169,14 @@ impl Window {
                 return Ok(value);
             }
             if Instant::now() > deadline {
-                return Err(format!("timed out waiting for: {script}"));
+                anyhow::bail!("timed out waiting for: {script}");
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
     /// When the page set the performance mark `name`, in epoch ms (null until it has).
-    pub async fn mark_at(&self, name: &str, timeout: Duration) -> Result<f64, String> {
+    pub async fn mark_at(&self, name: &str, timeout: Duration) -> anyhow::Result<f64> {
         let script = format!(
             "const m = performance.getEntriesByName({name:?}, 'mark'); \
              return m.length ? performance.timeOrigin + m[m.length - 1].startTime : null;"
@@ -189,7 +184,7 @@ impl Window {
         self.wait_for(&script, timeout)
             .await?
             .as_f64()
-            .ok_or_else(|| format!("mark {name} is not a number"))
+            .ok_or_else(|| anyhow::anyhow!("mark {name} is not a number"))
     }
 
     pub async fn close(mut self) {

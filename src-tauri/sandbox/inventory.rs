@@ -321,6 +321,20 @@ fn block_seed(seed: u64, iso: &str, kind: NumberType, ndc: &str) -> u64 {
     hash
 }
 
+/// The digits an allocated UK range starts with after each NDC the sandbox sells (Ofcom's plan,
+/// as libphonenumber has it; a test checks every number on sale against the plan). Everywhere
+/// else any of 2-9 may start one.
+fn gb_first_digits(ndc: &str) -> &'static [u8] {
+    match ndc {
+        "20" => b"3478",
+        "121" => b"234567",
+        "131" => b"2345678",
+        "117" => b"2349",
+        "7700" => b"378",
+        _ => b"23456789",
+    }
+}
+
 fn draw_number(
     rng: &mut ChaCha8Rng,
     country: &Country,
@@ -345,11 +359,12 @@ fn draw_number(
             format!("+1{ndc}{exchange:03}{line:04}")
         }
         _ => {
-            // GB: NDC plus enough digits for a ten-digit national significant number.
+            // GB: NDC plus enough digits for a ten-digit national significant number, starting
+            // with a digit the plan has allocated after that NDC, as a carrier's stock always is.
             let rest_len = 10 - ndc.len();
+            let firsts = gb_first_digits(ndc);
             let mut digits = String::with_capacity(rest_len);
-            // The first digit after a geographic NDC is never 0 or 1.
-            digits.push(char::from(b'0' + rng.random_range(2..10u8)));
+            digits.push(char::from(firsts[rng.random_range(0..firsts.len())]));
             for _ in 1..rest_len {
                 digits.push(char::from(b'0' + rng.random_range(0..10u8)));
             }
@@ -725,6 +740,27 @@ mod tests {
         {
             assert!(number.e164.starts_with("+447"), "{}", number.e164);
             assert_eq!(number.e164.len(), 13, "{}", number.e164);
+        }
+    }
+
+    /// Whether libphonenumber's plans know `e164` as a number in use.
+    fn is_real_number(e164: &str) -> bool {
+        phonenumber::parse(None, e164).is_ok_and(|number| phonenumber::is_valid(&number))
+    }
+
+    #[test]
+    fn every_number_on_sale_is_a_real_number_of_its_plan() {
+        let inventory = Inventory::build(3);
+        for iso in ["US", "CA", "GB"] {
+            for kind in inventory.types_in(iso) {
+                for number in inventory.candidates(iso, kind, None).take(200) {
+                    assert!(
+                        is_real_number(&number.e164),
+                        "{iso} {kind:?} {}",
+                        number.e164
+                    );
+                }
+            }
         }
     }
 

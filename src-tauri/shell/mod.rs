@@ -195,7 +195,7 @@ pub fn run() {
 mod tests {
     //! The command lists are written in four places; these keep them the same set, so the window
     //! may call exactly the commands the UI uses.
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     fn read(path: &str) -> String {
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
@@ -250,5 +250,106 @@ mod tests {
             "capabilities/default.json against generate_handler!"
         );
         assert_eq!(called, handlers, "ui/js/api.js against generate_handler!");
+    }
+
+    /// The argument names each command takes, from the Rust sources (Tauri turns `snake_case`
+    /// parameters into `camelCase` keys; `State` is not an argument).
+    fn command_arguments() -> BTreeMap<String, BTreeSet<String>> {
+        let mut commands = BTreeMap::new();
+        for area in ["workspaces", "import", "buy", "manage"] {
+            let source = read(&format!("src-tauri/shell/commands/{area}.rs"));
+            for (at, _) in source.match_indices("#[tauri::command]") {
+                let rest = &source[at..];
+                let name_at = rest.find("fn ").expect("a command fn") + 3;
+                let open = rest.find('(').expect("its parameters");
+                let name = rest[name_at..open].trim().to_owned();
+                let close = open + rest[open..].find(')').expect("their end");
+                let arguments = rest[open + 1..close]
+                    .split(',')
+                    .filter_map(|param| param.split_once(':'))
+                    .filter(|(_, ty)| !ty.trim_start().starts_with("State<"))
+                    .map(|(param, _)| camel(param.trim()))
+                    .collect();
+                commands.insert(name, arguments);
+            }
+        }
+        commands
+    }
+
+    fn camel(snake: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in snake.chars() {
+            match c {
+                '_' => upper = true,
+                c if upper => {
+                    out.extend(c.to_uppercase());
+                    upper = false;
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The argument keys each `call("name", { … })` of the UI passes.
+    fn ui_arguments() -> BTreeMap<String, BTreeSet<String>> {
+        let source = ["workspaces", "carriers", "buy", "manage"]
+            .map(|area| read(&format!("ui/js/api/{area}.js")))
+            .concat();
+        let mut calls = BTreeMap::new();
+        for (at, _) in source.match_indices("call(\"") {
+            let rest = &source[at + "call(\"".len()..];
+            let name = rest.split('"').next().unwrap_or_default().to_owned();
+            let after = &rest[name.len() + 1..];
+            let keys = match after.trim_start().strip_prefix(", {") {
+                Some(object) => object
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|entry| {
+                        entry
+                            .split(':')
+                            .next()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned()
+                    })
+                    .filter(|key| !key.is_empty())
+                    .collect(),
+                None => BTreeSet::new(),
+            };
+            calls.insert(name, keys);
+        }
+        calls
+    }
+
+    #[test]
+    fn every_ui_call_passes_exactly_the_arguments_its_command_takes() {
+        let commands = command_arguments();
+        let calls = ui_arguments();
+        assert_eq!(
+            commands.keys().collect::<Vec<_>>(),
+            calls.keys().collect::<Vec<_>>(),
+            "commands in shell/commands against calls in ui/js/api"
+        );
+        // A few rows spelled out, so a parser that found nothing cannot pass.
+        let expected = [
+            ("watch_import", vec!["importId", "onProgress"]),
+            (
+                "assign_agent",
+                vec!["agentId", "numberIds", "slot", "workspaceId"],
+            ),
+            ("forwarding_guide", vec!["e164"]),
+            ("get_session", vec![]),
+        ];
+        for (command, arguments) in expected {
+            let wanted: BTreeSet<String> = arguments.into_iter().map(str::to_owned).collect();
+            assert_eq!(commands[command], wanted, "{command}");
+        }
+        for (command, arguments) in &commands {
+            assert_eq!(&calls[command], arguments, "arguments of {command}");
+        }
     }
 }

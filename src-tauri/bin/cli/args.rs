@@ -39,6 +39,28 @@ EXIT CODES
   7 storage failure, 70 internal error, 74 output not writable, 130 interrupted
 ";
 
+/// A command line that cannot be run, and the sentence that says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage(pub String);
+
+impl From<&str> for Usage {
+    fn from(text: &str) -> Self {
+        Usage(text.to_owned())
+    }
+}
+
+impl From<String> for Usage {
+    fn from(text: String) -> Self {
+        Usage(text)
+    }
+}
+
+impl From<pico_args::Error> for Usage {
+    fn from(error: pico_args::Error) -> Self {
+        Usage(error.to_string())
+    }
+}
+
 /// A workspace as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Workspace {
@@ -86,13 +108,13 @@ pub enum Command {
 }
 
 /// The command to run, or `None` when the user asked for help.
-pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, String> {
+pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, Usage> {
     let mut args = pico_args::Arguments::from_vec(raw);
     if args.contains(["-h", "--help"]) {
         return Ok(None);
     }
-    let first = args.subcommand().map_err(|e| e.to_string())?;
-    let second = |args: &mut pico_args::Arguments| args.subcommand().map_err(|e| e.to_string());
+    let first = args.subcommand()?;
+    let second = |args: &mut pico_args::Arguments| args.subcommand().map_err(Usage::from);
     let command = match first.as_deref() {
         None | Some("help") => return Ok(None),
         Some("workspaces") => match second(&mut args)?.as_deref() {
@@ -104,9 +126,8 @@ pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, String> {
         Some("numbers") => match second(&mut args)?.as_deref() {
             Some("list") => Command::NumbersList(numbers(&mut args)?),
             Some("export") => {
-                let output = args
-                    .opt_value_from_os_str("--output", |s| Ok::<_, String>(PathBuf::from(s)))
-                    .map_err(|e| e.to_string())?;
+                let output =
+                    args.opt_value_from_os_str("--output", |s| Ok::<_, String>(PathBuf::from(s)))?;
                 Command::NumbersExport {
                     numbers: numbers(&mut args)?,
                     output,
@@ -121,16 +142,13 @@ pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, String> {
         },
         Some("import") => match second(&mut args)?.as_deref() {
             Some("start") => {
-                let numbers: Vec<String> = args
-                    .values_from_str("--number")
-                    .map_err(|e| e.to_string())?;
+                let numbers: Vec<String> = args.values_from_str("--number")?;
                 Command::ImportStart {
                     workspace: workspace(&mut args)?,
                     connection: optional_id(&mut args, "--connection")?
                         .ok_or("Name the carrier connection with --connection ID.")?,
                     mode: args
-                        .opt_value_from_str("--mode")
-                        .map_err(|e| e.to_string())?
+                        .opt_value_from_str("--mode")?
                         .ok_or("Choose --mode outbound-only or --mode managed.")?,
                     numbers: (!numbers.is_empty()).then_some(numbers),
                 }
@@ -145,29 +163,28 @@ pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, String> {
             },
             other => return Err(unknown("orders", other)),
         },
-        Some(other) => return Err(format!("There is no command \"{other}\".")),
+        Some(other) => return Err(Usage(format!("There is no command \"{other}\"."))),
     };
     let rest = args.finish();
     if let Some(extra) = rest.first() {
-        return Err(format!(
+        return Err(Usage(format!(
             "\"{}\" is not an option of this command.",
             extra.to_string_lossy()
-        ));
+        )));
     }
     Ok(Some(command))
 }
 
-fn unknown(command: &str, sub: Option<&str>) -> String {
-    match sub {
+fn unknown(command: &str, sub: Option<&str>) -> Usage {
+    Usage(match sub {
         Some(sub) => format!("`{command} {sub}` is not a command."),
         None => format!("`{command}` needs a subcommand."),
-    }
+    })
 }
 
-fn workspace(args: &mut pico_args::Arguments) -> Result<Workspace, String> {
+fn workspace(args: &mut pico_args::Arguments) -> Result<Workspace, Usage> {
     let text: String = args
-        .opt_value_from_str("--workspace")
-        .map_err(|e| e.to_string())?
+        .opt_value_from_str("--workspace")?
         .ok_or("Name the workspace with --workspace (its id or name).")?;
     Ok(match text.trim().parse::<i64>() {
         Ok(id) => Workspace::Id(id),
@@ -175,53 +192,50 @@ fn workspace(args: &mut pico_args::Arguments) -> Result<Workspace, String> {
     })
 }
 
-fn optional_id(args: &mut pico_args::Arguments, flag: &'static str) -> Result<Option<i64>, String> {
-    let text: Option<String> = args.opt_value_from_str(flag).map_err(|e| e.to_string())?;
+fn optional_id(args: &mut pico_args::Arguments, flag: &'static str) -> Result<Option<i64>, Usage> {
+    let text: Option<String> = args.opt_value_from_str(flag)?;
     text.map(|t| {
         t.trim()
             .parse::<i64>()
-            .map_err(|_| format!("{flag} takes a number (got \"{t}\")."))
+            .map_err(|_| Usage(format!("{flag} takes a number (got \"{t}\").")))
     })
     .transpose()
 }
 
-fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, String> {
+fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, Usage> {
     let many =
-        |args: &mut pico_args::Arguments, flag: &'static str| -> Result<Vec<String>, String> {
-            args.values_from_str::<_, String>(flag)
-                .map(|values| {
-                    values
-                        .into_iter()
-                        .map(|v| v.trim().to_lowercase())
-                        .collect()
-                })
-                .map_err(|e| e.to_string())
+        |args: &mut pico_args::Arguments, flag: &'static str| -> Result<Vec<String>, Usage> {
+            let values: Vec<String> = args.values_from_str(flag)?;
+            Ok(values
+                .into_iter()
+                .map(|v| v.trim().to_lowercase())
+                .collect())
         };
     let carriers = many(args, "--carrier")?;
     if let Some(bad) = carriers
         .iter()
         .find(|c| !["twilio", "telnyx"].contains(&c.as_str()))
     {
-        return Err(format!("--carrier is twilio or telnyx (got \"{bad}\")."));
+        return Err(Usage(format!(
+            "--carrier is twilio or telnyx (got \"{bad}\")."
+        )));
     }
     let statuses = many(args, "--status")?;
     if let Some(bad) = statuses.iter().find(|s| !STATUSES.contains(&s.as_str())) {
-        return Err(format!(
+        return Err(Usage(format!(
             "--status is one of {} (got \"{bad}\").",
             STATUSES.join(", ")
-        ));
+        )));
     }
     let types = many(args, "--type")?;
     let known_types = ["local", "mobile", "toll_free", "national"];
     if let Some(bad) = types.iter().find(|t| !known_types.contains(&t.as_str())) {
-        return Err(format!(
+        return Err(Usage(format!(
             "--type is one of {} (got \"{bad}\").",
             known_types.join(", ")
-        ));
+        )));
     }
-    let agent: Option<String> = args
-        .opt_value_from_str("--agent")
-        .map_err(|e| e.to_string())?;
+    let agent: Option<String> = args.opt_value_from_str("--agent")?;
     let (agent, agent_name) = match agent.as_deref().map(str::trim) {
         None => (None, None),
         Some("none") => (Some(AgentFilter::Unassigned), None),
@@ -230,20 +244,16 @@ fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, String> {
             Err(_) => (None, Some(text.to_owned())),
         },
     };
-    let sort: Option<String> = args
-        .opt_value_from_str("--sort")
-        .map_err(|e| e.to_string())?;
+    let sort: Option<String> = args.opt_value_from_str("--sort")?;
     let column = match sort {
         None => SortColumn::default(),
         Some(text) => serde_json::from_value(serde_json::Value::String(text.clone()))
-            .map_err(|_| format!("--sort cannot sort by \"{text}\"."))?,
+            .map_err(|_| Usage(format!("--sort cannot sort by \"{text}\".")))?,
     };
     Ok(NumbersArgs {
         workspace: workspace(args)?,
         filter: NumberFilter {
-            text: args
-                .opt_value_from_str("--text")
-                .map_err(|e| e.to_string())?,
+            text: args.opt_value_from_str("--text")?,
             carriers,
             statuses,
             types,
@@ -264,7 +274,7 @@ fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, String> {
 mod tests {
     use super::*;
 
-    fn parse_words(words: &[&str]) -> Result<Option<Command>, String> {
+    fn parse_words(words: &[&str]) -> Result<Option<Command>, Usage> {
         parse(words.iter().map(OsString::from).collect())
     }
 
@@ -304,7 +314,7 @@ mod tests {
     #[test]
     fn wrong_words_are_refused_with_a_sentence() {
         let refused = |words: &[&str]| match parse_words(words) {
-            Err(message) => message,
+            Err(Usage(message)) => message,
             Ok(_) => panic!("{words:?} was accepted"),
         };
         assert!(refused(&["numbers", "list"]).contains("--workspace"));

@@ -70,7 +70,7 @@ impl Failure {
 fn main() -> ExitCode {
     let parsed = match args::parse(std::env::args_os().skip(1).collect()) {
         Ok(parsed) => parsed,
-        Err(message) => return fail(&Failure::Usage(message)),
+        Err(args::Usage(message)) => return fail(&Failure::Usage(message)),
     };
     let Some(command) = parsed else {
         print!("{}", args::HELP);

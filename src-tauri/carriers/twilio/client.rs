@@ -189,11 +189,10 @@ fn is_sid(text: &str, prefix: &str) -> bool {
     text.len() == 34 && text.starts_with(prefix) && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `+` and 6 to 15 digits.
+/// A number in E.164 form already (`+` and digits, nothing to normalise), as a path segment or
+/// a purchase's `PhoneNumber` must be.
 pub(super) fn is_e164(text: &str) -> bool {
-    text.strip_prefix('+').is_some_and(|digits| {
-        (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-    })
+    crate::domain::e164::E164::from_carrier(text).is_ok_and(|number| number == text)
 }
 
 impl TwilioClient {

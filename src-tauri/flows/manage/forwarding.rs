@@ -3,7 +3,8 @@
 //! the GSM `**21*` family elsewhere) or through a business phone system's admin portal. The UI
 //! shows each with copy buttons; nothing here dials or calls anyone.
 
-use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::e164::{E164Error, E164};
+use crate::domain::failure::{Classified, UserError};
 use serde::Serialize;
 
 /// How one kind of line turns forwarding on and off.
@@ -43,14 +44,14 @@ pub struct ForwardingGuide {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ForwardingError {
-    #[error("{0} is not a phone number in international form (+ and digits).")]
-    NotANumber(String),
+    #[error(transparent)]
+    NotANumber(#[from] E164Error),
 }
 
 impl UserError for ForwardingError {
     fn classify(&self) -> Classified<'_> {
         match self {
-            Self::NotANumber(_) => Classified::Kind(ErrorKind::InvalidInput),
+            Self::NotANumber(inner) => Classified::Wraps(inner),
         }
     }
 }
@@ -160,16 +161,10 @@ fn portal_options(destination: &str) -> Vec<ForwardingOption> {
 
 /// How to forward an existing line to `destination` (a NumberDesk number in E.164).
 pub fn guide(destination: &str) -> Result<ForwardingGuide, ForwardingError> {
-    let destination = destination.trim();
-    let digits = destination.strip_prefix('+').unwrap_or("");
-    if digits.len() < 7 || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ForwardingError::NotANumber(destination.to_owned()));
-    }
-    let national = digits
-        .strip_prefix('1')
-        .filter(|rest| rest.len() == 10)
-        .map(str::to_owned);
-    // Lines inside North America dial the 10-digit number; elsewhere the full form.
+    let number = E164::from_carrier(destination)?;
+    let destination = number.as_str();
+    // Lines inside North America (the +1 plan) dial the ten-digit number; elsewhere the full form.
+    let national = (number.calling_code() == 1).then(|| number.national_digits());
     let dialled = national.clone().unwrap_or_else(|| destination.to_owned());
     let fill = |template: &str| {
         template
