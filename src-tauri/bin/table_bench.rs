@@ -12,6 +12,7 @@
 //! `TABLE_BENCH_KEEP=1` keeps the filled folder; `table_bench --paint-only DIR` then measures only
 //! the window on it, which is quicker when working on the first paint.
 
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -235,14 +236,14 @@ fn main() -> anyhow::Result<()> {
         (
             "filter carrier telnyx",
             NumberFilter {
-                carriers: vec!["telnyx".into()],
+                carriers: vec![CarrierKind::Telnyx],
                 ..NumberFilter::default()
             },
         ),
         (
             "filter status missing",
             NumberFilter {
-                statuses: vec!["missing".into()],
+                statuses: vec![NumberStatus::Missing],
                 ..NumberFilter::default()
             },
         ),
@@ -277,8 +278,8 @@ fn main() -> anyhow::Result<()> {
         (
             "filter twilio + active + local",
             NumberFilter {
-                carriers: vec!["twilio".into()],
-                statuses: vec!["active".into()],
+                carriers: vec![CarrierKind::Twilio],
+                statuses: vec![NumberStatus::Active],
                 types: vec!["local".into()],
                 ..NumberFilter::default()
             },

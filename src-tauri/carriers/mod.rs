@@ -13,7 +13,6 @@ pub mod telnyx;
 pub mod twilio;
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
-use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -28,22 +27,7 @@ pub use twilio::{
 #[doc(no_inline)]
 pub use crate::secrets::Sensitive;
 
-/// Which carrier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CarrierKind {
-    Twilio,
-    Telnyx,
-}
-
-impl fmt::Display for CarrierKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CarrierKind::Twilio => "Twilio",
-            CarrierKind::Telnyx => "Telnyx",
-        })
-    }
-}
+pub use crate::domain::kinds::{CarrierKind, OrderStatus};
 
 /// The kind of a phone number, in NumberDesk's words (each carrier spells them its own way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,6 +135,16 @@ pub struct OwnedNumber {
 pub enum Routing {
     Twilio(TwilioRouting),
     Telnyx(TelnyxRouting),
+}
+
+impl Routing {
+    /// The carrier the configuration is at.
+    pub fn carrier(&self) -> CarrierKind {
+        match self {
+            Routing::Twilio(_) => CarrierKind::Twilio,
+            Routing::Telnyx(_) => CarrierKind::Telnyx,
+        }
+    }
 }
 
 /// A Twilio number's webhooks. Empty values at Twilio are `None` here.
@@ -381,15 +375,6 @@ pub struct InboundRegion {
     /// e.g. `us1`, `ie1`, `au1`.
     pub voice_region: String,
     pub friendly_name: Option<String>,
-}
-
-/// The state of a Telnyx number order, or of one number in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    Pending,
-    Success,
-    Failure,
 }
 
 /// One number of an order.

@@ -18,7 +18,7 @@ pub struct UnknownValue {
 
 /// Where an unknown stored word was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("row {id} of {table} has {column} {}, which this NumberDesk does not know", .value.value)]
+#[error("row {id} of {table} has {column} \"{}\", which this NumberDesk does not know", .value.value)]
 pub struct UnknownStoredValue {
     pub table: &'static str,
     pub id: i64,
@@ -60,13 +60,23 @@ macro_rules! stored_kind {
             $( $(#[$vmeta])* $variant ),+
         }
 
-        impl StoredKind for $name {
-            const NAME: &'static str = $what;
-            const ALL: &'static [Self] = &[$($name::$variant),+];
-            fn as_str(self) -> &'static str {
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$($name::$variant),+];
+
+            /// The stored word.
+            pub fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $word ),+
                 }
+            }
+        }
+
+        impl StoredKind for $name {
+            const NAME: &'static str = $what;
+            const ALL: &'static [Self] = $name::ALL;
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
 
@@ -102,6 +112,17 @@ macro_rules! stored_kind {
                 <$name as StoredKind>::parse(text).map_err(|e| FromSqlError::Other(Box::new(e)))
             }
         }
+    };
+}
+
+/// `Display` as the stored word, for kinds with no label of their own.
+macro_rules! display_as_word {
+    ($($name:ident),+) => {
+        $(impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        })+
     };
 }
 
@@ -196,6 +217,16 @@ stored_kind! {
 }
 
 stored_kind! {
+    /// Where a number order stands, at the carrier (a Telnyx order, or one number in it) and in
+    /// NumberDesk's orders.
+    OrderStatus, "order status" {
+        Pending = "pending",
+        Success = "success",
+        Failure = "failure",
+    }
+}
+
+stored_kind! {
     /// What a journal row records the intent of.
     JournalKind, "journal kind" {
         Purchase = "purchase",
@@ -216,6 +247,16 @@ stored_kind! {
         Failed = "failed",
     }
 }
+
+display_as_word!(
+    NumberStatus,
+    Source,
+    Flow,
+    WebhookMode,
+    OrderStatus,
+    JournalKind,
+    JournalState
+);
 
 #[cfg(test)]
 mod tests {
@@ -241,6 +282,7 @@ mod tests {
         round_trip::<WebhookMode>();
         round_trip::<JournalKind>();
         round_trip::<JournalState>();
+        round_trip::<OrderStatus>();
     }
 
     #[test]

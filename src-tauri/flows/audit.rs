@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
+use crate::domain::kinds::CarrierKind;
 use crate::logging::Redactor;
 use crate::store::audit::{self as rows, AuditQuery, NewAuditEntry};
 use crate::store::StoreError;
@@ -114,12 +115,11 @@ impl AuditTarget {
         }
     }
 
-    /// The target for a carrier named as stored (`twilio` / `telnyx`).
-    pub fn carrier(name: &str) -> Self {
-        if name == "telnyx" {
-            AuditTarget::Telnyx
-        } else {
-            AuditTarget::Twilio
+    /// The target for a carrier.
+    pub fn carrier(carrier: CarrierKind) -> Self {
+        match carrier {
+            CarrierKind::Twilio => AuditTarget::Twilio,
+            CarrierKind::Telnyx => AuditTarget::Telnyx,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::app::blocking::{blocking, TaskFailed};
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::Routing;
+use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::flows::connect::connections::{ConnectionError, Connections};
@@ -32,7 +33,7 @@ use crate::store::StoreError;
 pub struct DisconnectPreview {
     pub connection_id: i64,
     pub name: String,
-    pub carrier: String,
+    pub carrier: CarrierKind,
     /// Numbers that will be removed from NumberDesk (released ones are not counted).
     pub number_count: i64,
     /// Numbers whose previous webhook settings were saved and can be put back.
@@ -153,14 +154,6 @@ impl From<ConnectionError> for DisconnectError {
     }
 }
 
-fn carrier_name(carrier: &str) -> &'static str {
-    if carrier == "telnyx" {
-        "Telnyx"
-    } else {
-        "Twilio"
-    }
-}
-
 /// What disconnecting `connection_id` would do.
 pub fn preview(
     ctx: &Context,
@@ -175,7 +168,10 @@ pub fn preview(
             sync_state::running_imports(c, workspace_id, connection_id)?,
         ))
     })?;
-    let held: Vec<&ManagedNumber> = numbers.iter().filter(|n| n.status != "released").collect();
+    let held: Vec<&ManagedNumber> = numbers
+        .iter()
+        .filter(|n| n.status != NumberStatus::Released)
+        .collect();
     Ok(DisconnectPreview {
         connection_id,
         name: connection.name.clone(),
@@ -185,14 +181,14 @@ pub fn preview(
         running_imports: running,
         note: format!(
             "The numbers stay in your {} account; they are only removed from NumberDesk.",
-            carrier_name(&connection.carrier)
+            connection.carrier
         ),
         carrier: connection.carrier,
     })
 }
 
 fn restorable(number: &ManagedNumber) -> bool {
-    number.status != "released"
+    number.status != NumberStatus::Released
         && number.snapshot_json.is_some()
         && number.carrier_number_id.is_some()
 }
@@ -282,7 +278,7 @@ fn remove(
     let result = ctx.store.write(|tx| {
         let numbers: Vec<String> = sync_state::of_connection(tx, workspace_id, connection_id)?
             .into_iter()
-            .filter(|n| n.status != "released")
+            .filter(|n| n.status != NumberStatus::Released)
             .map(|n| n.e164)
             .collect();
         let removed = sync_state::delete_of_connection(tx, workspace_id, connection_id)?;
@@ -291,7 +287,7 @@ fn remove(
         }
         let summary = format!(
             "Disconnected {} \"{}\": removed {} from NumberDesk{}. They stay in the carrier account.",
-            carrier_name(&connection.carrier),
+            connection.carrier,
             connection.name,
             count(numbers.len()),
             if restored_for_audit.is_empty() {
@@ -310,7 +306,7 @@ fn remove(
                 workspace_id,
                 &AuditRecord::new(
                     AuditAction::Restore,
-                    AuditTarget::carrier(&connection.carrier),
+                    AuditTarget::carrier(connection.carrier),
                     format!(
                         "Restored the previous webhook settings of {} at the carrier before disconnecting.",
                         count(restored_for_audit.len())
@@ -381,7 +377,7 @@ async fn restore_all(
     let outcomes = journalled(
         ctx,
         workspace_id,
-        ("restore", "restored"),
+        (JournalKind::Restore, "restored"),
         account,
         &numbers,
         payload,
@@ -452,7 +448,7 @@ async fn reapply(
     let outcomes = journalled(
         ctx,
         workspace_id,
-        ("reapply", "reapplied"),
+        (JournalKind::Reapply, "reapplied"),
         account,
         &numbers,
         payload,
@@ -480,7 +476,7 @@ async fn reapply(
 async fn journalled<F, Fut>(
     ctx: &Arc<Context>,
     workspace_id: i64,
-    (kind, done): (&'static str, &'static str),
+    (kind, done): (JournalKind, &'static str),
     account: &Arc<CarrierAccount>,
     numbers: &[ManagedNumber],
     payload: impl Fn(&ManagedNumber) -> serde_json::Value,

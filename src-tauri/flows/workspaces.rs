@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::blocking::TaskFailed;
 use crate::clock::Clock;
+use crate::domain::kinds::Flow;
 use crate::store::{self, Store, StoreError};
 
 /// Feature flags a workspace may carry.
@@ -75,6 +76,15 @@ impl Workspace {
     }
 
     /// Buys from the agency's number pool rather than the marketplace.
+    /// How the workspace buys numbers.
+    pub fn flow(&self) -> Flow {
+        if self.uses_number_pool() {
+            Flow::Pool
+        } else {
+            Flow::Marketplace
+        }
+    }
+
     pub fn uses_number_pool(&self) -> bool {
         self.plan == Plan::Unlimited && self.has_flag(FLAG_FLEX_PHONE_SELF_SERVE)
     }

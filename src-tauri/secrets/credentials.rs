@@ -1,6 +1,7 @@
 //! What a carrier connection's keyring entry holds, and how it is written there: one JSON object
 //! per connection. Values are `Sensitive`, so no Debug or log line can show them.
 
+use crate::domain::kinds::CarrierKind;
 use serde::{Deserialize, Serialize};
 
 use crate::secrets::Sensitive;
@@ -70,10 +71,10 @@ enum Stored {
 pub struct UnreadableCredentials;
 
 impl Credentials {
-    pub fn carrier(&self) -> &'static str {
+    pub fn carrier(&self) -> CarrierKind {
         match self {
-            Credentials::Twilio(_) => "twilio",
-            Credentials::Telnyx(_) => "telnyx",
+            Credentials::Twilio(_) => CarrierKind::Twilio,
+            Credentials::Telnyx(_) => CarrierKind::Telnyx,
         }
     }
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::Theme;
+use crate::domain::kinds::CarrierKind;
 use crate::flows::connect::connections::ConnectionSummary;
 use crate::flows::workspaces::{Workspace, WorkspaceInput};
 
@@ -74,7 +75,7 @@ pub struct SessionDto {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionDto {
     pub id: i64,
-    pub carrier: String,
+    pub carrier: CarrierKind,
     pub name: String,
     pub account_ref: Option<String>,
     pub account_name: Option<String>,

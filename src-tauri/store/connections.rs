@@ -4,13 +4,15 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
+use super::kind;
 use super::{is_unique_violation, StoreError};
+use crate::domain::kinds::CarrierKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionRow {
     pub id: i64,
     pub workspace_id: i64,
-    pub carrier: String,
+    pub carrier: CarrierKind,
     pub name: String,
     pub account_ref: Option<String>,
     pub account_name: Option<String>,
@@ -23,7 +25,7 @@ pub struct ConnectionRow {
 
 #[derive(Debug, Clone)]
 pub struct NewConnection<'a> {
-    pub carrier: &'a str,
+    pub carrier: CarrierKind,
     pub name: &'a str,
     pub account_ref: Option<&'a str>,
     pub account_name: Option<&'a str>,
@@ -39,7 +41,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
     Ok(ConnectionRow {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
-        carrier: row.get(2)?,
+        carrier: kind(row, 2, "carrier_connections", "carrier")?,
         name: row.get(3)?,
         account_ref: row.get(4)?,
         account_name: row.get(5)?,

@@ -5,14 +5,16 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
+use super::kind;
 use super::StoreError;
+use crate::domain::kinds::WebhookMode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
     pub id: i64,
     pub workspace_id: i64,
     pub connection_id: i64,
-    pub webhook_mode: String,
+    pub webhook_mode: WebhookMode,
     pub state: String,
     pub target_json: String,
     pub created_at: DateTime<Utc>,
@@ -57,7 +59,7 @@ fn import_from_row(row: &Row<'_>) -> rusqlite::Result<ImportRow> {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
         connection_id: row.get(2)?,
-        webhook_mode: row.get(3)?,
+        webhook_mode: kind(row, 3, "imports", "webhook_mode")?,
         state: row.get(4)?,
         target_json: row.get(5)?,
         created_at: row.get(6)?,

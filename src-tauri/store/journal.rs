@@ -9,19 +9,18 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
-use super::StoreError;
+use super::{kind, StoreError};
+use crate::domain::kinds::{JournalKind, JournalState};
 
 /// Kinds of journalled side effects.
-pub const PURCHASE: &str = "purchase";
-pub const RELEASE: &str = "release";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalRow {
     pub id: i64,
     pub workspace_id: i64,
-    pub kind: String,
+    pub kind: JournalKind,
     pub idempotency_key: String,
-    pub state: String,
+    pub state: JournalState,
     pub payload_json: String,
     pub outcome: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -34,9 +33,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
     Ok(JournalRow {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
-        kind: row.get(2)?,
+        kind: kind(row, 2, "journal", "kind")?,
         idempotency_key: row.get(3)?,
-        state: row.get(4)?,
+        state: kind(row, 4, "journal", "state")?,
         payload_json: row.get(5)?,
         outcome: row.get(6)?,
         created_at: row.get(7)?,
@@ -47,7 +46,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
 pub fn intend(
     tx: &Transaction<'_>,
     workspace_id: i64,
-    kind: &str,
+    kind: JournalKind,
     key: &str,
     payload_json: &str,
     now: DateTime<Utc>,
@@ -62,7 +61,11 @@ pub fn intend(
 
 /// A key unique to a new intent: the kind, the subject and the next journal id (so retries of
 /// the same change get rows of their own).
-pub fn fresh_key(tx: &Transaction<'_>, kind: &str, subject: &str) -> Result<String, StoreError> {
+pub fn fresh_key(
+    tx: &Transaction<'_>,
+    kind: JournalKind,
+    subject: &str,
+) -> Result<String, StoreError> {
     let next: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM journal", [], |r| {
         r.get(0)
     })?;
@@ -125,7 +128,10 @@ pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRo
 
 /// Intents of these kinds never settled (a crash came between the intent and its outcome),
 /// oldest first.
-pub fn unfinished(connection: &Connection, kinds: &[&str]) -> Result<Vec<JournalRow>, StoreError> {
+pub fn unfinished(
+    connection: &Connection,
+    kinds: &[JournalKind],
+) -> Result<Vec<JournalRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM journal WHERE state = 'intent' ORDER BY id"
     ))?;
@@ -134,7 +140,7 @@ pub fn unfinished(connection: &Connection, kinds: &[&str]) -> Result<Vec<Journal
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows
         .into_iter()
-        .filter(|row| kinds.contains(&row.kind.as_str()))
+        .filter(|row| kinds.contains(&row.kind))
         .collect())
 }
 

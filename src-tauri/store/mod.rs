@@ -20,7 +20,9 @@ use crate::domain::failure::{Classified, ErrorKind, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, Row, Transaction};
+
+use crate::domain::kinds::{StoredKind, UnknownStoredValue};
 use rusqlite_migration::{Migrations, M};
 
 /// File name of the database inside the data folder.
@@ -36,8 +38,48 @@ pub enum StoreError {
     NotFound { what: String },
     #[error("{0}")]
     Conflict(String),
+    #[error(transparent)]
+    UnknownValue(UnknownStoredValue),
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// A stored word no kind of this build knows (see [`kind`]) keeps its own error, which says
+    /// where it is; everything else is SQLite's.
+    fn from(error: rusqlite::Error) -> Self {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &error {
+            if let Some(unknown) = inner.downcast_ref::<UnknownStoredValue>() {
+                return StoreError::UnknownValue(unknown.clone());
+            }
+        }
+        StoreError::Sqlite(error)
+    }
+}
+
+/// Reads column `index` of `row` as a stored kind. A word this build does not know is an error
+/// naming the table, the row (its id is the first column of every row the store reads) and the
+/// column, never a default.
+pub(crate) fn kind<T: StoredKind>(
+    row: &Row<'_>,
+    index: usize,
+    table: &'static str,
+    column: &'static str,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    T::parse(&text).map_err(|value| {
+        let id = row.get::<_, i64>(0).unwrap_or_default();
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(UnknownStoredValue {
+                table,
+                id,
+                column,
+                value,
+            }),
+        )
+    })
 }
 
 impl UserError for StoreError {
@@ -45,7 +87,7 @@ impl UserError for StoreError {
         match self {
             Self::NotFound { .. } => Classified::Kind(ErrorKind::NotFound),
             Self::Conflict(_) => Classified::Kind(ErrorKind::Conflict),
-            Self::Open { .. } | Self::Migrate(_) | Self::Sqlite(_) => {
+            Self::Open { .. } | Self::Migrate(_) | Self::UnknownValue(_) | Self::Sqlite(_) => {
                 Classified::Kind(ErrorKind::Storage)
             }
         }
@@ -57,6 +99,7 @@ impl UserError for StoreError {
             Self::Conflict(what) => format!("{}.", capitalise(what)),
             Self::Open { path, .. } => format!("NumberDesk could not open its database at {path}. Check that the folder is writable and has free space."),
             Self::Migrate(_) => "NumberDesk could not upgrade its database. If a newer NumberDesk opened it, use that version.".to_owned(),
+            Self::UnknownValue(unknown) => format!("NumberDesk's database has a value this version does not know: row {} of {} has {} \"{}\". If a newer NumberDesk wrote it, use that version; nothing was changed.", unknown.id, unknown.table, unknown.column, unknown.value.value),
             Self::Sqlite(_) => "NumberDesk could not read or write its database. Nothing was changed; try again.".to_owned(),
         }
     }

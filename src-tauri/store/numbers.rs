@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row, Transaction};
 use serde::Serialize;
 
+use super::kind;
 use super::{is_unique_violation, StoreError};
+use crate::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 
 /// A number as the table shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -13,9 +15,9 @@ pub struct NumberRow {
     pub id: i64,
     pub workspace_id: i64,
     pub e164: String,
-    pub carrier: String,
-    pub source: String,
-    pub status: String,
+    pub carrier: CarrierKind,
+    pub source: Source,
+    pub status: NumberStatus,
     pub number_type: Option<String>,
     pub region: Option<String>,
     pub voice: bool,
@@ -24,7 +26,7 @@ pub struct NumberRow {
     pub monthly_cost_credits: i64,
     pub connection_id: Option<i64>,
     pub carrier_number_id: Option<String>,
-    pub webhook_mode: String,
+    pub webhook_mode: WebhookMode,
     pub friendly_name: Option<String>,
     /// The name of the connection it was imported through, if any.
     pub connection_name: Option<String>,
@@ -34,9 +36,9 @@ pub struct NumberRow {
 #[derive(Debug, Clone)]
 pub struct NewNumber<'a> {
     pub e164: &'a str,
-    pub carrier: &'a str,
-    pub source: &'a str,
-    pub status: &'a str,
+    pub carrier: CarrierKind,
+    pub source: Source,
+    pub status: NumberStatus,
     pub number_type: Option<&'a str>,
     pub region: Option<&'a str>,
     pub voice: bool,
@@ -45,7 +47,7 @@ pub struct NewNumber<'a> {
     pub monthly_cost_credits: i64,
     pub connection_id: Option<i64>,
     pub carrier_number_id: Option<&'a str>,
-    pub webhook_mode: &'a str,
+    pub webhook_mode: WebhookMode,
     pub friendly_name: Option<&'a str>,
 }
 
@@ -59,9 +61,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
         e164: row.get(2)?,
-        carrier: row.get(3)?,
-        source: row.get(4)?,
-        status: row.get(5)?,
+        carrier: kind(row, 3, "phone_numbers", "carrier")?,
+        source: kind(row, 4, "phone_numbers", "source")?,
+        status: kind(row, 5, "phone_numbers", "status")?,
         number_type: row.get(6)?,
         region: row.get(7)?,
         voice: row.get(8)?,
@@ -70,7 +72,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
         monthly_cost_credits: row.get(11)?,
         connection_id: row.get(12)?,
         carrier_number_id: row.get(13)?,
-        webhook_mode: row.get(14)?,
+        webhook_mode: kind(row, 14, "phone_numbers", "webhook_mode")?,
         friendly_name: row.get(15)?,
         connection_name: row.get(16)?,
     })

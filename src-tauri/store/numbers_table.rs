@@ -13,23 +13,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
 
+use super::kind;
 use super::StoreError;
+use crate::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 use crate::domain::target::DriftField;
-
-/// Statuses a number can have, as stored.
-pub const STATUSES: [&str; 5] = ["pending", "active", "failed", "released", "missing"];
-
-/// How the table names a status.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending" => "Pending",
-        "active" => "Active",
-        "failed" => "Failed",
-        "released" => "Released",
-        "missing" => "Missing at carrier",
-        _ => "Unknown",
-    }
-}
 
 /// Which agent the table is filtered to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +35,8 @@ pub struct NumberFilter {
     /// Digits match anywhere in the number; any text matches the label and the region.
     pub text: Option<String>,
     /// `twilio`, `telnyx`.
-    pub carriers: Vec<String>,
-    /// Values of [`STATUSES`].
-    pub statuses: Vec<String>,
+    pub carriers: Vec<CarrierKind>,
+    pub statuses: Vec<NumberStatus>,
     /// `local`, `mobile`, `toll_free`, `national`.
     pub types: Vec<String>,
     pub agent: Option<AgentFilter>,
@@ -169,11 +155,11 @@ pub struct TableRow {
     pub e164: String,
     /// The carrier's label (untrusted text: show it as text only).
     pub friendly_name: Option<String>,
-    pub carrier: String,
+    pub carrier: CarrierKind,
     pub connection_id: Option<i64>,
     pub connection_name: Option<String>,
-    pub source: String,
-    pub status: String,
+    pub source: Source,
+    pub status: NumberStatus,
     pub status_label: String,
     pub number_type: Option<String>,
     pub region: Option<String>,
@@ -186,7 +172,7 @@ pub struct TableRow {
     pub allow_outbound: bool,
     /// Twilio numbers only.
     pub inbound_region: Option<String>,
-    pub webhook_mode: String,
+    pub webhook_mode: WebhookMode,
     pub monthly_cost_credits: i64,
     pub last_synced_at: Option<DateTime<Utc>>,
     pub missing_since: Option<DateTime<Utc>>,
@@ -275,7 +261,7 @@ fn where_parts(
     let mut driven = false;
     let mut clauses = vec!["n.workspace_id = ?".to_owned()];
     let mut values = vec![Value::Integer(workspace_id)];
-    let mut any_of = |column: &str, wanted: &[String], clauses: &mut Vec<String>| {
+    let mut any_of = |column: &str, wanted: Vec<&str>, clauses: &mut Vec<String>| {
         if wanted.is_empty() {
             return;
         }
@@ -285,9 +271,21 @@ fn where_parts(
         ));
         values.extend(wanted.iter().map(|w| Value::Text(w.trim().to_owned())));
     };
-    any_of("n.carrier", &filter.carriers, &mut clauses);
-    any_of("n.status", &filter.statuses, &mut clauses);
-    any_of("n.number_type", &filter.types, &mut clauses);
+    any_of(
+        "n.carrier",
+        filter.carriers.iter().map(|c| c.as_str()).collect(),
+        &mut clauses,
+    );
+    any_of(
+        "n.status",
+        filter.statuses.iter().map(|s| s.as_str()).collect(),
+        &mut clauses,
+    );
+    any_of(
+        "n.number_type",
+        filter.types.iter().map(String::as_str).collect(),
+        &mut clauses,
+    );
     if text_matched {
         clauses.push("n.id IN (SELECT id FROM temp.text_matches)".to_owned());
         driven = true;
@@ -351,17 +349,17 @@ fn agent(row: &Row<'_>, id: usize) -> rusqlite::Result<Option<AgentRef>> {
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<TableRow> {
-    let status: String = row.get(7)?;
+    let status: NumberStatus = kind(row, 7, "phone_numbers", "status")?;
     let drift: Option<String> = row.get(25)?;
     Ok(TableRow {
         id: row.get(0)?,
         e164: row.get(1)?,
         friendly_name: row.get(2)?,
-        carrier: row.get(3)?,
+        carrier: kind(row, 3, "phone_numbers", "carrier")?,
         connection_id: row.get(4)?,
         connection_name: row.get(5)?,
-        source: row.get(6)?,
-        status_label: status_label(&status).to_owned(),
+        source: kind(row, 6, "phone_numbers", "source")?,
+        status_label: status.label().to_owned(),
         status,
         number_type: row.get(8)?,
         region: row.get(9)?,
@@ -373,7 +371,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<TableRow> {
         sms_agent: agent(row, 17)?,
         allow_outbound: row.get(19)?,
         inbound_region: row.get(20)?,
-        webhook_mode: row.get(21)?,
+        webhook_mode: kind(row, 21, "phone_numbers", "webhook_mode")?,
         monthly_cost_credits: row.get(22)?,
         last_synced_at: row.get(23)?,
         missing_since: row.get(24)?,

@@ -5,18 +5,20 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
+use super::kind;
 use super::StoreError;
+use crate::domain::kinds::{CarrierKind, Flow, NumberStatus, OrderStatus, Source, WebhookMode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRow {
     pub id: i64,
     pub workspace_id: i64,
-    pub carrier: String,
-    pub flow: String,
+    pub carrier: CarrierKind,
+    pub flow: Flow,
     pub connection_id: Option<i64>,
     pub carrier_order_id: Option<String>,
     pub idempotency_key: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -25,8 +27,8 @@ pub struct OrderRow {
 
 #[derive(Debug, Clone)]
 pub struct NewOrder<'a> {
-    pub carrier: &'a str,
-    pub flow: &'a str,
+    pub carrier: CarrierKind,
+    pub flow: Flow,
     pub connection_id: Option<i64>,
     pub idempotency_key: &'a str,
 }
@@ -37,16 +39,16 @@ pub struct HeldNumber {
     pub id: i64,
     pub workspace_id: i64,
     pub e164: String,
-    pub carrier: String,
-    pub source: String,
-    pub status: String,
+    pub carrier: CarrierKind,
+    pub source: Source,
+    pub status: NumberStatus,
     pub connection_id: Option<i64>,
     pub order_id: Option<i64>,
     pub carrier_number_id: Option<String>,
     pub carrier_order_ref: Option<String>,
     pub monthly_cost_credits: i64,
     pub failure_reason: Option<String>,
-    pub webhook_mode: String,
+    pub webhook_mode: WebhookMode,
 }
 
 const ORDER_COLUMNS: &str = "id, workspace_id, carrier, flow, connection_id, carrier_order_id, \
@@ -58,12 +60,12 @@ fn order_from_row(row: &Row<'_>) -> rusqlite::Result<OrderRow> {
     Ok(OrderRow {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
-        carrier: row.get(2)?,
-        flow: row.get(3)?,
+        carrier: kind(row, 2, "orders", "carrier")?,
+        flow: kind(row, 3, "orders", "flow")?,
         connection_id: row.get(4)?,
         carrier_order_id: row.get(5)?,
         idempotency_key: row.get(6)?,
-        status: row.get(7)?,
+        status: kind(row, 7, "orders", "status")?,
         failure_reason: row.get(8)?,
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
@@ -76,16 +78,16 @@ fn number_from_row(row: &Row<'_>) -> rusqlite::Result<HeldNumber> {
         id: row.get(0)?,
         workspace_id: row.get(1)?,
         e164: row.get(2)?,
-        carrier: row.get(3)?,
-        source: row.get(4)?,
-        status: row.get(5)?,
+        carrier: kind(row, 3, "phone_numbers", "carrier")?,
+        source: kind(row, 4, "phone_numbers", "source")?,
+        status: kind(row, 5, "phone_numbers", "status")?,
         connection_id: row.get(6)?,
         order_id: row.get(7)?,
         carrier_number_id: row.get(8)?,
         carrier_order_ref: row.get(9)?,
         monthly_cost_credits: row.get(10)?,
         failure_reason: row.get(11)?,
-        webhook_mode: row.get(12)?,
+        webhook_mode: kind(row, 12, "phone_numbers", "webhook_mode")?,
     })
 }
 

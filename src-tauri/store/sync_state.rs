@@ -4,19 +4,21 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row, Transaction};
 
+use super::kind;
 use super::StoreError;
+use crate::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 
 /// A number as sync, regions, diagnostics and disconnect need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedNumber {
     pub id: i64,
     pub e164: String,
-    pub carrier: String,
-    pub source: String,
-    pub status: String,
+    pub carrier: CarrierKind,
+    pub source: Source,
+    pub status: NumberStatus,
     pub connection_id: Option<i64>,
     pub carrier_number_id: Option<String>,
-    pub webhook_mode: String,
+    pub webhook_mode: WebhookMode,
     pub inbound_region: Option<String>,
     pub inbound_agent_id: Option<i64>,
     pub outbound_agent_id: Option<i64>,
@@ -34,12 +36,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ManagedNumber> {
     Ok(ManagedNumber {
         id: row.get(0)?,
         e164: row.get(1)?,
-        carrier: row.get(2)?,
-        source: row.get(3)?,
-        status: row.get(4)?,
+        carrier: kind(row, 2, "phone_numbers", "carrier")?,
+        source: kind(row, 3, "phone_numbers", "source")?,
+        status: kind(row, 4, "phone_numbers", "status")?,
         connection_id: row.get(5)?,
         carrier_number_id: row.get(6)?,
-        webhook_mode: row.get(7)?,
+        webhook_mode: kind(row, 7, "phone_numbers", "webhook_mode")?,
         inbound_region: row.get(8)?,
         inbound_agent_id: row.get(9)?,
         outbound_agent_id: row.get(10)?,

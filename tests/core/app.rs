@@ -2,6 +2,7 @@
 //! against the carrier sandbox over loopback, a real SQLite file and (where a second process
 //! must read them) the real keyring.
 
+use numberdesk::domain::kinds::NumberStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -224,8 +225,7 @@ async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_
         .iter()
         .all(|p| p.changes.iter().any(|c| c.field == "voice_url")));
 
-    let mode: Result<WebhookMode, _> = "webhooks-please".parse();
-    let refused = mode.unwrap_err();
+    let refused = numberdesk::flows::import::mode("webhooks-please").unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::InvalidInput);
 
     let id = w
@@ -325,7 +325,7 @@ async fn the_number_pool_is_set_up_bought_from_and_processed_through_the_app() {
         .unwrap();
     assert!(bought.charged_credits > 0);
     let pending = NumberFilter {
-        statuses: vec!["pending".into()],
+        statuses: vec![NumberStatus::Pending],
         ..NumberFilter::default()
     };
     assert_eq!(w.numbers(pool_ws.id, pending.clone()).await.len(), 2);

@@ -2,6 +2,7 @@
 //! that the App in this test prepared (as the desktop app would have), against the carrier
 //! sandbox. What a script sees is asserted: stdout, stderr and the exit code.
 
+use numberdesk::domain::kinds::NumberStatus;
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -279,7 +280,7 @@ async fn a_nightly_sync_reports_a_number_released_at_the_carrier_as_missing() {
         c.w.numbers(
             acme.id,
             NumberFilter {
-                statuses: vec!["missing".into()],
+                statuses: vec![NumberStatus::Missing],
                 ..NumberFilter::default()
             },
         )
@@ -455,7 +456,7 @@ async fn orders_process_completes_a_pool_order_with_the_pool_account_of_the_app(
         c.w.numbers(
             client.id,
             NumberFilter {
-                statuses: vec!["active".into()],
+                statuses: vec![NumberStatus::Active],
                 ..NumberFilter::default()
             },
         )

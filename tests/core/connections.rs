@@ -1,5 +1,6 @@
 //! Carrier connections: saved in the database and the keyring together, or not at all.
 
+use numberdesk::domain::kinds::CarrierKind;
 use std::sync::Arc;
 
 use numberdesk::flows::connect::connections::{ConnectionDraft, ConnectionError, Connections};
@@ -36,7 +37,7 @@ fn a_saved_connection_has_its_row_and_its_keyring_entry() {
     let row = connections
         .save(workspace.id, &twilio("Main Twilio"))
         .unwrap();
-    assert_eq!(row.carrier, "twilio");
+    assert_eq!(row.carrier, CarrierKind::Twilio);
     assert_eq!(row.account_name.as_deref(), Some("Acme production"));
     assert_eq!(
         connections.credentials(workspace.id, row.id).unwrap(),

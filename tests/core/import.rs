@@ -1,6 +1,7 @@
 //! Bring your own carrier, end to end through the core: connect, list, preview, import, against
 //! the carrier sandbox over real HTTP and a real SQLite file.
 
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use numberdesk::carriers::{
 };
 use numberdesk::flows::connect::{self, ConnectError, ConnectForm};
 use numberdesk::flows::import::{
-    changes, ImportError, ImportRegistry, ImportState, Importer, ManagedTarget, WebhookMode,
+    changes, ImportError, ImportRegistry, ImportState, Importer, ManagedTarget,
 };
 use numberdesk::flows::workspaces::Workspace;
 use numberdesk::logging::Redactor;
@@ -177,10 +178,10 @@ async fn outbound_only_records_the_numbers_and_touches_nothing_at_twilio() {
     let held = w.held();
     assert_eq!(held.len(), 12);
     for number in &held {
-        assert_eq!(number.source, "imported");
-        assert_eq!(number.status, "active");
-        assert_eq!(number.carrier, "twilio");
-        assert_eq!(number.webhook_mode, "outbound_only");
+        assert_eq!(number.source, Source::Imported);
+        assert_eq!(number.status, NumberStatus::Active);
+        assert_eq!(number.carrier, CarrierKind::Twilio);
+        assert_eq!(number.webhook_mode, WebhookMode::OutboundOnly);
         assert_eq!(number.connection_name.as_deref(), Some("Main Twilio"));
     }
     assert_eq!(
@@ -274,7 +275,7 @@ async fn managed_twilio_numbers_point_at_the_workspace_and_keep_a_snapshot_of_be
 
     // Each imported number's snapshot is its configuration from before, usable for restore.
     for row in w.held() {
-        assert_eq!(row.webhook_mode, "managed");
+        assert_eq!(row.webhook_mode, WebhookMode::Managed);
         let saved = w
             .core
             .store
@@ -330,7 +331,7 @@ async fn managed_telnyx_numbers_join_the_texml_connection_and_messaging_profile(
     let held = w.held();
     assert!(held
         .iter()
-        .all(|n| n.carrier == "telnyx" && n.webhook_mode == "managed"));
+        .all(|n| n.carrier == CarrierKind::Telnyx && n.webhook_mode == WebhookMode::Managed));
     for row in &held {
         let saved = w
             .core

@@ -1,6 +1,8 @@
 //! The database file: created from nothing, migrated, kept across reopen.
 
-use numberdesk::store::{self, Store};
+use numberdesk::domain::failure::{ErrorKind, UserError};
+use numberdesk::domain::kinds::JournalKind;
+use numberdesk::store::{self, Store, StoreError};
 
 use crate::support::{input, open_core, TestDir};
 
@@ -94,4 +96,47 @@ fn the_schema_refuses_malformed_numbers() {
         .read(|c| store::numbers::count(c, workspace.id))
         .unwrap();
     assert_eq!(count, 0);
+}
+
+#[test]
+fn a_stored_word_this_version_does_not_know_is_an_error_naming_the_row() {
+    let dir = TestDir::new();
+    let core = open_core(&dir);
+    let workspace = core.workspaces().create(&input("Acme")).unwrap();
+    // A newer NumberDesk journalled a kind of side effect this one has never heard of.
+    let id: i64 = core
+        .store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO journal (workspace_id, kind, idempotency_key, state, payload_json, created_at, updated_at)
+                 VALUES (?1, 'teleport', 'k-1', 'intent', '{}', '2026-11-02T09:30:00Z', '2026-11-02T09:30:00Z')",
+                [workspace.id],
+            )?;
+            Ok::<_, StoreError>(tx.last_insert_rowid())
+        })
+        .unwrap();
+    let error = core
+        .store
+        .read(|c| store::journal::unfinished(c, &[JournalKind::Purchase]))
+        .unwrap_err();
+    let StoreError::UnknownValue(unknown) = &error else {
+        panic!("not an unknown value: {error:?}");
+    };
+    assert_eq!(
+        (
+            unknown.table,
+            unknown.id,
+            unknown.column,
+            unknown.value.value.as_str()
+        ),
+        ("journal", id, "kind", "teleport")
+    );
+    assert_eq!(error.kind(), ErrorKind::Storage);
+    assert!(
+        error
+            .user_message()
+            .contains(&format!("row {id} of journal has kind \"teleport\"")),
+        "{}",
+        error.user_message()
+    );
 }

@@ -5,13 +5,14 @@ use numberdesk::store::numbers::{self, NewNumber};
 
 use crate::support::{clock, input, open_core, TestDir};
 use numberdesk::clock::Clock;
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 
 fn number<'a>(e164: &'a str) -> NewNumber<'a> {
     NewNumber {
         e164,
-        carrier: "twilio",
-        source: "imported",
-        status: "active",
+        carrier: CarrierKind::Twilio,
+        source: Source::Imported,
+        status: NumberStatus::Active,
         number_type: Some("local"),
         region: Some("CA"),
         voice: true,
@@ -20,7 +21,7 @@ fn number<'a>(e164: &'a str) -> NewNumber<'a> {
         monthly_cost_credits: 0,
         connection_id: None,
         carrier_number_id: Some("PN0123"),
-        webhook_mode: "outbound_only",
+        webhook_mode: WebhookMode::OutboundOnly,
         friendly_name: None,
     }
 }

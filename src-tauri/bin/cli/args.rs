@@ -4,7 +4,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use numberdesk::flows::manage::table::{AgentFilter, NumberFilter, Sort, SortColumn, STATUSES};
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus};
+use numberdesk::flows::manage::table::{AgentFilter, NumberFilter, Sort, SortColumn};
 
 pub const HELP: &str = "\
 numberdesk-cli: NumberDesk from a terminal, on the desktop app's data folder
@@ -211,22 +212,19 @@ fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, Usage> {
                 .map(|v| v.trim().to_lowercase())
                 .collect())
         };
-    let carriers = many(args, "--carrier")?;
-    if let Some(bad) = carriers
+    let carriers = many(args, "--carrier")?
         .iter()
-        .find(|c| !["twilio", "telnyx"].contains(&c.as_str()))
-    {
-        return Err(Usage(format!(
-            "--carrier is twilio or telnyx (got \"{bad}\")."
-        )));
-    }
-    let statuses = many(args, "--status")?;
-    if let Some(bad) = statuses.iter().find(|s| !STATUSES.contains(&s.as_str())) {
-        return Err(Usage(format!(
-            "--status is one of {} (got \"{bad}\").",
-            STATUSES.join(", ")
-        )));
-    }
+        .map(|c| c.parse::<CarrierKind>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Usage(format!("--carrier is twilio or telnyx ({e}).")))?;
+    let statuses = many(args, "--status")?
+        .iter()
+        .map(|s| s.parse::<NumberStatus>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            let all: Vec<&str> = NumberStatus::ALL.iter().map(|s| s.as_str()).collect();
+            Usage(format!("--status is one of {} ({e}).", all.join(", ")))
+        })?;
     let types = many(args, "--type")?;
     let known_types = ["local", "mobile", "toll_free", "national"];
     if let Some(bad) = types.iter().find(|t| !known_types.contains(&t.as_str())) {
@@ -303,8 +301,8 @@ mod tests {
             panic!("parsed");
         };
         assert_eq!(numbers.workspace, Workspace::Name("Acme".into()));
-        assert_eq!(numbers.filter.carriers, vec!["twilio"]);
-        assert_eq!(numbers.filter.statuses, vec!["missing"]);
+        assert_eq!(numbers.filter.carriers, vec![CarrierKind::Twilio]);
+        assert_eq!(numbers.filter.statuses, vec![NumberStatus::Missing]);
         assert_eq!(numbers.filter.agent, Some(AgentFilter::Unassigned));
         assert_eq!(numbers.filter.text.as_deref(), Some("sales"));
         assert_eq!(numbers.sort.column, SortColumn::MonthlyCost);

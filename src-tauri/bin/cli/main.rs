@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use numberdesk::app::{default_paths, App, AppConfig};
 use numberdesk::domain::failure::{ErrorKind, UserError};
-use numberdesk::flows::import::{ImportProgress, ImportState, WebhookMode};
+use numberdesk::flows::import::{ImportProgress, ImportState};
 use numberdesk::logging::{self, Redactor};
 
 use args::{Command, NumbersArgs, Workspace};
@@ -175,7 +175,7 @@ async fn dispatch(app: &App, command: Command) -> Result<(), Failure> {
             numbers,
         } => {
             let workspace_id = resolve(app, &workspace).await?;
-            let mode: WebhookMode = mode.parse()?;
+            let mode = numberdesk::flows::import::mode(&mode)?;
             let chosen = match numbers {
                 Some(numbers) => numbers,
                 None => {

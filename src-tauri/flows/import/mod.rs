@@ -22,6 +22,8 @@ use crate::app::blocking::{self, TaskFailed};
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{CarrierError, OwnedNumber, Routing};
+pub use crate::domain::kinds::WebhookMode;
+use crate::domain::kinds::{NumberStatus, Source};
 pub use crate::domain::target::{changes, FieldChange, ManagedTarget, NumberPreview};
 use crate::flows::accounts::AccountUnavailable;
 use crate::flows::connect::connections::{managed_target, ConnectionError, Connections};
@@ -39,41 +41,13 @@ const NUMBERS_PER_SLOT: usize = 2;
 /// an older one (an import resumed long after it started) is read again from the carrier.
 const FRESH_LISTING: chrono::Duration = chrono::Duration::minutes(10);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WebhookMode {
-    /// Touch nothing at the carrier: the number is only recorded, for outbound calls.
-    OutboundOnly,
-    /// Point the number's calls and messages at the workspace's voice platform.
-    Managed,
-}
-
-impl WebhookMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookMode::OutboundOnly => "outbound_only",
-            WebhookMode::Managed => "managed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "outbound_only" => Some(WebhookMode::OutboundOnly),
-            "managed" => Some(WebhookMode::Managed),
-            _ => None,
-        }
-    }
-}
-
-impl std::str::FromStr for WebhookMode {
-    type Err = ImportError;
-
-    /// `outbound_only` or `managed`, as stored and sent by the window; the CLI's
-    /// `outbound-only` spelling too.
-    fn from_str(text: &str) -> Result<Self, ImportError> {
-        Self::parse(&text.trim().replace('-', "_"))
-            .ok_or_else(|| ImportError::UnknownMode(text.to_owned()))
-    }
+/// The mode a person chose: `outbound_only` or `managed` as the window sends them, or the CLI's
+/// `outbound-only`.
+pub fn mode(text: &str) -> Result<WebhookMode, ImportError> {
+    text.trim()
+        .replace('-', "_")
+        .parse()
+        .map_err(|_| ImportError::UnknownMode(text.to_owned()))
 }
 
 /// A number of the carrier account, as the picker lists it.
@@ -361,8 +335,7 @@ impl Importer {
         })
         .await?;
         let row = row.ok_or(ImportError::NotFound)?;
-        let mode = WebhookMode::parse(&row.webhook_mode)
-            .ok_or_else(|| ImportError::Journal(format!("unknown mode {}", row.webhook_mode)))?;
+        let mode = row.webhook_mode;
         let target: ManagedTarget = serde_json::from_str(&row.target_json)
             .map_err(|e| ImportError::Journal(e.to_string()))?;
 
@@ -584,9 +557,9 @@ impl Job {
                     row.workspace_id,
                     &NewNumber {
                         e164: &listed.e164,
-                        carrier: carrier_of(&listed.routing),
-                        source: "imported",
-                        status: "active",
+                        carrier: listed.routing.carrier(),
+                        source: Source::Imported,
+                        status: NumberStatus::Active,
                         number_type: listed.number_type.and_then(store_type),
                         region: listed.region.as_deref(),
                         voice: features.voice,
@@ -595,7 +568,7 @@ impl Job {
                         monthly_cost_credits: 0,
                         connection_id: Some(row.connection_id),
                         carrier_number_id: Some(&listed.carrier_id),
-                        webhook_mode: mode.as_str(),
+                        webhook_mode: mode,
                         friendly_name: listed.friendly_name.as_deref(),
                     },
                     now,
@@ -633,12 +606,15 @@ fn record_import(
         return Ok(());
     }
     let connection = crate::store::connections::get(tx, row.workspace_id, row.connection_id)?;
-    let (connection_name, carrier) = connection.map(|c| (c.name, c.carrier)).unwrap_or_default();
+    let (connection_name, carrier) = match connection {
+        Some(c) => (c.name, Some(c.carrier)),
+        None => (String::new(), None),
+    };
     let count = match imported.len() {
         1 => "1 number".to_owned(),
         n => format!("{n} numbers"),
     };
-    let managed = row.webhook_mode == WebhookMode::Managed.as_str();
+    let managed = row.webhook_mode == WebhookMode::Managed;
     let mode = if managed {
         "Allow webhook & messaging updates"
     } else {
@@ -660,7 +636,7 @@ fn record_import(
         let target: Option<serde_json::Value> = serde_json::from_str(&row.target_json).ok();
         let update = AuditRecord::new(
             AuditAction::WebhookUpdate,
-            AuditTarget::carrier(&carrier),
+            carrier.map_or(AuditTarget::Local, AuditTarget::carrier),
             format!(
                 "Pointed {count} at the workspace's voice platform; their previous settings were saved for restore."
             ),
@@ -671,13 +647,6 @@ fn record_import(
         record_in(tx, &ctx.redactor, row.workspace_id, &update, now)?;
     }
     Ok(())
-}
-
-fn carrier_of(routing: &Routing) -> &'static str {
-    match routing {
-        Routing::Twilio(_) => "twilio",
-        Routing::Telnyx(_) => "telnyx",
-    }
 }
 
 /// The number types the table keeps; the carriers' rarer ones are shown as unknown.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{AccountStatus, CarrierError, Routing};
+use crate::domain::kinds::{CarrierKind, WebhookMode};
 use crate::domain::target::expected_texml_voice_url;
 use crate::flows::accounts::Accounts;
 use crate::flows::connect::connections::{ConnectionError, Connections};
@@ -222,7 +223,7 @@ async fn connection_results(
             return (results, None);
         }
     }
-    if connection.carrier == "telnyx" {
+    if connection.carrier == CarrierKind::Telnyx {
         results.push(texml_result(accounts, &account, connection).await);
     }
     (results, Some(account))
@@ -328,7 +329,7 @@ pub async fn check_number(
         results.push(CheckResult::problem(
             "number_status",
             "Number status",
-            format!("The number is {}.", crate::flows::manage::table::status_label(&number.status).to_lowercase()),
+            format!("The number is {}.", number.status.label().to_lowercase()),
             match number.status.as_str() {
                 "missing" => "Check the carrier account for the number; if it was released there, remove it from NumberDesk or import it again.",
                 "released" => "Buy or import another number for this agent.",
@@ -339,10 +340,7 @@ pub async fn check_number(
         results.push(CheckResult::ok(
             "number_status",
             "Number status",
-            format!(
-                "The number is {}.",
-                crate::flows::manage::table::status_label(&number.status).to_lowercase()
-            ),
+            format!("The number is {}.", number.status.label().to_lowercase()),
         ));
     }
 
@@ -416,7 +414,7 @@ pub async fn check_number(
     };
 
     if let Some(found) = found {
-        if number.webhook_mode == "managed" {
+        if number.webhook_mode == WebhookMode::Managed {
             match &target {
                 Some(target) => {
                     let drift = drift_of(&found.routing, target);

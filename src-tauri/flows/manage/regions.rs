@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::CarrierError;
+use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::store::journal;
@@ -120,8 +121,8 @@ pub async fn refresh_region(
     })
     .await?
     .ok_or(RegionError::NotFound)?;
-    let connection_id = match (&number.connection_id, number.carrier.as_str()) {
-        (Some(id), "twilio") => *id,
+    let connection_id = match (&number.connection_id, number.carrier) {
+        (Some(id), CarrierKind::Twilio) => *id,
         _ => return Err(RegionError::NotTwilio),
     };
     let account = accounts.connection(workspace_id, connection_id).await?;
@@ -175,8 +176,8 @@ pub async fn set_region(
     };
     let mut by_connection: BTreeMap<i64, Vec<ManagedNumber>> = BTreeMap::new();
     for number in numbers {
-        match (number.carrier.as_str(), number.connection_id) {
-            ("twilio", Some(connection)) if number.status != "released" => {
+        match (number.carrier, number.connection_id) {
+            (CarrierKind::Twilio, Some(connection)) if number.status != NumberStatus::Released => {
                 if number.inbound_region.as_deref() == Some(region.as_str()) {
                     outcome.unchanged.push(number.e164);
                 } else {
@@ -235,7 +236,7 @@ async fn change_connection(
             journalled
                 .iter()
                 .map(|n| {
-                    let key = journal::fresh_key(tx, "region", &n.e164)?;
+                    let key = journal::fresh_key(tx, JournalKind::Region, &n.e164)?;
                     let payload = serde_json::json!({
                         "phone_number_id": n.id,
                         "e164": n.e164,
@@ -244,7 +245,7 @@ async fn change_connection(
                         "to": to,
                     })
                     .to_string();
-                    journal::intend(tx, workspace_id, "region", &key, &payload, now)
+                    journal::intend(tx, workspace_id, JournalKind::Region, &key, &payload, now)
                 })
                 .collect::<Result<_, StoreError>>()
         })?)
@@ -356,7 +357,10 @@ pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
     }
     let ctx = accounts.context();
     let open = blocking(ctx, |ctx| {
-        Ok::<_, RegionError>(ctx.store.read(|c| journal::unfinished(c, &["region"]))?)
+        Ok::<_, RegionError>(
+            ctx.store
+                .read(|c| journal::unfinished(c, &[JournalKind::Region]))?,
+        )
     })
     .await?;
     let mut result = Reconciled::default();

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::app::context::Context;
 use crate::carriers::{CarrierError, OwnedNumber};
+use crate::domain::kinds::{NumberStatus, WebhookMode};
 pub use crate::domain::target::DriftField;
 use crate::domain::target::{changes, ManagedTarget};
 use crate::flows::accounts::{AccountUnavailable, Accounts};
@@ -179,7 +180,7 @@ fn save_sync(
     let report = ctx.store.write(|tx| {
         let locals: Vec<ManagedNumber> = sync_state::of_connection(tx, workspace_id, connection_id)?
             .into_iter()
-            .filter(|n| n.status != "released")
+            .filter(|n| n.status != NumberStatus::Released)
             .collect();
         let mut report = SyncReport {
             connection_id,
@@ -197,19 +198,19 @@ fn save_sync(
                 .and_then(|id| by_id.get(id))
                 .or_else(|| by_e164.get(local.e164.as_str()));
             let Some(found) = found else {
-                if local.status != "missing" {
+                if local.status != NumberStatus::Missing {
                     sync_state::mark_missing(tx, local.id, now)?;
                     report.missing.push(local.e164.clone());
                 }
                 continue;
             };
-            let was_missing = local.status == "missing";
+            let was_missing = local.status == NumberStatus::Missing;
             sync_state::mark_present(tx, local.id, was_missing, now)?;
             if was_missing {
                 report.returned.push(local.e164.clone());
             }
-            let drift = match (&target, local.webhook_mode.as_str()) {
-                (Some(target), "managed") => drift_of(&found.routing, target),
+            let drift = match (&target, local.webhook_mode) {
+                (Some(target), WebhookMode::Managed) => drift_of(&found.routing, target),
                 // Outbound-only numbers: NumberDesk set nothing at the carrier to drift from.
                 _ => Vec::new(),
             };

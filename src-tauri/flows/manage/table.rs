@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
+use crate::domain::kinds::CarrierKind;
 use crate::store::numbers_table;
 pub use crate::store::numbers_table::{
-    status_label, AgentFilter, AgentRef, NumberFilter, NumberQuery, Sort, SortColumn, TablePage,
-    TableRow, STATUSES,
+    AgentFilter, AgentRef, NumberFilter, NumberQuery, Sort, SortColumn, TablePage, TableRow,
 };
 use crate::store::StoreError;
 
@@ -24,7 +24,7 @@ use crate::store::StoreError;
 pub struct ConnectionSyncTime {
     pub connection_id: i64,
     pub name: String,
-    pub carrier: String,
+    pub carrier: CarrierKind,
     pub last_synced_at: Option<DateTime<Utc>>,
 }
 
@@ -181,9 +181,9 @@ fn csv_record(row: &TableRow) -> Vec<String> {
     vec![
         row.e164.clone(),
         cell(row.friendly_name.as_deref().unwrap_or_default()),
-        row.carrier.clone(),
+        row.carrier.as_str().to_owned(),
         cell(row.connection_name.as_deref().unwrap_or_default()),
-        row.source.clone(),
+        row.source.as_str().to_owned(),
         row.status_label.clone(),
         row.number_type.clone().unwrap_or_default(),
         cell(row.region.as_deref().unwrap_or_default()),
@@ -193,7 +193,7 @@ fn csv_record(row: &TableRow) -> Vec<String> {
         name(&row.sms_agent),
         if row.allow_outbound { "yes" } else { "no" }.to_owned(),
         row.inbound_region.clone().unwrap_or_default(),
-        row.webhook_mode.clone(),
+        row.webhook_mode.as_str().to_owned(),
         row.monthly_cost_credits.to_string(),
         time(&row.last_synced_at),
         time(&row.missing_since),

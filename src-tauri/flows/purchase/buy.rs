@@ -8,15 +8,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{
-    blocking, carrier_str, lock, new_key, Flow, InFlightGuard, Line, Purchase, PurchaseError,
-    PurchasePayload, PurchaseTarget, Purchases, Quote, QuotedNumber,
+    blocking, lock, new_key, Flow, InFlightGuard, Line, Purchase, PurchaseError, PurchasePayload,
+    PurchaseTarget, Purchases, Quote, QuotedNumber,
 };
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{CarrierError, CarrierKind};
+use crate::domain::kinds::{JournalKind, WebhookMode};
 use crate::domain::target::ManagedTarget;
 use crate::flows::billing;
 use crate::flows::connect::connections::{managed_target, Connections};
-use crate::store::journal::{self, PURCHASE as JOURNAL_PURCHASE};
+use crate::store::journal;
 use crate::store::orders as rows;
 use crate::store::search_cache;
 
@@ -47,7 +48,7 @@ impl Purchases {
                 let total: i64 = numbers.iter().map(|n| n.monthly_cost_credits).sum();
                 let before = billing::available_in(tx, workspace_id)?;
                 Ok(Quote {
-                    flow: Flow::of(&workspace),
+                    flow: workspace.flow(),
                     numbers,
                     total_credits: total,
                     balance_before: before,
@@ -111,7 +112,7 @@ impl Purchases {
             Ok(ctx.workspaces().get(workspace_id)?)
         })
         .await?;
-        if Flow::of(&workspace) != Flow::Pool {
+        if workspace.flow() != Flow::Pool {
             return Err(PurchaseError::NotPoolWorkspace);
         }
         let (pool, account) = self.pool(workspace_id).await?;
@@ -148,9 +149,9 @@ impl Purchases {
     ) -> Result<Journalled, PurchaseError> {
         let e164s = normalise_selection(e164s)?;
         let webhook_mode = if target.target.is_some() {
-            "managed"
+            WebhookMode::Managed
         } else {
-            "outbound_only"
+            WebhookMode::OutboundOnly
         };
         let journalled = blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
@@ -180,8 +181,8 @@ impl Purchases {
                     tx,
                     workspace_id,
                     &rows::NewOrder {
-                        carrier: carrier_str(carrier),
-                        flow: flow.as_str(),
+                        carrier,
+                        flow,
                         connection_id,
                         idempotency_key: &key,
                     },
@@ -192,13 +193,13 @@ impl Purchases {
                     flow,
                     carrier,
                     connection_id,
-                    webhook_mode: webhook_mode.to_string(),
+                    webhook_mode,
                     credits: total,
                     numbers: lines,
                     target,
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
-                journal::intend(tx, workspace_id, JOURNAL_PURCHASE, &key, &json, now)?;
+                journal::intend(tx, workspace_id, JournalKind::Purchase, &key, &json, now)?;
                 Ok(Journalled { key, payload })
             })
         })

@@ -50,6 +50,8 @@ use crate::app::blocking;
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{CarrierKind, Features, NumberType, OrderStatus};
+use crate::domain::kinds::WebhookMode;
+pub use crate::domain::kinds::{Flow, NumberStatus};
 use crate::domain::target::ManagedTarget;
 use crate::flows::accounts::Accounts;
 pub use crate::flows::accounts::PoolAccount;
@@ -66,41 +68,6 @@ pub const MAX_SUGGESTIONS: usize = 5;
 
 // ---------------------------------------------------------------------------------------------
 // Domain types
-
-/// How a workspace buys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flow {
-    /// The agency's number pool: `unlimited` plan with the `flex_phone_self-serve` flag.
-    Pool,
-    /// The workspace's own connected carrier account.
-    Marketplace,
-}
-
-impl Flow {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flow::Pool => "pool",
-            Flow::Marketplace => "marketplace",
-        }
-    }
-
-    pub fn of(workspace: &Workspace) -> Flow {
-        if workspace.uses_number_pool() {
-            Flow::Pool
-        } else {
-            Flow::Marketplace
-        }
-    }
-
-    fn parse(text: &str) -> Option<Flow> {
-        match text {
-            "pool" => Some(Flow::Pool),
-            "marketplace" => Some(Flow::Marketplace),
-            _ => None,
-        }
-    }
-}
 
 /// A country numbers can be searched in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -229,27 +196,6 @@ pub struct QuotedNumber {
     pub monthly_cost_credits: i64,
 }
 
-/// A number's state in the numbers table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NumberStatus {
-    Pending,
-    Active,
-    Failed,
-    Released,
-}
-
-impl NumberStatus {
-    fn parse(text: &str) -> NumberStatus {
-        match text {
-            "pending" => NumberStatus::Pending,
-            "failed" => NumberStatus::Failed,
-            "released" => NumberStatus::Released,
-            _ => NumberStatus::Active,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurchasedNumber {
     pub phone_number_id: i64,
@@ -374,7 +320,7 @@ struct PurchasePayload {
     flow: Flow,
     carrier: CarrierKind,
     connection_id: Option<i64>,
-    webhook_mode: String,
+    webhook_mode: WebhookMode,
     /// The total the purchase charges: held from the journal entry until it settles.
     credits: i64,
     numbers: Vec<Line>,
@@ -488,7 +434,7 @@ impl Purchases {
     ) -> Result<(Workspace, Flow, Option<i64>), PurchaseError> {
         blocking(self.ctx(), move |ctx| {
             let workspace = ctx.workspaces().get(workspace_id)?;
-            let flow = Flow::of(&workspace);
+            let flow = workspace.flow();
             if flow == Flow::Pool {
                 return Ok((workspace, flow, None));
             }
@@ -512,26 +458,11 @@ impl Purchases {
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by the flows
 
-fn carrier_str(carrier: CarrierKind) -> &'static str {
-    match carrier {
-        CarrierKind::Twilio => "twilio",
-        CarrierKind::Telnyx => "telnyx",
-    }
-}
-
-fn carrier_of(text: &str) -> CarrierKind {
-    if text == "twilio" {
-        CarrierKind::Twilio
-    } else {
-        CarrierKind::Telnyx
-    }
-}
-
 fn purchased_from(number: &HeldNumber) -> PurchasedNumber {
     PurchasedNumber {
         phone_number_id: number.id,
         e164: number.e164.clone(),
-        status: NumberStatus::parse(&number.status),
+        status: number.status,
         monthly_cost_credits: number.monthly_cost_credits,
         failure_reason: number.failure_reason.clone(),
     }

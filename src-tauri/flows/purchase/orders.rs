@@ -10,13 +10,14 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    blocking, carrier_of, purchased_from, FailedNumber, Flow, OrderSummary, OrderUpdate, Purchase,
-    PurchaseError, Purchases, SyncReport,
+    blocking, purchased_from, FailedNumber, OrderSummary, OrderUpdate, Purchase, PurchaseError,
+    Purchases, SyncReport,
 };
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{NumberOrder, OrderStatus};
+use crate::domain::kinds::NumberStatus;
 use crate::flows::billing;
 use crate::store::credits;
 use crate::store::orders::{self as rows, HeldNumber, OrderRow};
@@ -45,7 +46,7 @@ impl Purchases {
                     };
                     Ok(order
                         .into_iter()
-                        .filter(|o| o.status == "pending")
+                        .filter(|o| o.status == OrderStatus::Pending)
                         .collect())
                 }
                 None => Ok(ctx
@@ -114,10 +115,8 @@ impl Purchases {
             };
             report.orders_checked += 1;
             let result = async {
-                let flow = Flow::parse(&order.flow)
-                    .ok_or_else(|| PurchaseError::Journal(format!("flow {}", order.flow)))?;
                 let account = self
-                    .account_for(order.workspace_id, flow, order.connection_id)
+                    .account_for(order.workspace_id, order.flow, order.connection_id)
                     .await?;
                 let remote = account.purchase_order(&carrier_order_id).await?;
                 self.apply_order(&account, order.clone(), remote).await
@@ -155,7 +154,7 @@ impl Purchases {
         };
         // Carrier ids of the numbers that completed, looked up concurrently.
         let mut lookups = JoinSet::new();
-        for number in local.iter().filter(|n| n.status == "pending") {
+        for number in local.iter().filter(|n| n.status == NumberStatus::Pending) {
             if status_of(&number.e164) == OrderStatus::Success {
                 let (account, e164) = (account.clone(), number.e164.clone());
                 lookups.spawn(async move {
@@ -194,7 +193,7 @@ impl Purchases {
                     refunded_credits: 0,
                 };
                 for (number, status) in &statuses {
-                    if number.status != "pending" {
+                    if number.status != NumberStatus::Pending {
                         continue;
                     }
                     match status {
@@ -252,9 +251,9 @@ impl Purchases {
                     let numbers = ctx.store.read(|c| rows::numbers_of_order(c, order.id))?;
                     Ok(OrderSummary {
                         order_id: order.id,
-                        flow: Flow::parse(&order.flow).unwrap_or(Flow::Marketplace),
-                        carrier: carrier_of(&order.carrier),
-                        status: order_status(&order.status),
+                        flow: order.flow,
+                        carrier: order.carrier,
+                        status: order.status,
                         failure_reason: order.failure_reason,
                         created_at: order.created_at,
                         last_synced_at: order.last_synced_at,
@@ -282,14 +281,6 @@ impl Purchases {
     }
 }
 
-fn order_status(text: &str) -> OrderStatus {
-    match text {
-        "success" => OrderStatus::Success,
-        "failure" => OrderStatus::Failure,
-        _ => OrderStatus::Pending,
-    }
-}
-
 pub(super) fn purchase_from_store(ctx: &Context, order_id: i64) -> Result<Purchase, PurchaseError> {
     ctx.store.read(|c| {
         let key = rows::key_of(c, order_id)?;
@@ -298,8 +289,8 @@ pub(super) fn purchase_from_store(ctx: &Context, order_id: i64) -> Result<Purcha
         let charged = credits::charged_for_order(c, order_id)?;
         Ok(Purchase {
             order_id,
-            flow: Flow::parse(&order.flow).unwrap_or(Flow::Marketplace),
-            carrier: carrier_of(&order.carrier),
+            flow: order.flow,
+            carrier: order.carrier,
             numbers: numbers.iter().map(purchased_from).collect(),
             charged_credits: charged,
         })

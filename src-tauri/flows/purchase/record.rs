@@ -5,10 +5,11 @@
 //! theirs to do, never this file's.
 
 use super::orders::purchase_from_store;
-use super::{blocking, carrier_str, Flow, Purchase, PurchaseError, PurchasePayload, Purchases};
+use super::{blocking, Flow, Purchase, PurchaseError, PurchasePayload, Purchases};
 use crate::app::context::Context;
 use crate::carriers::account::Placed;
 use crate::carriers::{OrderStatus, OwnedNumber};
+use crate::domain::kinds::{JournalState, NumberStatus};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::flows::billing;
 use crate::store::journal;
@@ -86,14 +87,16 @@ fn record_bought_in(
     ctx.store.write(|tx| {
         let journal = journal::get_by_key(tx, key)?
             .ok_or_else(|| PurchaseError::Journal(format!("no journal row {key}")))?;
-        if journal.state == "done" {
+        if journal.state == JournalState::Done {
             return Ok::<(), PurchaseError>(());
         }
         let workspace_id = journal.workspace_id;
-        let (status, carrier_order_id, owned): (&str, Option<&str>, Vec<&OwnedNumber>) =
+        let (status, carrier_order_id, owned): (NumberStatus, Option<&str>, Vec<&OwnedNumber>) =
             match placed {
-                Placed::Bought(numbers) => ("active", None, numbers.iter().collect()),
-                Placed::Ordered(order) => ("pending", Some(order.id.as_str()), Vec::new()),
+                Placed::Bought(numbers) => (NumberStatus::Active, None, numbers.iter().collect()),
+                Placed::Ordered(order) => {
+                    (NumberStatus::Pending, Some(order.id.as_str()), Vec::new())
+                }
             };
         let mut recorded = Vec::new();
         for line in &payload.numbers {
@@ -111,8 +114,8 @@ fn record_bought_in(
                 workspace_id,
                 &NewNumber {
                     e164: &line.e164,
-                    carrier: carrier_str(payload.carrier),
-                    source: payload.flow.as_str(),
+                    carrier: payload.carrier,
+                    source: payload.flow.into(),
                     status,
                     number_type: line.number_type.as_deref(),
                     region: line.region.as_deref(),
@@ -122,7 +125,7 @@ fn record_bought_in(
                     monthly_cost_credits: line.credits,
                     connection_id: payload.connection_id,
                     carrier_number_id: carrier_number.map(|n| n.carrier_id.as_str()),
-                    webhook_mode: &payload.webhook_mode,
+                    webhook_mode: payload.webhook_mode,
                     friendly_name: carrier_number.and_then(|n| n.friendly_name.as_deref()),
                 },
                 now,
@@ -161,7 +164,7 @@ fn record_bought_in(
             };
             let record = AuditRecord::new(
                 AuditAction::Purchase,
-                AuditTarget::carrier(carrier_str(payload.carrier)),
+                AuditTarget::carrier(payload.carrier),
                 format!(
                     "Bought {} {how} for {charged} credits.",
                     match recorded.len() {

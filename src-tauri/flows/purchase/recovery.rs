@@ -6,7 +6,8 @@ use super::{
     blocking, lock, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload,
     SyncReport,
 };
-use crate::store::journal::{self, PURCHASE as JOURNAL_PURCHASE, RELEASE as JOURNAL_RELEASE};
+use crate::domain::kinds::JournalKind;
+use crate::store::journal;
 
 impl Purchases {
     /// Settles every journal row left at `intent` (after a crash, or an unconfirmed purchase)
@@ -25,7 +26,7 @@ impl Purchases {
         let unfinished = blocking(self.ctx(), |ctx| {
             Ok(ctx
                 .store
-                .read(|c| journal::unfinished(c, &[JOURNAL_PURCHASE, JOURNAL_RELEASE]))?)
+                .read(|c| journal::unfinished(c, &[JournalKind::Purchase, JournalKind::Release]))?)
         })
         .await?;
         for row in unfinished {
@@ -35,7 +36,7 @@ impl Purchases {
             if lock(&self.inner.in_flight).contains(&row.idempotency_key) {
                 continue;
             }
-            let outcome = if row.kind == JOURNAL_PURCHASE {
+            let outcome = if row.kind == JournalKind::Purchase {
                 self.recover_purchase(&row.idempotency_key, &row.payload_json)
                     .await
             } else {

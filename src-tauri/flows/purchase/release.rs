@@ -3,12 +3,12 @@
 //! (they stay in the user's own account); a release cut short is finished by recovery.
 
 use super::{
-    blocking, carrier_str, lock, Flow, InFlightGuard, PurchaseError, Purchases, Release,
-    ReleasePayload,
+    blocking, lock, Flow, InFlightGuard, PurchaseError, Purchases, Release, ReleasePayload,
 };
 use crate::carriers::ReleaseOutcome;
+use crate::domain::kinds::{JournalKind, NumberStatus, Source};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
-use crate::store::journal::{self, RELEASE as JOURNAL_RELEASE};
+use crate::store::journal;
 use crate::store::orders as rows;
 
 impl Purchases {
@@ -25,27 +25,33 @@ impl Purchases {
             ctx.store.write(|tx| {
                 let number = rows::number(tx, workspace_id, phone_number_id)?
                     .ok_or(PurchaseError::NumberNotFound)?;
-                let flow = match Flow::parse(&number.source) {
-                    Some(flow) => flow,
-                    None => {
+                let flow = match number.source {
+                    Source::Pool => Flow::Pool,
+                    Source::Marketplace => Flow::Marketplace,
+                    Source::Imported => {
                         return Err(PurchaseError::NotReleasable(
                             "Imported numbers stay in your carrier account; disconnect the carrier to remove them from NumberDesk.",
                         ))
                     }
                 };
-                match number.status.as_str() {
-                    "active" => {}
-                    "pending" => {
+                match number.status {
+                    NumberStatus::Active => {}
+                    NumberStatus::Pending => {
                         return Err(PurchaseError::NotReleasable(
                             "This number's order is still pending. Use Process, then release it once it is Active.",
                         ))
                     }
-                    "released" => {
+                    NumberStatus::Released => {
                         return Err(PurchaseError::NotReleasable(
                             "This number has been released already.",
                         ))
                     }
-                    _ => {
+                    NumberStatus::Missing => {
+                        return Err(PurchaseError::NotReleasable(
+                            "The carrier no longer has this number (Sync marked it Missing), so there is nothing to release there.",
+                        ))
+                    }
+                    NumberStatus::Failed => {
                         return Err(PurchaseError::NotReleasable(
                             "This number's order failed, so there is nothing to release.",
                         ))
@@ -65,7 +71,7 @@ impl Purchases {
                     connection_id: number.connection_id,
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
-                journal::intend(tx, workspace_id, JOURNAL_RELEASE, &key, &json, now)?;
+                journal::intend(tx, workspace_id, JournalKind::Release, &key, &json, now)?;
                 Ok((key, payload))
             })
         })
@@ -112,7 +118,7 @@ impl Purchases {
                 journal::settle_by_key(tx, &key, "done", Some(outcome_text), now)?;
                 let record = AuditRecord::new(
                     AuditAction::Release,
-                    AuditTarget::carrier(carrier_str(carrier)),
+                    AuditTarget::carrier(carrier),
                     if outcome_text == "released" {
                         format!("Released {e164} at the carrier. Nothing was refunded.")
                     } else {

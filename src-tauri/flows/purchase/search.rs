@@ -12,8 +12,8 @@ use super::numbering::{
     calling_code, country_name, credits_for, validate_area_code, validate_country, COUNTRIES,
 };
 use super::{
-    blocking, carrier_str, AreaCodeSuggestion, Country, Flow, Offer, PurchaseError, Purchases,
-    SearchQuery, SearchResults, MAX_RESULTS, MAX_SUGGESTIONS, PAGE_SIZE,
+    blocking, AreaCodeSuggestion, Country, Flow, Offer, PurchaseError, Purchases, SearchQuery,
+    SearchResults, MAX_RESULTS, MAX_SUGGESTIONS, PAGE_SIZE,
 };
 use crate::app::blocking::TaskFailed;
 use crate::carriers::account::CarrierAccount;
@@ -101,7 +101,7 @@ impl Purchases {
                     workspace_id,
                     &key,
                     &query_json,
-                    carrier_str(carrier),
+                    carrier.as_str(),
                     &rows,
                     now,
                 )

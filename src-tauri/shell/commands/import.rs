@@ -10,7 +10,7 @@ use super::super::error::IpcError;
 use super::super::AppState;
 use crate::flows::connect::connections::ConnectionSummary;
 use crate::flows::connect::{ConnectForm, TexmlCheck};
-use crate::flows::import::{ImportProgress, ImportState, NumberPreview, WebhookMode};
+use crate::flows::import::{ImportProgress, ImportState, NumberPreview};
 use crate::secrets::Sensitive;
 
 /// The connect form. Deliberately not `Debug`: it holds secrets as the UI sent them, and is
@@ -253,7 +253,7 @@ pub async fn preview_import(
     numbers: Vec<String>,
     mode: String,
 ) -> Result<Vec<NumberPreview>, IpcError> {
-    let mode: WebhookMode = mode.parse()?;
+    let mode = crate::flows::import::mode(&mode)?;
     let imports = state.app.imports();
     Ok(imports
         .preview(workspace_id, connection_id, &numbers, mode)
@@ -268,7 +268,7 @@ pub async fn start_import(
     numbers: Vec<String>,
     mode: String,
 ) -> Result<StartedImportDto, IpcError> {
-    let mode: WebhookMode = mode.parse()?;
+    let mode = crate::flows::import::mode(&mode)?;
     let imports = state.app.imports();
     let import_id = imports
         .start(workspace_id, connection_id, numbers, mode)

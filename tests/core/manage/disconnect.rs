@@ -1,6 +1,7 @@
 //! Disconnecting a carrier: the previous settings restored, the numbers, the connection and its
 //! credentials removed, and what is kept when the keyring or the carrier fails.
 
+use numberdesk::domain::kinds::CarrierKind;
 use std::sync::Arc;
 
 use numberdesk::flows::audit::AuditAction;
@@ -72,7 +73,7 @@ async fn disconnect_restores_the_previous_settings_and_removes_numbers_connectio
     assert!(w.connection_exists(telnyx.row.id));
     let rows = w.all(NumberFilter::default(), Sort::default());
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r.carrier == "telnyx"));
+    assert!(rows.iter().all(|r| r.carrier == CarrierKind::Telnyx));
     assert_eq!(w.secret_count(), 1);
     let entries = w.audit(AuditAction::Disconnect);
     assert_eq!(entries.len(), 1);

@@ -1,6 +1,8 @@
 //! Twilio inbound regions: changes with partial failures, Telnyx numbers skipped, and changes a
 //! crash cut short settled from what Twilio has.
 
+use numberdesk::domain::kinds::CarrierKind;
+use numberdesk::domain::kinds::JournalKind;
 use numberdesk::flows::audit::AuditAction;
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::regions::{self, RegionError};
@@ -78,7 +80,7 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
     }
     // The table shows it; the refused number keeps no region of ours.
     let rows = w.all(NumberFilter::default(), Sort::default());
-    for row in rows.iter().filter(|r| r.carrier == "twilio") {
+    for row in rows.iter().filter(|r| r.carrier == CarrierKind::Twilio) {
         if &row.e164 == refused {
             assert_eq!(row.inbound_region, None);
         } else {
@@ -154,7 +156,8 @@ async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() 
         .store
         .write(|tx| {
             for (number, id) in [&reached, &not_reached, &gone].iter().zip(ids) {
-                let key = numberdesk::store::journal::fresh_key(tx, "region", &number.e164)?;
+                let key =
+                    numberdesk::store::journal::fresh_key(tx, JournalKind::Region, &number.e164)?;
                 let payload = serde_json::json!({
                     "phone_number_id": id, "e164": number.e164, "connection_id": twilio.row.id,
                     "from": null, "to": "au1",
@@ -163,7 +166,7 @@ async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() 
                 numberdesk::store::journal::intend(
                     tx,
                     w.workspace.id,
-                    "region",
+                    JournalKind::Region,
                     &key,
                     &payload,
                     now,

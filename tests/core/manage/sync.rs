@@ -2,6 +2,7 @@
 //! NumberDesk set and what the carrier has.
 
 use numberdesk::carriers::TwilioNumberUpdate;
+use numberdesk::domain::kinds::NumberStatus;
 use numberdesk::flows::audit::AuditAction;
 use numberdesk::flows::import::{ImportRegistry, Importer, ManagedTarget, WebhookMode};
 use numberdesk::flows::manage::sync;
@@ -66,14 +67,14 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
     let rows = w.all(NumberFilter::default(), Sort::default());
     assert_eq!(rows.len(), 4);
     let missing = rows.iter().find(|r| r.e164 == released.e164).unwrap();
-    assert_eq!(missing.status, "missing");
+    assert_eq!(missing.status, NumberStatus::Missing);
     assert_eq!(missing.status_label, "Missing at carrier");
     assert!(missing.missing_since.is_some());
     let drifted = rows.iter().find(|r| r.e164 == changed.e164).unwrap();
     assert_eq!(drifted.drift.len(), 1);
     assert!(rows
         .iter()
-        .filter(|r| r.status == "active")
+        .filter(|r| r.status == NumberStatus::Active)
         .all(|r| r.last_synced_at.is_some()));
     let only_drifted = w.all(
         NumberFilter {
@@ -105,7 +106,9 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
     assert_eq!(report.drift_cleared, vec![changed.e164.clone()]);
     let rows = w.all(NumberFilter::default(), Sort::default());
     assert_eq!(
-        rows.iter().filter(|r| r.status == "missing").count(),
+        rows.iter()
+            .filter(|r| r.status == NumberStatus::Missing)
+            .count(),
         1,
         "Missing stays until the number is back"
     );

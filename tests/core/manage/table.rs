@@ -1,6 +1,7 @@
 //! The numbers table through the core: filters, sorts, pages, "select all", the rows of a
 //! selection and the CSV of the filtered view.
 
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus};
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::agents::{AgentSlot, Agents};
 use numberdesk::flows::manage::table::{
@@ -44,13 +45,13 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     // Carrier filter.
     let only_telnyx = w.all(
         NumberFilter {
-            carriers: vec!["telnyx".into()],
+            carriers: vec![CarrierKind::Telnyx],
             ..NumberFilter::default()
         },
         Sort::default(),
     );
     assert_eq!(only_telnyx.len(), 10);
-    assert!(only_telnyx.iter().all(|r| r.carrier == "telnyx"));
+    assert!(only_telnyx.iter().all(|r| r.carrier == CarrierKind::Telnyx));
 
     // Text filter: digits of a number, typed with punctuation.
     let target = &twilio.listed[3].e164;
@@ -97,7 +98,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     // Status and type filters.
     let active = w.all(
         NumberFilter {
-            statuses: vec!["active".into()],
+            statuses: vec![NumberStatus::Active],
             ..NumberFilter::default()
         },
         Sort::default(),
@@ -105,7 +106,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     assert_eq!(active.len(), 35);
     let missing = w.all(
         NumberFilter {
-            statuses: vec!["missing".into()],
+            statuses: vec![NumberStatus::Missing],
             ..NumberFilter::default()
         },
         Sort::default(),
@@ -180,7 +181,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
         .ids(
             w.workspace.id,
             &NumberFilter {
-                carriers: vec!["twilio".into()],
+                carriers: vec![CarrierKind::Twilio],
                 ..NumberFilter::default()
             },
         )
@@ -194,18 +195,18 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     let rows = w.table().rows(w.workspace.id, &asked).unwrap();
     let twilio_by_number = w.all(
         NumberFilter {
-            carriers: vec!["twilio".into()],
+            carriers: vec![CarrierKind::Twilio],
             ..NumberFilter::default()
         },
         Sort::default(),
     );
     assert_eq!(
         rows.iter()
-            .map(|r| (r.id, r.e164.clone(), r.status.clone()))
+            .map(|r| (r.id, r.e164.clone(), r.status))
             .collect::<Vec<_>>(),
         twilio_by_number
             .iter()
-            .map(|r| (r.id, r.e164.clone(), r.status.clone()))
+            .map(|r| (r.id, r.e164.clone(), r.status))
             .collect::<Vec<_>>()
     );
     assert!(w.table().rows(w.workspace.id, &[]).unwrap().is_empty());

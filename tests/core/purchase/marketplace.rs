@@ -3,8 +3,9 @@
 //! connection, a timeout or a number sold since the search.
 
 use numberdesk::carriers::{NumberType, OrderStatus};
+use numberdesk::domain::kinds::{NumberStatus, WebhookMode};
 use numberdesk::flows::billing::EntryKind;
-use numberdesk::flows::purchase::{NumberStatus, PurchaseError};
+use numberdesk::flows::purchase::PurchaseError;
 use numberdesk::sandbox::{
     CallOutcome, Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome,
 };
@@ -116,9 +117,9 @@ async fn a_telnyx_marketplace_purchase_is_pending_until_processed() {
     assert_eq!(second.updates[0].status, OrderStatus::Success);
     assert_eq!(second.updates[0].activated, picked);
     let held = w.held(w.workspace.id);
-    assert_eq!(held[0].status, "active");
+    assert_eq!(held[0].status, NumberStatus::Active);
     assert!(held[0].carrier_number_id.is_some());
-    assert_eq!(held[0].webhook_mode, "managed");
+    assert_eq!(held[0].webhook_mode, WebhookMode::Managed);
     assert_eq!(w.balance(w.workspace.id), 885);
 }
 

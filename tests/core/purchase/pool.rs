@@ -2,13 +2,14 @@
 //! background, failures refunded, a dropped order found by its reference, and each workspace
 //! buying only through its own flow.
 
+use numberdesk::domain::kinds::{NumberStatus, Source, WebhookMode};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use numberdesk::carriers::OrderStatus;
 use numberdesk::flows::accounts::{AccountUnavailable, Accounts};
 use numberdesk::flows::billing::EntryKind;
-use numberdesk::flows::purchase::{NumberStatus, PurchaseError, Purchases};
+use numberdesk::flows::purchase::{PurchaseError, Purchases};
 use numberdesk::sandbox::{Carrier, OrderCompletion, OrderOutcome};
 
 use super::{fast, local, world, world_with};
@@ -60,8 +61,8 @@ async fn a_pool_order_of_three_goes_pending_then_active_through_process() {
     let held = w.held(w.pool_workspace.id);
     assert!(held
         .iter()
-        .all(|n| n.status == "pending" && n.source == "pool"));
-    assert!(held.iter().all(|n| n.webhook_mode == "managed"));
+        .all(|n| n.status == NumberStatus::Pending && n.source == Source::Pool));
+    assert!(held.iter().all(|n| n.webhook_mode == WebhookMode::Managed));
     assert!(held.iter().all(|n| n.connection_id.is_none()));
 
     // Process one number: its order is synced (still pending at the first poll).
@@ -81,7 +82,7 @@ async fn a_pool_order_of_three_goes_pending_then_active_through_process() {
     assert!(report.updates[0].completed());
     assert_eq!(report.updates[0].activated.len(), 3);
     let held = w.held(w.pool_workspace.id);
-    assert!(held.iter().all(|n| n.status == "active"));
+    assert!(held.iter().all(|n| n.status == NumberStatus::Active));
     assert!(held.iter().all(|n| n.carrier_number_id.is_some()));
     let orders = w.purchases.orders(w.pool_workspace.id).await.unwrap();
     assert_eq!(orders[0].status, OrderStatus::Success);
@@ -115,7 +116,7 @@ async fn a_failed_pool_order_shows_the_reason_and_refunds_its_charge() {
     assert_eq!(update.failed.len(), 2);
     assert_eq!(update.refunded_credits, 230);
     let held = w.held(w.pool_workspace.id);
-    assert!(held.iter().all(|n| n.status == "failed"));
+    assert!(held.iter().all(|n| n.status == NumberStatus::Failed));
     let orders = w.purchases.orders(w.pool_workspace.id).await.unwrap();
     assert!(orders[0].numbers.iter().all(|n| n.failure_reason.is_some()));
     assert_eq!(w.balance(w.pool_workspace.id), 1_000);
@@ -171,7 +172,7 @@ async fn the_background_sync_completes_pending_orders_and_notifies_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         if w.held(w.pool_workspace.id)
             .iter()
-            .all(|n| n.status == "active")
+            .all(|n| n.status == NumberStatus::Active)
         {
             break;
         }
@@ -182,7 +183,7 @@ async fn the_background_sync_completes_pending_orders_and_notifies_once() {
     assert!(w
         .held(w.pool_workspace.id)
         .iter()
-        .all(|n| n.status == "active"));
+        .all(|n| n.status == NumberStatus::Active));
     let notified = notified.lock().unwrap();
     assert_eq!(notified.len(), 1, "{notified:?}");
     assert_eq!(notified[0].order_id, purchase.order_id);

@@ -1,6 +1,8 @@
 //! Recovery after a restart: a purchase cut short between the journal and the carrier, and one
 //! the carrier made but could not confirm, each settled once from what the carrier has.
 
+use numberdesk::domain::kinds::JournalKind;
+use numberdesk::domain::kinds::NumberStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +62,7 @@ async fn a_crash_between_the_journal_and_the_carrier_call_recovers_with_nothing_
     assert_eq!((summary.balance, summary.on_hold), (1_000, 0));
     let unfinished = reopened
         .store
-        .read(|c| journal::unfinished(c, &[journal::PURCHASE]))
+        .read(|c| journal::unfinished(c, &[JournalKind::Purchase]))
         .unwrap();
     assert!(unfinished.is_empty());
     // Nothing is left half-done: the number can be bought now, once.
@@ -139,7 +141,7 @@ async fn a_purchase_the_carrier_made_but_could_not_confirm_is_recorded_once_afte
         .read(|c| numbers::list(c, w.workspace.id))
         .unwrap();
     assert_eq!(held.len(), 1);
-    assert_eq!(held[0].status, "active");
+    assert_eq!(held[0].status, NumberStatus::Active);
 }
 
 /// A restarted core keeps the keyring; the in-memory one of the test has to be carried over.

@@ -1,5 +1,6 @@
 //! Release: journalled, refunds nothing, and only takes active purchases.
 
+use numberdesk::domain::kinds::NumberStatus;
 use numberdesk::flows::billing::EntryKind;
 use numberdesk::flows::purchase::PurchaseError;
 use numberdesk::sandbox::{Carrier, OrderCompletion, OrderOutcome};
@@ -33,7 +34,7 @@ async fn release_is_journalled_refunds_nothing_and_only_takes_active_purchases()
     let release = w.purchases.release(w.workspace.id, id).await.unwrap();
     assert_eq!(release.refunded_credits, 0);
     assert_eq!(w.twilio_owns(&picked[0]), 0);
-    assert_eq!(w.held(w.workspace.id)[0].status, "released");
+    assert_eq!(w.held(w.workspace.id)[0].status, NumberStatus::Released);
     assert_eq!(w.balance(w.workspace.id), 885);
     assert!(w.entries(w.workspace.id, EntryKind::Refund).is_empty());
     let again = w.purchases.release(w.workspace.id, id).await.unwrap_err();
