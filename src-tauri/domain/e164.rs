@@ -149,8 +149,17 @@ pub fn calling_code_of(iso: &str) -> Option<u16> {
         .map(|meta| meta.country_code())
 }
 
+/// The country's national trunk prefix (`0` in the UK), dialled before an area code at home.
+pub fn national_prefix_of(iso: &str) -> Option<String> {
+    let id: Id = iso.parse().ok()?;
+    phonenumber::metadata::DATABASE
+        .by_id(id.as_ref())
+        .and_then(|meta| meta.national_prefix().map(str::to_owned))
+}
+
 /// Whether `code` is an area code (national destination code) in use in the country: some
-/// number starting with it is a valid number there, by the numbering plan.
+/// valid number of the country, by its numbering plan, has exactly that code as the first group
+/// of its international form (`+44 161 …`, `+1 312-…`).
 pub fn area_code_exists(iso: &str, code: &str) -> bool {
     let Some(calling) = calling_code_of(iso) else {
         return false;
@@ -158,6 +167,12 @@ pub fn area_code_exists(iso: &str, code: &str) -> bool {
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
+    let group_of = |number: &PhoneNumber| {
+        let international = number.format().mode(Mode::International).to_string();
+        international
+            .split_once(' ')
+            .and_then(|(_, rest)| rest.split([' ', '-']).next().map(str::to_owned))
+    };
     // Subscriber parts of every plausible length, with a first digit that can start one.
     (4..=11).any(|rest: usize| {
         ['2', '3', '5', '7', '8', '9'].iter().any(|first| {
@@ -173,8 +188,8 @@ pub fn area_code_exists(iso: &str, code: &str) -> bool {
                 phonenumber::parse(None, format!("+{calling}{code}{subscriber}"))
                     .ok()
                     .filter(phonenumber::is_valid)
-                    .and_then(|n| n.country().id())
-                    .is_some_and(|id| id.as_ref() == iso)
+                    .filter(|n| n.country().id().is_some_and(|id| id.as_ref() == iso))
+                    .is_some_and(|n| group_of(&n).as_deref() == Some(code))
             })
         })
     })

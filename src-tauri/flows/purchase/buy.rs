@@ -13,6 +13,7 @@ use super::{
 };
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{CarrierError, CarrierKind};
+use crate::domain::e164::E164;
 use crate::domain::kinds::{JournalKind, WebhookMode};
 use crate::domain::target::ManagedTarget;
 use crate::flows::billing;
@@ -301,13 +302,10 @@ fn normalise_selection(e164s: &[String]) -> Result<Vec<String>, PurchaseError> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for raw in e164s {
-        let e164 = raw.trim().to_string();
-        let valid = e164
-            .strip_prefix('+')
-            .is_some_and(|d| (6..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
-        if !valid {
-            return Err(PurchaseError::NotANumber(e164));
-        }
+        // Picked from search results: numbers the carrier offered, checked for their shape.
+        let e164 = E164::from_carrier(raw)
+            .map_err(|_| PurchaseError::NotANumber(raw.trim().to_string()))?
+            .into_string();
         if seen.insert(e164.clone()) {
             out.push(e164);
         }

@@ -1,57 +1,53 @@
-//! Numbering plans, just enough to check a country and an area code before asking the carrier,
-//! and the conversion of a carrier's price to credits. Pure functions: no carrier, no store.
+//! Checking a country and an area code before asking the carrier, against libphonenumber's
+//! numbering plans (through `domain::e164`), and the conversion of a carrier's price to credits.
+//! Pure functions: no carrier, no store.
 
 use super::PurchaseError;
 use crate::carriers::Money;
+use crate::domain::e164::{area_code_exists, calling_code_of, national_prefix_of};
 
-/// Countries NumberDesk lists for carriers whose client has no coverage call (Telnyx), with the
-/// calling code used to split numbers into area codes.
-pub(super) const COUNTRIES: &[(&str, &str, &str)] = &[
-    ("AT", "Austria", "43"),
-    ("AU", "Australia", "61"),
-    ("BE", "Belgium", "32"),
-    ("BR", "Brazil", "55"),
-    ("CA", "Canada", "1"),
-    ("CH", "Switzerland", "41"),
-    ("DE", "Germany", "49"),
-    ("DK", "Denmark", "45"),
-    ("ES", "Spain", "34"),
-    ("FI", "Finland", "358"),
-    ("FR", "France", "33"),
-    ("GB", "United Kingdom", "44"),
-    ("IE", "Ireland", "353"),
-    ("IL", "Israel", "972"),
-    ("IT", "Italy", "39"),
-    ("JP", "Japan", "81"),
-    ("MX", "Mexico", "52"),
-    ("NL", "Netherlands", "31"),
-    ("NO", "Norway", "47"),
-    ("NZ", "New Zealand", "64"),
-    ("PL", "Poland", "48"),
-    ("PR", "Puerto Rico", "1"),
-    ("PT", "Portugal", "351"),
-    ("SE", "Sweden", "46"),
-    ("SG", "Singapore", "65"),
-    ("US", "United States", "1"),
-    ("ZA", "South Africa", "27"),
+/// The countries NumberDesk offers for carriers whose client has no coverage call (Telnyx), in
+/// NumberDesk's words; their numbering plans (calling codes, area codes) come from the plans.
+pub(super) const OFFERED_COUNTRIES: &[(&str, &str)] = &[
+    ("AT", "Austria"),
+    ("AU", "Australia"),
+    ("BE", "Belgium"),
+    ("BR", "Brazil"),
+    ("CA", "Canada"),
+    ("CH", "Switzerland"),
+    ("DE", "Germany"),
+    ("DK", "Denmark"),
+    ("ES", "Spain"),
+    ("FI", "Finland"),
+    ("FR", "France"),
+    ("GB", "United Kingdom"),
+    ("IE", "Ireland"),
+    ("IL", "Israel"),
+    ("IT", "Italy"),
+    ("JP", "Japan"),
+    ("MX", "Mexico"),
+    ("NL", "Netherlands"),
+    ("NO", "Norway"),
+    ("NZ", "New Zealand"),
+    ("PL", "Poland"),
+    ("PR", "Puerto Rico"),
+    ("PT", "Portugal"),
+    ("SE", "Sweden"),
+    ("SG", "Singapore"),
+    ("US", "United States"),
+    ("ZA", "South Africa"),
 ];
 
 pub(super) fn country_name(iso: &str) -> String {
-    COUNTRIES
+    OFFERED_COUNTRIES
         .iter()
-        .find(|(code, _, _)| *code == iso)
-        .map_or_else(|| iso.to_string(), |(_, name, _)| (*name).to_string())
+        .find(|(code, _)| *code == iso)
+        .map_or_else(|| iso.to_string(), |(_, name)| (*name).to_string())
 }
 
-pub(super) fn calling_code(iso: &str) -> Option<&'static str> {
-    COUNTRIES
-        .iter()
-        .find(|(code, _, _)| *code == iso)
-        .map(|(_, _, calling)| *calling)
-}
-
-fn is_nanp(iso: &str) -> bool {
-    calling_code(iso) == Some("1")
+/// The country's calling code, as digits (`"44"`).
+pub(super) fn calling_code(iso: &str) -> Option<String> {
+    calling_code_of(iso).map(|code| code.to_string())
 }
 
 /// Checks a country code's shape: two letters, upper-cased.
@@ -63,54 +59,41 @@ pub fn validate_country(text: &str) -> Result<String, PurchaseError> {
     Ok(iso)
 }
 
-/// Checks an area code for a country and returns it normalised (`None` when empty). North
-/// American codes follow the NANP: three digits, the first 2-9, not a service code (N11), not a
-/// reserved expansion code (N9X, 37X, 96X). Elsewhere a national trunk `0` is dropped
-/// (`020` -> `20`) and 1 to 5 digits are accepted; the carrier judges the rest.
+/// Checks an area code for a country and returns it normalised (`None` when empty): spaces and
+/// brackets go, the country's national trunk prefix goes (`020` -> `20` in the UK), and what is
+/// left must begin some valid number of the country by its numbering plan.
 pub fn validate_area_code(iso: &str, text: Option<&str>) -> Result<Option<String>, PurchaseError> {
     let Some(raw) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let code: String = raw
+    let typed: String = raw
         .chars()
         .filter(|c| !matches!(c, ' ' | '(' | ')' | '-'))
         .collect();
-    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if typed.is_empty() || !typed.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PurchaseError::AreaCodeNotDigits(raw.to_string()));
     }
-    let missing = |hint| PurchaseError::AreaCodeDoesNotExist {
-        code: code.clone(),
-        country: country_name(iso),
-        hint,
+    let code = match national_prefix_of(iso) {
+        Some(prefix) if typed.len() > prefix.len() => typed
+            .strip_prefix(prefix.as_str())
+            .unwrap_or(&typed)
+            .to_string(),
+        _ => typed.clone(),
     };
-    if is_nanp(iso) {
-        let b = code.as_bytes();
-        if b.len() != 3 {
-            return Err(missing(
-                "Area codes there have three digits, for example 312.",
-            ));
-        }
-        let reserved = b[0] < b'2'
-            || (b[1] == b'1' && b[2] == b'1')
-            || b[1] == b'9'
-            || code.starts_with("37")
-            || code.starts_with("96");
-        if reserved {
-            return Err(missing(
-                "Check the code, or leave it empty to search the whole country.",
-            ));
-        }
+    if area_code_exists(iso, &code) {
         return Ok(Some(code));
     }
-    let code = code.strip_prefix('0').unwrap_or(&code).to_string();
-    if code.is_empty() || code.len() > 5 || code.starts_with('0') {
-        return Err(PurchaseError::AreaCodeDoesNotExist {
-            code: raw.to_string(),
-            country: country_name(iso),
-            hint: "Check the code, or leave it empty to search the whole country.",
-        });
-    }
-    Ok(Some(code))
+    // The +1 plan's area codes all have three digits; saying so is the useful hint there.
+    let hint = if calling_code_of(iso) == Some(1) && code.len() != 3 {
+        "Area codes there have three digits, for example 312."
+    } else {
+        "Check the code, or leave it empty to search the whole country."
+    };
+    Err(PurchaseError::AreaCodeDoesNotExist {
+        code: typed,
+        country: country_name(iso),
+        hint,
+    })
 }
 
 /// Credits for a monthly price: one credit per US cent. Other currencies are not converted.

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::numbering::{
-    calling_code, country_name, credits_for, validate_area_code, validate_country, COUNTRIES,
+    calling_code, country_name, credits_for, validate_area_code, validate_country,
+    OFFERED_COUNTRIES,
 };
 use super::{
     blocking, AreaCodeSuggestion, Country, Flow, Offer, PurchaseError, Purchases, SearchQuery,
@@ -47,9 +48,9 @@ impl Purchases {
                 Ok(countries)
             }
             CarrierAccount::Telnyx(_) => {
-                let mut countries: Vec<Country> = COUNTRIES
+                let mut countries: Vec<Country> = OFFERED_COUNTRIES
                     .iter()
-                    .map(|(iso, name, _)| Country {
+                    .map(|(iso, name)| Country {
                         iso: (*iso).to_string(),
                         name: (*name).to_string(),
                         number_types: Vec::new(),
@@ -296,7 +297,7 @@ impl Purchases {
         wide.area_code = None;
         let fresh = self.fetch(account, &wide, 200).await.unwrap_or_default();
         let ndc_len = code.len();
-        let (country, calling_owned) = (valid.country.clone(), calling.to_string());
+        let (country, calling_owned) = (valid.country.clone(), calling.clone());
         let known = blocking(self.ctx(), move |ctx| {
             Ok(ctx.store.read(|c| {
                 search_cache::known_areas(c, workspace_id, &country, &calling_owned, ndc_len)
