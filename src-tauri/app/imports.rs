@@ -100,7 +100,7 @@ impl<'a> Imports<'a> {
             .iter()
             .filter(|n| wanted.contains(n.e164.as_str()))
             .map(|n| NumberPreview {
-                e164: n.e164.clone(),
+                e164: n.e164.to_string(),
                 changes: match mode {
                     WebhookMode::OutboundOnly => Vec::new(),
                     WebhookMode::Managed => changes(&n.routing, &target),

@@ -123,7 +123,10 @@ async fn run(settings: &Settings, cap: usize) -> anyhow::Result<Run> {
     let listed = account.list_numbers(&mut |_| {}).await?;
     let list_secs = listing_started.elapsed().as_secs_f64();
     let n = listed.len();
-    let selected: Vec<String> = listed.iter().map(|number| number.e164.clone()).collect();
+    let selected: Vec<String> = listed
+        .iter()
+        .map(|number| number.e164.to_string())
+        .collect();
     let importer = Importer::new(core.clone(), ImportRegistry::default());
     let started = Instant::now();
     let id = importer.start(

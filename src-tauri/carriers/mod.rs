@@ -27,6 +27,7 @@ pub use twilio::{
 #[doc(no_inline)]
 pub use crate::secrets::Sensitive;
 
+pub use crate::domain::e164::E164;
 pub use crate::domain::kinds::{CarrierKind, OrderStatus};
 
 /// The kind of a phone number, in NumberDesk's words (each carrier spells them its own way).
@@ -116,7 +117,7 @@ pub enum NumberState {
 pub struct OwnedNumber {
     /// The carrier's id: a Twilio `PN...` SID, a Telnyx phone-number id.
     pub carrier_id: String,
-    pub e164: String,
+    pub e164: E164,
     pub friendly_name: Option<String>,
     pub number_type: Option<NumberType>,
     /// ISO 3166-1 alpha-2 country, when the carrier says (Telnyx does; Twilio's owned-number
@@ -286,7 +287,7 @@ pub struct MessagingProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagingAssignment {
     pub carrier_id: String,
-    pub e164: String,
+    pub e164: E164,
     pub messaging_profile_id: Option<String>,
 }
 
@@ -313,7 +314,7 @@ pub enum AddressRequirement {
 /// A number on sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AvailableNumber {
-    pub e164: String,
+    pub e164: E164,
     pub friendly_name: Option<String>,
     /// ISO 3166-1 alpha-2 country.
     pub country: Option<String>,
@@ -371,7 +372,7 @@ pub struct CountryPricing {
 /// A Twilio number's inbound processing region (Routes v2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboundRegion {
-    pub e164: String,
+    pub e164: E164,
     /// e.g. `us1`, `ie1`, `au1`.
     pub voice_region: String,
     pub friendly_name: Option<String>,
@@ -380,7 +381,7 @@ pub struct InboundRegion {
 /// One number of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderedNumber {
-    pub e164: String,
+    pub e164: E164,
     /// `None` in order lists, which do not carry per-number status (fetch the order for it).
     pub status: Option<OrderStatus>,
     pub number_type: Option<NumberType>,

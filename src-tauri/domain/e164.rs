@@ -207,6 +207,39 @@ impl fmt::Debug for E164 {
     }
 }
 
+/// Read as text wherever text is wanted (a URL path, a SQL parameter, a message); it can only be
+/// made through the checks above.
+impl std::ops::Deref for E164 {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for E164 {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<E164> for String {
+    fn from(number: E164) -> String {
+        number.0
+    }
+}
+
+impl PartialEq<E164> for String {
+    fn eq(&self, other: &E164) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<E164> for &str {
+    fn eq(&self, other: &E164) -> bool {
+        *self == other.0
+    }
+}
+
 impl AsRef<str> for E164 {
     fn as_ref(&self) -> &str {
         &self.0
@@ -216,6 +249,12 @@ impl AsRef<str> for E164 {
 impl PartialEq<str> for E164 {
     fn eq(&self, other: &str) -> bool {
         self.0 == other
+    }
+}
+
+impl PartialEq<String> for E164 {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
     }
 }
 

@@ -125,6 +125,7 @@ pub async fn twilio_number_on_sale(client: &TwilioClient) -> String {
         .expect("a search")
         .remove(0)
         .e164
+        .into_string()
 }
 
 /// A search for one US number.

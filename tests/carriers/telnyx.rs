@@ -80,7 +80,7 @@ async fn a_number_bought_while_listing_is_neither_missed_nor_repeated() {
         .unwrap();
     let order = client
         .create_number_order(&TelnyxOrderRequest {
-            phone_numbers: vec![found[0].e164.clone()],
+            phone_numbers: vec![found[0].e164.to_string()],
             ..TelnyxOrderRequest::default()
         })
         .await
@@ -215,7 +215,7 @@ async fn orders_complete_and_fail_and_numbers_release() {
         });
     let order = client
         .create_number_order(&TelnyxOrderRequest {
-            phone_numbers: vec![found[0].e164.clone(), found[1].e164.clone()],
+            phone_numbers: vec![found[0].e164.to_string(), found[1].e164.to_string()],
             connection_id: Some(account.texml_application_id.clone()),
             messaging_profile_id: Some(account.messaging_profile_id.clone()),
             customer_reference: Some("journal-1".into()),
@@ -252,7 +252,7 @@ async fn orders_complete_and_fail_and_numbers_release() {
     // The same number again: gone from stock.
     let again = client
         .create_number_order(&TelnyxOrderRequest {
-            phone_numbers: vec![found[2].e164.clone(), found[0].e164.clone()],
+            phone_numbers: vec![found[2].e164.to_string(), found[0].e164.to_string()],
             ..TelnyxOrderRequest::default()
         })
         .await
@@ -261,7 +261,7 @@ async fn orders_complete_and_fail_and_numbers_release() {
         again,
         CarrierError::NumberUnavailable {
             carrier: CarrierKind::Telnyx,
-            number: found[0].e164.clone()
+            number: found[0].e164.to_string()
         }
     );
 
@@ -273,7 +273,7 @@ async fn orders_complete_and_fail_and_numbers_release() {
         });
     let failing = client
         .create_number_order(&TelnyxOrderRequest {
-            phone_numbers: vec![found[2].e164.clone()],
+            phone_numbers: vec![found[2].e164.to_string()],
             ..TelnyxOrderRequest::default()
         })
         .await

@@ -205,10 +205,10 @@ async fn searches_buys_finds_routes_and_releases() {
                 .and_then(|m| m.cents())
                 .is_some()));
 
-    let choice = found[0].e164.clone();
+    let choice = found[0].e164.to_string();
     let bought = client
         .buy_number(&TwilioPurchase {
-            phone_number: choice.clone(),
+            phone_number: choice.to_string(),
             config: TwilioNumberUpdate {
                 voice_url: Some("https://hooks.example.com/voice".into()),
                 ..TwilioNumberUpdate::default()
@@ -220,7 +220,7 @@ async fn searches_buys_finds_routes_and_releases() {
     assert_eq!(bought.e164, choice);
     let again = client
         .buy_number(&TwilioPurchase {
-            phone_number: choice.clone(),
+            phone_number: choice.to_string(),
             ..TwilioPurchase::default()
         })
         .await
@@ -297,7 +297,7 @@ async fn a_number_gone_since_the_search_is_unavailable() {
     assert!(sandbox.faults().vanish(&choice));
     let error = client
         .buy_number(&TwilioPurchase {
-            phone_number: choice.clone(),
+            phone_number: choice.to_string(),
             ..TwilioPurchase::default()
         })
         .await
@@ -306,7 +306,7 @@ async fn a_number_gone_since_the_search_is_unavailable() {
         error,
         CarrierError::NumberUnavailable {
             carrier: CarrierKind::Twilio,
-            number: choice
+            number: choice.to_string()
         }
     );
 }

@@ -114,7 +114,7 @@ impl AppWorld {
             .numbers
             .iter()
             .take(count)
-            .map(|c| c.number.e164.clone())
+            .map(|c| c.number.e164.to_string())
             .collect();
         let id = self
             .app
@@ -212,7 +212,7 @@ async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_
     assert_eq!(listed.numbers.len(), 6);
     let picked: Vec<String> = listed.numbers[..3]
         .iter()
-        .map(|c| c.number.e164.clone())
+        .map(|c| c.number.e164.to_string())
         .collect();
     let preview = w
         .app
@@ -316,7 +316,10 @@ async fn the_number_pool_is_set_up_bought_from_and_processed_through_the_app() {
     );
 
     let results = w.app.purchases().search(pool_ws.id, &query).await.unwrap();
-    let picked: Vec<String> = results.offers[..2].iter().map(|o| o.e164.clone()).collect();
+    let picked: Vec<String> = results.offers[..2]
+        .iter()
+        .map(|o| o.e164.to_string())
+        .collect();
     let bought = w
         .app
         .purchases()
@@ -540,7 +543,7 @@ async fn the_background_sync_completes_a_pool_order_and_says_so() {
         .offers;
     let bought = app
         .purchases()
-        .buy_from_pool(workspace.id, &[offers[0].e164.clone()], false)
+        .buy_from_pool(workspace.id, &[offers[0].e164.to_string()], false)
         .await
         .unwrap();
 
@@ -554,7 +557,7 @@ async fn the_background_sync_completes_a_pool_order_and_says_so() {
         .unwrap();
     let AppEvent::OrderFinished(update) = event;
     assert_eq!(update.order_id, bought.order_id);
-    assert_eq!(update.activated, vec![offers[0].e164.clone()]);
+    assert_eq!(update.activated, vec![offers[0].e164.to_string()]);
     app.shutdown().await;
 }
 
@@ -579,7 +582,7 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
         .await
         .unwrap()
         .offers;
-    let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.clone()).collect();
+    let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.to_string()).collect();
     let bought = app
         .purchases()
         .buy_from_pool(workspace.id, &picked, true)

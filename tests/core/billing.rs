@@ -85,7 +85,7 @@ async fn numbers_held_renew_each_month_with_no_proration_and_release_refunds_not
     assert_eq!(billing.balance(id).unwrap(), 1_000 - 115);
     let renewals = w.entries(id, EntryKind::Renewal);
     assert_eq!(renewals.len(), 3);
-    assert_eq!(renewals[2], (-115, Some(held[1].e164.clone())));
+    assert_eq!(renewals[2], (-115, Some(held[1].e164.to_string())));
     // Settling again changes nothing.
     billing.settle_all().unwrap();
     assert_eq!(w.entries(id, EntryKind::Renewal).len(), 3);

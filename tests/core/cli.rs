@@ -436,7 +436,7 @@ async fn orders_process_completes_a_pool_order_with_the_pool_account_of_the_app(
             .await
             .unwrap()
             .offers;
-    let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.clone()).collect();
+    let picked: Vec<String> = offers[..2].iter().map(|o| o.e164.to_string()).collect();
     c.w.app
         .purchases()
         .buy_from_pool(client.id, &picked, false)

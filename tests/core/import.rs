@@ -130,7 +130,11 @@ impl World {
         count: usize,
         mode: WebhookMode,
     ) -> numberdesk::flows::import::ImportProgress {
-        let selected: Vec<String> = listed.iter().take(count).map(|n| n.e164.clone()).collect();
+        let selected: Vec<String> = listed
+            .iter()
+            .take(count)
+            .map(|n| n.e164.to_string())
+            .collect();
         let importer = self.importer();
         let id = importer
             .start(self.workspace.id, connection.id, listed, &selected, mode)
@@ -200,7 +204,7 @@ async fn outbound_only_records_the_numbers_and_touches_nothing_at_twilio() {
         .iter()
         .skip(10)
         .take(4)
-        .map(|n| n.e164.clone())
+        .map(|n| n.e164.to_string())
         .collect();
     let error = w
         .importer()
@@ -463,7 +467,7 @@ async fn a_number_that_fails_is_reported_and_the_others_go_on() {
     assert!(!progress.failures[0].reason.is_empty());
     let held: HashSet<String> = w.held().into_iter().map(|n| n.e164).collect();
     assert_eq!(held.len(), 5);
-    assert!(!held.contains(&listed[2].e164));
+    assert!(!held.contains(listed[2].e164.as_str()));
 }
 
 #[tokio::test]
@@ -486,7 +490,7 @@ async fn rate_limits_and_server_errors_converge_with_every_number_imported_once(
         progress.failures
     );
     let held = w.held();
-    let distinct: HashSet<_> = held.iter().map(|n| n.e164.clone()).collect();
+    let distinct: HashSet<_> = held.iter().map(|n| n.e164.to_string()).collect();
     assert_eq!((held.len(), distinct.len()), (40, 40));
     let limited = w
         .sandbox
@@ -530,7 +534,7 @@ async fn cancelling_stops_the_rest_and_keeps_what_was_done() {
         .set_concurrency_cap(Some(2), Duration::from_millis(100));
     let registry = ImportRegistry::default();
     let importer = Importer::new(w.core.clone(), registry.clone());
-    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.to_string()).collect();
     let id = importer
         .start(
             w.workspace.id,
@@ -570,7 +574,7 @@ async fn an_import_killed_half_way_resumes_with_no_duplicate_and_the_original_sn
     w.sandbox
         .faults()
         .set_concurrency_cap(Some(4), Duration::from_millis(100));
-    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.to_string()).collect();
     let registry = ImportRegistry::default();
     let importer = Importer::new(w.core.clone(), registry.clone());
     let id = importer
@@ -623,7 +627,7 @@ async fn an_import_killed_half_way_resumes_with_no_duplicate_and_the_original_sn
         .store
         .read(|c| numbers::list(c, w.workspace.id))
         .unwrap();
-    let distinct: HashSet<_> = held.iter().map(|n| n.e164.clone()).collect();
+    let distinct: HashSet<_> = held.iter().map(|n| n.e164.to_string()).collect();
     assert_eq!((held.len(), distinct.len()), (50, 50));
     for row in &held {
         let saved = reopened
@@ -649,7 +653,7 @@ async fn listing_pages_to_the_end_with_every_number_once() {
     let (_, telnyx) = w.connect(&w.telnyx_form()).await;
     for account in [twilio, telnyx] {
         let listed = listed(&account).await;
-        let distinct: HashSet<_> = listed.iter().map(|n| n.e164.clone()).collect();
+        let distinct: HashSet<_> = listed.iter().map(|n| n.e164.to_string()).collect();
         assert_eq!((listed.len(), distinct.len()), (1_234, 1_234));
     }
     let pages = w
@@ -711,7 +715,7 @@ async fn an_import_resumed_long_after_it_started_reads_each_configuration_again(
     let w = world(4).await;
     let (connection, account) = w.connect(&w.twilio_form()).await;
     let listed = listed(&account).await;
-    let selected: Vec<String> = listed.iter().map(|n| n.e164.clone()).collect();
+    let selected: Vec<String> = listed.iter().map(|n| n.e164.to_string()).collect();
     let importer = w.importer();
     let id = importer
         .start(

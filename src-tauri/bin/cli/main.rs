@@ -187,7 +187,7 @@ async fn dispatch(app: &App, command: Command) -> Result<(), Failure> {
                         .numbers
                         .into_iter()
                         .filter(|c| !c.already_imported)
-                        .map(|c| c.number.e164)
+                        .map(|c| c.number.e164.into_string())
                         .collect()
                 }
             };

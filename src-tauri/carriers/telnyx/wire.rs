@@ -5,6 +5,7 @@
 //! with `code` a string. The spec marks almost nothing required, so every field is optional and
 //! unknown fields are ignored.
 
+use crate::domain::e164::E164;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::carriers::{
@@ -136,7 +137,7 @@ pub(super) fn number_type_filter(number_type: NumberType) -> Option<&'static str
 #[derive(Debug, Deserialize)]
 pub(super) struct PhoneNumber {
     pub id: String,
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "list")]
@@ -217,7 +218,7 @@ pub(super) struct UpdateMessagingRequest<'a> {
 #[derive(Debug, Deserialize)]
 pub(super) struct MessagingSettings {
     pub id: String,
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub messaging_profile_id: Option<String>,
 }
@@ -331,7 +332,7 @@ pub(super) struct AvailablePage {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Available {
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub vanity_format: Option<String>,
     #[serde(default, deserialize_with = "list")]
@@ -450,7 +451,7 @@ pub(super) struct Order {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct OrderLine {
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "text")]
@@ -486,7 +487,7 @@ impl Order {
                     Some(requirements) => {
                         format!("{} (requirements {requirements})", line.phone_number)
                     }
-                    None => line.phone_number.clone(),
+                    None => line.phone_number.to_string(),
                 })
                 .collect();
             if unmet.is_empty() {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::e164::E164;
 use serde::{Deserialize, Deserializer};
 
 use crate::carriers::{
@@ -137,7 +138,7 @@ pub(super) struct IncomingPhoneNumberPage {
 #[derive(Debug, Deserialize)]
 pub(super) struct IncomingPhoneNumber {
     pub sid: String,
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub friendly_name: Option<String>,
     #[serde(default)]
@@ -271,7 +272,7 @@ pub(super) struct AvailablePage {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct AvailablePhoneNumber {
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub friendly_name: Option<String>,
     #[serde(default, deserialize_with = "text")]
@@ -363,7 +364,7 @@ impl PricingCountry {
 /// Routes v2 `PhoneNumbers/{PhoneNumber}`.
 #[derive(Debug, Deserialize)]
 pub(super) struct RoutesPhoneNumber {
-    pub phone_number: String,
+    pub phone_number: E164,
     #[serde(default, deserialize_with = "text")]
     pub voice_region: Option<String>,
     #[serde(default, deserialize_with = "text")]
@@ -430,6 +431,11 @@ mod tests {
         assert_eq!(routing.sms_url, None, "empty string is unset");
         assert_eq!(routing.sms_application_sid, None);
         assert_eq!(routing.trunk_sid, None);
+
+        // A reply whose number is not a number is not understood, rather than stored.
+        let garbled = body.replace("+18089255327", "call us");
+        let error = serde_json::from_str::<IncomingPhoneNumberPage>(&garbled).unwrap_err();
+        assert!(error.to_string().contains("call us"), "{error}");
     }
 
     #[test]

@@ -190,7 +190,7 @@ impl Importer {
         Ok(listed
             .into_iter()
             .map(|number| Candidate {
-                already_imported: held.contains(&number.e164),
+                already_imported: held.contains(number.e164.as_str()),
                 number,
             })
             .collect())
@@ -248,8 +248,8 @@ impl Importer {
             // Also refuse numbers another running import of this workspace is about to add.
             let mut duplicates: Vec<String> = chosen
                 .iter()
-                .filter(|n| held.contains(&n.e164))
-                .map(|n| n.e164.clone())
+                .filter(|n| held.contains(n.e164.as_str()))
+                .map(|n| n.e164.to_string())
                 .collect();
             for running in imports::running(tx)?
                 .into_iter()
@@ -269,7 +269,7 @@ impl Importer {
             let items: Vec<NewItem<'_>> = chosen
                 .iter()
                 .map(|n| NewItem {
-                    e164: &n.e164,
+                    e164: n.e164.as_str(),
                     carrier_number_id: &n.carrier_id,
                     number_json: serde_json::to_string(n).expect("numbers serialise"),
                 })
@@ -556,7 +556,7 @@ impl Job {
                     tx,
                     row.workspace_id,
                     &NewNumber {
-                        e164: &listed.e164,
+                        e164: listed.e164.as_str(),
                         carrier: listed.routing.carrier(),
                         source: Source::Imported,
                         status: NumberStatus::Active,

@@ -429,7 +429,7 @@ fn offer_from(number: AvailableNumber, prices: Option<&CountryPricing>) -> Offer
         (None, None) => None,
     };
     Offer {
-        e164: number.e164,
+        e164: number.e164.into_string(),
         number_type: number.number_type,
         country: number.country,
         region: number.region,

@@ -229,7 +229,7 @@ pub async fn list_importable_numbers(
                 ImportableNumberDto {
                     number_type: c.number.number_type.map(|t| t.as_str()),
                     carrier_id: c.number.carrier_id,
-                    e164: c.number.e164,
+                    e164: c.number.e164.into_string(),
                     friendly_name: c.number.friendly_name,
                     region: c.number.region,
                     features: FeaturesDto {

@@ -57,7 +57,7 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
         .query(
             w.workspace.id,
             &AuditFilter {
-                e164: Some(twilio.listed[0].e164.clone()),
+                e164: Some(twilio.listed[0].e164.to_string()),
                 ..AuditFilter::default()
             },
         )
@@ -113,7 +113,7 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
     assert_eq!(&records[0][1], "Carrier disconnected");
     assert_eq!(&records[1][1], "Restore");
     assert_eq!(&records[3][1], "Region change");
-    assert!(records[3][5].contains(&twilio.listed[0].e164));
+    assert!(records[3][5].contains(twilio.listed[0].e164.as_str()));
     assert!(records[3][8].contains("au1"));
 
     // No credential anywhere in the log, the CSV or the database file.

@@ -159,7 +159,7 @@ async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numb
     assert_eq!(failed[0].e164, refused.e164);
     assert!(left_restored.is_empty(), "{left_restored:?}");
     let text = error.to_string();
-    assert!(text.contains(&refused.e164), "{text}");
+    assert!(text.contains(refused.e164.as_str()), "{text}");
     assert!(text.contains("Nothing was removed"), "{text}");
 
     // Nothing lost locally.

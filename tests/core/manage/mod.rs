@@ -125,7 +125,11 @@ impl World {
             .unwrap();
         let account = Arc::new(account);
         let listed = account.list_numbers(&mut |_| {}).await.unwrap();
-        let selected: Vec<String> = listed.iter().take(count).map(|n| n.e164.clone()).collect();
+        let selected: Vec<String> = listed
+            .iter()
+            .take(count)
+            .map(|n| n.e164.to_string())
+            .collect();
         let importer = Importer::new(self.core.clone(), ImportRegistry::default());
         let id = importer
             .start(self.workspace.id, row.id, &listed, &selected, mode)

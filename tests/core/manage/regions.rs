@@ -55,7 +55,7 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
     assert_eq!(outcome.failed.len(), 1);
     assert_eq!(&outcome.failed[0].e164, refused);
     assert!(outcome.failed[0].reason.contains("Twilio"), "{outcome:?}");
-    assert_eq!(outcome.not_twilio, vec![telnyx.listed[0].e164.clone()]);
+    assert_eq!(outcome.not_twilio, vec![telnyx.listed[0].e164.to_string()]);
 
     // Twilio has the new region for the four, the old one for the refused number.
     let sid = &w.sandbox.twilio_accounts()[0].account_sid;

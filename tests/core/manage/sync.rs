@@ -48,7 +48,7 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
         .await
         .unwrap();
     assert_eq!(report.checked, 4);
-    assert_eq!(report.missing, vec![released.e164.clone()]);
+    assert_eq!(report.missing, vec![released.e164.to_string()]);
     assert_eq!(report.drifted.len(), 1);
     let drift = &report.drifted[0];
     assert_eq!(drift.e164, changed.e164);
@@ -103,7 +103,7 @@ async fn sync_marks_numbers_released_at_the_carrier_missing_and_flags_drift() {
         .unwrap();
     assert!(report.missing.is_empty());
     assert!(report.drifted.is_empty());
-    assert_eq!(report.drift_cleared, vec![changed.e164.clone()]);
+    assert_eq!(report.drift_cleared, vec![changed.e164.to_string()]);
     let rows = w.all(NumberFilter::default(), Sort::default());
     assert_eq!(
         rows.iter()

@@ -202,11 +202,11 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     );
     assert_eq!(
         rows.iter()
-            .map(|r| (r.id, r.e164.clone(), r.status))
+            .map(|r| (r.id, r.e164.to_string(), r.status))
             .collect::<Vec<_>>(),
         twilio_by_number
             .iter()
-            .map(|r| (r.id, r.e164.clone(), r.status))
+            .map(|r| (r.id, r.e164.to_string(), r.status))
             .collect::<Vec<_>>()
     );
     assert!(w.table().rows(w.workspace.id, &[]).unwrap().is_empty());

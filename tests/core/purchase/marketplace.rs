@@ -54,7 +54,7 @@ async fn a_twilio_marketplace_purchase_is_active_charged_once_and_leaves_the_res
     assert_eq!(w.balance(w.workspace.id), 885);
     assert_eq!(
         w.entries(w.workspace.id, EntryKind::Purchase),
-        vec![(-115, Some(offer.e164.clone()))]
+        vec![(-115, Some(offer.e164.to_string()))]
     );
     let held = w.held(w.workspace.id);
     assert_eq!(held.len(), 1);

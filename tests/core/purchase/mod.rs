@@ -226,7 +226,7 @@ impl World {
             .offers
             .iter()
             .take(count)
-            .map(|o| o.e164.clone())
+            .map(|o| o.e164.to_string())
             .collect()
     }
 }
