@@ -2,6 +2,7 @@
 //! the log redactor. The desktop shell holds one of these; tests build their own.
 
 use crate::domain::failure::{Classified, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -75,7 +76,7 @@ impl Context {
     /// goes first because it is what the user sees; a keyring entry left behind (if the keyring
     /// fails) is inert, because connection ids are never reused, and is logged for clean-up.
     /// Returns the ids of the connections that went with it.
-    pub fn delete_workspace(&self, id: i64) -> Result<Vec<i64>, WorkspaceError> {
+    pub fn delete_workspace(&self, id: WorkspaceId) -> Result<Vec<ConnectionId>, WorkspaceError> {
         let connections = self.workspaces().delete(id)?;
         for connection in &connections {
             let key = SecretKey::new(id, *connection);
@@ -87,7 +88,10 @@ impl Context {
     }
 
     /// Connections of a workspace whose credentials are missing from the keyring.
-    pub fn missing_credentials(&self, workspace_id: i64) -> Result<Vec<SecretKey>, ContextError> {
+    pub fn missing_credentials(
+        &self,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<SecretKey>, ContextError> {
         let connections = self
             .store
             .read(|c| store::workspaces::connection_ids(c, workspace_id))?;

@@ -3,6 +3,7 @@
 //! changes, start an import that runs in the background, watch its progress, cancel it, and
 //! resume the ones a stopped app left running.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -66,8 +67,8 @@ impl<'a> Imports<'a> {
     /// Lists the connection's numbers at the carrier (every page) and keeps the listing.
     pub async fn list_importable(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<ImportableList, ImportError> {
         let (fetched_at, listed) = self.refresh(workspace_id, connection_id).await?;
         let importer = self.importer();
@@ -84,8 +85,8 @@ impl<'a> Imports<'a> {
     /// What importing `numbers` in `mode` would change at the carrier, number by number.
     pub async fn preview(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
         numbers: &[String],
         mode: WebhookMode,
     ) -> Result<Vec<NumberPreview>, ImportError> {
@@ -112,8 +113,8 @@ impl<'a> Imports<'a> {
     /// Journals an import of `numbers` and runs it in the background. Returns its id, to watch.
     pub async fn start(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
         numbers: Vec<String>,
         mode: WebhookMode,
     ) -> Result<i64, ImportError> {
@@ -182,7 +183,10 @@ impl<'a> Imports<'a> {
     }
 
     /// The workspace's recent imports, newest first.
-    pub async fn list(&self, workspace_id: i64) -> Result<Vec<ImportProgress>, ImportError> {
+    pub async fn list(
+        &self,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<ImportProgress>, ImportError> {
         let importer = self.importer();
         self.app
             .blocking(move |_| importer.list(workspace_id))
@@ -206,7 +210,7 @@ impl<'a> Imports<'a> {
     }
 
     /// Runs an import on the runtime, its carrier account opened first.
-    fn spawn(&self, import_id: i64, workspace_id: i64, connection_id: i64) {
+    fn spawn(&self, import_id: i64, workspace_id: WorkspaceId, connection_id: ConnectionId) {
         let app = self.app.clone();
         tokio::spawn(async move {
             let account = match app.accounts().connection(workspace_id, connection_id).await {
@@ -225,8 +229,8 @@ impl<'a> Imports<'a> {
     /// The kept listing while it is recent, or a fresh one.
     async fn listing(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<Arc<Vec<OwnedNumber>>, ImportError> {
         let now = self.app.context().clock.now();
         let kept = self
@@ -243,7 +247,11 @@ impl<'a> Imports<'a> {
         }
     }
 
-    async fn refresh(&self, workspace_id: i64, connection_id: i64) -> Result<Listing, ImportError> {
+    async fn refresh(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
+    ) -> Result<Listing, ImportError> {
         let account = self
             .app
             .accounts()

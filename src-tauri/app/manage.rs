@@ -2,6 +2,7 @@
 //! agents, the audit log, and the carrier side (sync, inbound regions, disconnect, checks). Every
 //! call runs off the async runtime.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::io::Write;
 use std::path::Path;
 
@@ -31,7 +32,7 @@ impl<'a> Numbers<'a> {
 
     pub async fn page(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         query: NumberQuery,
     ) -> Result<TablePage, TableError> {
         self.app
@@ -41,8 +42,8 @@ impl<'a> Numbers<'a> {
 
     pub async fn rows(
         &self,
-        workspace_id: i64,
-        ids: Vec<i64>,
+        workspace_id: WorkspaceId,
+        ids: Vec<PhoneNumberId>,
     ) -> Result<Vec<TableRow>, TableError> {
         self.app
             .blocking(move |ctx| NumbersTable::new(ctx).rows(workspace_id, &ids))
@@ -51,9 +52,9 @@ impl<'a> Numbers<'a> {
 
     pub async fn ids(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: NumberFilter,
-    ) -> Result<Vec<i64>, TableError> {
+    ) -> Result<Vec<PhoneNumberId>, TableError> {
         self.app
             .blocking(move |ctx| NumbersTable::new(ctx).ids(workspace_id, &filter))
             .await
@@ -61,7 +62,7 @@ impl<'a> Numbers<'a> {
 
     pub async fn sync_times(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
     ) -> Result<Vec<ConnectionSyncTime>, TableError> {
         self.app
             .blocking(move |ctx| NumbersTable::new(ctx).sync_times(workspace_id))
@@ -71,7 +72,7 @@ impl<'a> Numbers<'a> {
     /// The numbers `filter` selects, as CSV, to `out` (a terminal's standard output, say).
     pub async fn export_csv(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: NumberFilter,
         sort: Sort,
         out: impl Write + Send + 'static,
@@ -86,7 +87,7 @@ impl<'a> Numbers<'a> {
     /// The same into the file at `path`, all or nothing.
     pub async fn export_to_file(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: NumberFilter,
         sort: Sort,
         path: &Path,
@@ -104,7 +105,7 @@ impl<'a> Numbers<'a> {
     /// The same into a new file of `dir`, named after the export and the time.
     pub async fn export_to_dir(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: NumberFilter,
         sort: Sort,
         dir: &Path,
@@ -124,13 +125,17 @@ impl<'a> Agents<'a> {
         Self { app }
     }
 
-    pub async fn list(&self, workspace_id: i64) -> Result<Vec<AgentRow>, AgentError> {
+    pub async fn list(&self, workspace_id: WorkspaceId) -> Result<Vec<AgentRow>, AgentError> {
         self.app
             .blocking(move |ctx| agents::Agents::new(ctx).list(workspace_id))
             .await
     }
 
-    pub async fn create(&self, workspace_id: i64, name: String) -> Result<AgentRow, AgentError> {
+    pub async fn create(
+        &self,
+        workspace_id: WorkspaceId,
+        name: String,
+    ) -> Result<AgentRow, AgentError> {
         self.app
             .blocking(move |ctx| agents::Agents::new(ctx).create(workspace_id, &name))
             .await
@@ -138,7 +143,7 @@ impl<'a> Agents<'a> {
 
     pub async fn rename(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         name: String,
     ) -> Result<AgentRow, AgentError> {
@@ -147,7 +152,11 @@ impl<'a> Agents<'a> {
             .await
     }
 
-    pub async fn holdings(&self, workspace_id: i64, id: i64) -> Result<Vec<Holding>, AgentError> {
+    pub async fn holdings(
+        &self,
+        workspace_id: WorkspaceId,
+        id: i64,
+    ) -> Result<Vec<Holding>, AgentError> {
         self.app
             .blocking(move |ctx| agents::Agents::new(ctx).holdings(workspace_id, id))
             .await
@@ -155,7 +164,7 @@ impl<'a> Agents<'a> {
 
     pub async fn deletion_impact(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
     ) -> Result<DeletionImpact, AgentError> {
         self.app
@@ -166,7 +175,7 @@ impl<'a> Agents<'a> {
     /// Deletes an agent; one that holds numbers needs `confirmed`. Returns what it held.
     pub async fn delete(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         confirmed: bool,
     ) -> Result<Vec<Holding>, AgentError> {
@@ -178,8 +187,8 @@ impl<'a> Agents<'a> {
     /// Puts `agent_id` (or nobody) in `slot` (`inbound`, `outbound` or `sms`) of every number.
     pub async fn assign(
         &self,
-        workspace_id: i64,
-        number_ids: Vec<i64>,
+        workspace_id: WorkspaceId,
+        number_ids: Vec<PhoneNumberId>,
         slot: &str,
         agent_id: Option<i64>,
     ) -> Result<AssignmentOutcome, AgentError> {
@@ -193,8 +202,8 @@ impl<'a> Agents<'a> {
 
     pub async fn set_allow_outbound(
         &self,
-        workspace_id: i64,
-        number_ids: Vec<i64>,
+        workspace_id: WorkspaceId,
+        number_ids: Vec<PhoneNumberId>,
         allow: bool,
     ) -> Result<AssignmentOutcome, AgentError> {
         self.app
@@ -217,7 +226,7 @@ impl<'a> Audit<'a> {
 
     pub async fn query(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: AuditFilter,
     ) -> Result<AuditPage, AuditError> {
         self.app
@@ -233,7 +242,7 @@ impl<'a> Audit<'a> {
     /// The entries `filter` selects, as CSV, into a new file of `dir`.
     pub async fn export_to_dir(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: AuditFilter,
         dir: &Path,
     ) -> Result<ExportFile, ExportError> {
@@ -261,8 +270,8 @@ impl<'a> Carriers<'a> {
     /// "Sync with carrier": one connection, or every connection of the workspace.
     pub async fn sync(
         &self,
-        workspace_id: i64,
-        connection_id: Option<i64>,
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
     ) -> Result<WorkspaceSync, SyncError> {
         sync::sync_workspace(self.app.accounts(), workspace_id, connection_id).await
     }
@@ -270,8 +279,8 @@ impl<'a> Carriers<'a> {
     /// Moves Twilio numbers to another inbound processing region.
     pub async fn set_inbound_region(
         &self,
-        workspace_id: i64,
-        number_ids: &[i64],
+        workspace_id: WorkspaceId,
+        number_ids: &[PhoneNumberId],
         region: &str,
     ) -> Result<RegionOutcome, RegionError> {
         regions::set_region(self.app.accounts(), workspace_id, number_ids, region, false).await
@@ -280,8 +289,8 @@ impl<'a> Carriers<'a> {
     /// What disconnecting a connection would do.
     pub async fn preview_disconnect(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<DisconnectPreview, DisconnectError> {
         self.app
             .blocking(move |ctx| disconnect::preview(ctx, workspace_id, connection_id))
@@ -292,8 +301,8 @@ impl<'a> Carriers<'a> {
     /// then its numbers, the connection and its keyring entry go together, or nothing goes.
     pub async fn disconnect(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
         restore: bool,
     ) -> Result<DisconnectReport, DisconnectError> {
         let report =
@@ -308,16 +317,16 @@ impl<'a> Carriers<'a> {
 
     pub async fn check_number(
         &self,
-        workspace_id: i64,
-        number_id: i64,
+        workspace_id: WorkspaceId,
+        number_id: PhoneNumberId,
     ) -> Result<Diagnosis, DiagnosticsError> {
         diagnostics::check_number(self.app.accounts(), workspace_id, number_id).await
     }
 
     pub async fn check_connection(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<Diagnosis, DiagnosticsError> {
         diagnostics::check_connection(self.app.accounts(), workspace_id, connection_id).await
     }

@@ -3,6 +3,7 @@
 
 use super::App;
 use crate::carriers::AccountInfo;
+use crate::domain::ids::WorkspaceId;
 use crate::flows::billing::{Billing, BillingError, CreditEntry, CreditSummary};
 use crate::flows::connect::connections::{ConnectionError, ConnectionSummary, Connections};
 use crate::flows::connect::{self, ConnectError, ConnectForm, TexmlCheck};
@@ -14,7 +15,7 @@ use crate::store::connections::ConnectionRow;
 pub struct Session {
     pub workspaces: Vec<Workspace>,
     /// The one the user had open last if it still exists, else the first.
-    pub current: Option<i64>,
+    pub current: Option<WorkspaceId>,
     /// Sandbox mode is on (a Sandbox workspace exists).
     pub sandbox_enabled: bool,
 }
@@ -39,12 +40,15 @@ impl<'a> Workspaces<'a> {
         self.app.blocking(|ctx| ctx.workspaces().list()).await
     }
 
-    pub async fn get(&self, id: i64) -> Result<Workspace, WorkspaceError> {
+    pub async fn get(&self, id: WorkspaceId) -> Result<Workspace, WorkspaceError> {
         self.app.blocking(move |ctx| ctx.workspaces().get(id)).await
     }
 
     /// The workspaces, and which to open given the one the user had open last.
-    pub async fn session(&self, remembered: Option<i64>) -> Result<Session, WorkspaceError> {
+    pub async fn session(
+        &self,
+        remembered: Option<WorkspaceId>,
+    ) -> Result<Session, WorkspaceError> {
         let workspaces = self.list().await?;
         let current = remembered
             .filter(|id| workspaces.iter().any(|w| w.id == *id))
@@ -62,7 +66,7 @@ impl<'a> Workspaces<'a> {
             .await
     }
 
-    pub async fn rename(&self, id: i64, name: String) -> Result<Workspace, WorkspaceError> {
+    pub async fn rename(&self, id: WorkspaceId, name: String) -> Result<Workspace, WorkspaceError> {
         self.app
             .blocking(move |ctx| ctx.workspaces().rename(id, &name))
             .await
@@ -70,7 +74,7 @@ impl<'a> Workspaces<'a> {
 
     pub async fn update(
         &self,
-        id: i64,
+        id: WorkspaceId,
         input: WorkspaceInput,
     ) -> Result<Workspace, WorkspaceError> {
         self.app
@@ -80,7 +84,7 @@ impl<'a> Workspaces<'a> {
 
     /// Deletes a workspace with everything in it, then its connections' keyring entries; their
     /// open clients are forgotten.
-    pub async fn delete(&self, id: i64) -> Result<(), WorkspaceError> {
+    pub async fn delete(&self, id: WorkspaceId) -> Result<(), WorkspaceError> {
         let connections = self
             .app
             .blocking(move |ctx| ctx.delete_workspace(id))
@@ -94,7 +98,7 @@ impl<'a> Workspaces<'a> {
     /// The workspace's carrier connections with their number counts.
     pub async fn connections(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
     ) -> Result<Vec<ConnectionSummary>, ConnectionError> {
         self.app
             .blocking(move |ctx| Connections::new(ctx).list(workspace_id))
@@ -102,7 +106,7 @@ impl<'a> Workspaces<'a> {
     }
 
     /// The month's credits and the ledger, with months that ended settled first.
-    pub async fn credits(&self, workspace_id: i64) -> Result<Credits, BillingError> {
+    pub async fn credits(&self, workspace_id: WorkspaceId) -> Result<Credits, BillingError> {
         self.app
             .blocking(move |ctx| {
                 let billing = Billing::new(ctx);
@@ -118,7 +122,7 @@ impl<'a> Workspaces<'a> {
     /// Proves the connect form's credentials with a live call; saves nothing.
     pub async fn validate_connection(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         form: ConnectForm,
     ) -> Result<AccountInfo, ConnectError> {
         let (_, account) = self.draft(workspace_id, &form).await?;
@@ -128,7 +132,7 @@ impl<'a> Workspaces<'a> {
     /// Checks the form's Telnyx TeXML application (Connection ID) against the workspace.
     pub async fn check_texml(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         form: ConnectForm,
     ) -> Result<TexmlCheck, ConnectError> {
         let (workspace, account) = self.draft(workspace_id, &form).await?;
@@ -139,7 +143,7 @@ impl<'a> Workspaces<'a> {
     /// Connects a carrier account: checked live, then saved with its credentials in the keyring.
     pub async fn connect(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         form: ConnectForm,
     ) -> Result<ConnectionRow, ConnectError> {
         let (workspace, account) = self.draft(workspace_id, &form).await?;
@@ -149,7 +153,7 @@ impl<'a> Workspaces<'a> {
     /// A short-lived account for the form's credentials, against the workspace's carriers.
     async fn draft(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         form: &ConnectForm,
     ) -> Result<(Workspace, crate::carriers::account::CarrierAccount), ConnectError> {
         let credentials = connect::credentials_from(form)?;

@@ -12,6 +12,7 @@
 //! `TABLE_BENCH_KEEP=1` keeps the filled folder; `table_bench --paint-only DIR` then measures only
 //! the window on it, which is quicker when working on the first paint.
 
+use numberdesk::domain::ids::WorkspaceId;
 use numberdesk::domain::kinds::{CarrierKind, NumberStatus};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -389,7 +390,7 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 
 /// Agents, two connections, and `rows` numbers with a realistic spread of every column.
 /// Returns one agent's id (holding about a twentieth of the numbers).
-fn fill(ctx: &Context, workspace_id: i64, rows: usize) -> anyhow::Result<i64> {
+fn fill(ctx: &Context, workspace_id: WorkspaceId, rows: usize) -> anyhow::Result<i64> {
     let now = chrono::Utc::now();
     let agent = ctx.store.write(|tx| {
         let mut agent_ids = Vec::new();

@@ -3,6 +3,7 @@
 //! is the one place outside a carrier's own folder that matches on the carrier, and the only user
 //! of the carriers' request types; the flows see domain types only.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 
 use crate::carriers::{
@@ -289,7 +290,7 @@ fn twilio_webhooks(voice_url: &str, sms_url: &str, status_callback: &str) -> Twi
 }
 
 /// A connection: (workspace id, connection id).
-pub type ConnectionKey = (i64, i64);
+pub type ConnectionKey = (WorkspaceId, ConnectionId);
 
 // ---------------------------------------------------------------------------------------------
 // Search and buy

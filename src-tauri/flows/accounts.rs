@@ -10,6 +10,7 @@
 //! not running, and tells the router when the sandbox stops.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -203,8 +204,8 @@ impl Accounts {
     /// its keyring entry, off the async runtime.
     pub async fn connection(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<Arc<CarrierAccount>, AccountUnavailable> {
         let key = (workspace_id, connection_id);
         if let Some(account) = self.cached(key) {
@@ -237,7 +238,7 @@ impl Accounts {
     }
 
     /// Forgets a connection's client (after a disconnect, or when its credentials change).
-    pub fn forget(&self, workspace_id: i64, connection_id: i64) {
+    pub fn forget(&self, workspace_id: WorkspaceId, connection_id: ConnectionId) {
         self.lock_open().remove(&(workspace_id, connection_id));
     }
 

@@ -6,6 +6,7 @@
 //! first: a credential handed in by mistake is written as `[redacted]`, never as itself.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::WorkspaceId;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -234,7 +235,7 @@ impl UserError for AuditError {
 pub fn record_in(
     tx: &Transaction<'_>,
     redactor: &Redactor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     record: &AuditRecord,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
@@ -280,7 +281,11 @@ impl<'a> AuditLog<'a> {
 
     /// Records a change on its own (for flows that do not write in a transaction of their own,
     /// such as an import or a purchase that finished).
-    pub fn record(&self, workspace_id: i64, record: &AuditRecord) -> Result<i64, AuditError> {
+    pub fn record(
+        &self,
+        workspace_id: WorkspaceId,
+        record: &AuditRecord,
+    ) -> Result<i64, AuditError> {
         let now = self.ctx.clock.now();
         Ok(self
             .ctx
@@ -288,7 +293,11 @@ impl<'a> AuditLog<'a> {
             .write(|tx| record_in(tx, &self.ctx.redactor, workspace_id, record, now))?)
     }
 
-    pub fn query(&self, workspace_id: i64, filter: &AuditFilter) -> Result<AuditPage, AuditError> {
+    pub fn query(
+        &self,
+        workspace_id: WorkspaceId,
+        filter: &AuditFilter,
+    ) -> Result<AuditPage, AuditError> {
         let query = to_query(filter);
         let (total, found) = self
             .ctx
@@ -305,7 +314,7 @@ impl<'a> AuditLog<'a> {
     /// each entry's numbers separated by spaces. Returns how many entries were written.
     pub fn export_csv(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &AuditFilter,
         out: impl Write,
     ) -> Result<usize, AuditError> {

@@ -12,6 +12,7 @@
 //! injected clock. This module knows nothing of carriers.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use rusqlite::{Connection, Transaction};
 use serde::Serialize;
@@ -70,7 +71,7 @@ pub struct CreditEntry {
     pub kind: EntryKind,
     /// Positive adds credits, negative spends them.
     pub amount: i64,
-    pub phone_number_id: Option<i64>,
+    pub phone_number_id: Option<PhoneNumberId>,
     pub e164: Option<String>,
     pub order_id: Option<i64>,
     /// `YYYY-MM` for allowance, reset and renewal entries.
@@ -81,7 +82,7 @@ pub struct CreditEntry {
 /// The credits of a workspace at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreditSummary {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub monthly_allowance: i64,
     /// The sum of the ledger.
     pub balance: i64,
@@ -161,7 +162,7 @@ impl<'a> Billing<'a> {
     }
 
     /// Settles every month up to now: resets, allowances and renewals not yet written.
-    pub fn settle(&self, workspace_id: i64) -> Result<(), BillingError> {
+    pub fn settle(&self, workspace_id: WorkspaceId) -> Result<(), BillingError> {
         let now = self.ctx.clock.now();
         self.ctx
             .store
@@ -170,7 +171,7 @@ impl<'a> Billing<'a> {
 
     /// Settles every workspace (for the background task at start and at month boundaries).
     pub fn settle_all(&self) -> Result<(), BillingError> {
-        let ids: Vec<i64> = self
+        let ids: Vec<WorkspaceId> = self
             .ctx
             .store
             .read(store::workspaces::list)?
@@ -184,7 +185,7 @@ impl<'a> Billing<'a> {
     }
 
     /// The workspace's credits now (months settled first).
-    pub fn summary(&self, workspace_id: i64) -> Result<CreditSummary, BillingError> {
+    pub fn summary(&self, workspace_id: WorkspaceId) -> Result<CreditSummary, BillingError> {
         let now = self.ctx.clock.now();
         self.ctx.store.write(|tx| {
             let allowance = settle_in(tx, workspace_id, now)?;
@@ -209,14 +210,14 @@ impl<'a> Billing<'a> {
     }
 
     /// Every entry of the ledger, oldest first (months settled first).
-    pub fn ledger(&self, workspace_id: i64) -> Result<Vec<CreditEntry>, BillingError> {
+    pub fn ledger(&self, workspace_id: WorkspaceId) -> Result<Vec<CreditEntry>, BillingError> {
         self.settle(workspace_id)?;
         let rows = self.ctx.store.read(|c| credits::list(c, workspace_id))?;
         rows.into_iter().map(entry_from_row).collect()
     }
 
     /// The sum of the ledger (months settled first).
-    pub fn balance(&self, workspace_id: i64) -> Result<i64, BillingError> {
+    pub fn balance(&self, workspace_id: WorkspaceId) -> Result<i64, BillingError> {
         self.settle(workspace_id)?;
         Ok(self.ctx.store.read(|c| credits::balance(c, workspace_id))?)
     }
@@ -242,7 +243,7 @@ fn entry_from_row(row: EntryRow) -> Result<CreditEntry, BillingError> {
 /// transaction. Returns the workspace's monthly allowance.
 pub(crate) fn settle_in(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     now: DateTime<Utc>,
 ) -> Result<i64, BillingError> {
     let workspace =
@@ -274,7 +275,7 @@ pub(crate) fn settle_in(
 /// each number still held is renewed. In that order, so a renewal spends the new allowance.
 fn open_month(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     allowance: i64,
     start: DateTime<Utc>,
     first: bool,
@@ -340,9 +341,9 @@ fn open_month(
 /// Charges a number's first month. `false` when this order already charged it.
 pub(crate) fn charge_purchase(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     order_id: i64,
-    phone_number_id: i64,
+    phone_number_id: PhoneNumberId,
     e164: &str,
     credits: i64,
     at: DateTime<Utc>,
@@ -368,9 +369,9 @@ pub(crate) fn charge_purchase(
 /// failed. Returns the amount refunded; 0 when it was refunded already.
 pub(crate) fn refund_failed(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     order_id: i64,
-    phone_number_id: i64,
+    phone_number_id: PhoneNumberId,
     e164: &str,
     reason: &str,
     at: DateTime<Utc>,
@@ -397,7 +398,10 @@ pub(crate) fn refund_failed(
 }
 
 /// What a new purchase may spend now: the ledger minus purchases under way.
-pub(crate) fn available_in(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+pub(crate) fn available_in(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<i64, StoreError> {
     Ok(credits::balance(connection, workspace_id)?
         - store::journal::credits_on_hold(connection, workspace_id)?)
 }

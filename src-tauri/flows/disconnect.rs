@@ -9,6 +9,7 @@
 //! again later is a fresh import.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -31,7 +32,7 @@ use crate::store::StoreError;
 /// What the confirmation dialog shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisconnectPreview {
-    pub connection_id: i64,
+    pub connection_id: ConnectionId,
     pub name: String,
     pub carrier: CarrierKind,
     /// Numbers that will be removed from NumberDesk (released ones are not counted).
@@ -49,7 +50,7 @@ pub struct DisconnectPreview {
 /// What a finished disconnect did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DisconnectReport {
-    pub connection_id: i64,
+    pub connection_id: ConnectionId,
     pub name: String,
     /// Rows removed from NumberDesk, released history included.
     pub removed_numbers: usize,
@@ -157,8 +158,8 @@ impl From<ConnectionError> for DisconnectError {
 /// What disconnecting `connection_id` would do.
 pub fn preview(
     ctx: &Context,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<DisconnectPreview, DisconnectError> {
     let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
     let (numbers, agents, running) = ctx.store.read(|c| {
@@ -197,8 +198,8 @@ fn restorable(number: &ManagedNumber) -> bool {
 /// has a snapshot are put back through that account first.
 pub async fn disconnect(
     accounts: &Accounts,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     restore: bool,
 ) -> Result<DisconnectReport, DisconnectError> {
     let ctx = accounts.context();
@@ -245,8 +246,8 @@ pub async fn disconnect(
     .await?;
     accounts.forget(workspace_id, connection_id);
     tracing::info!(
-        workspace = workspace_id,
-        connection = connection_id,
+        workspace = workspace_id.get(),
+        connection = connection_id.get(),
         removed,
         restored = restored.len(),
         "carrier disconnected"
@@ -264,7 +265,7 @@ pub async fn disconnect(
 /// with the audit entries; the keyring entry is put back if the commit fails after it went.
 fn remove(
     ctx: &Context,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     connection: &ConnectionRow,
     restored: &[String],
     number_count: i64,
@@ -359,7 +360,7 @@ fn remove(
 /// pointed at NumberDesk again and the failure is returned; every call is journalled first.
 async fn restore_all(
     ctx: &Arc<Context>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     account: &Arc<CarrierAccount>,
     numbers: Vec<ManagedNumber>,
 ) -> Result<Vec<String>, DisconnectError> {
@@ -425,7 +426,7 @@ fn snapshot_of(number: &ManagedNumber) -> Result<Routing, ItemFailed> {
 /// ones that could not be.
 async fn reapply(
     ctx: &Arc<Context>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     account: &Arc<CarrierAccount>,
     numbers: Vec<ManagedNumber>,
 ) -> Result<Vec<String>, DisconnectError> {
@@ -475,7 +476,7 @@ async fn reapply(
 /// Returns each number's failure, as the sentence the journal keeps, in the numbers' order.
 async fn journalled<F, Fut>(
     ctx: &Arc<Context>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     (kind, done): (JournalKind, &'static str),
     account: &Arc<CarrierAccount>,
     numbers: &[ManagedNumber],

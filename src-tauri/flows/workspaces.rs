@@ -3,6 +3,7 @@
 //! and decides; `store::workspaces` reads and writes rows.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
@@ -60,7 +61,7 @@ impl FromStr for Plan {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Workspace {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
     pub plan: Plan,
     pub flags: BTreeSet<String>,
@@ -130,7 +131,7 @@ pub enum WorkspaceError {
     #[error("The webhook base URL {0}")]
     InvalidWebhookUrl(String),
     #[error("This workspace no longer exists.")]
-    NotFound(i64),
+    NotFound(WorkspaceId),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -260,7 +261,7 @@ impl<'a> Workspaces<'a> {
         Ok(self.store.read(store::workspaces::list)?)
     }
 
-    pub fn get(&self, id: i64) -> Result<Workspace, WorkspaceError> {
+    pub fn get(&self, id: WorkspaceId) -> Result<Workspace, WorkspaceError> {
         self.store
             .read(|c| store::workspaces::get(c, id))?
             .ok_or(WorkspaceError::NotFound(id))
@@ -281,35 +282,39 @@ impl<'a> Workspaces<'a> {
             .store
             .write(|tx| store::workspaces::insert(tx, valid, is_sandbox, now))
             .map_err(|e| name_taken(e, &valid.name))?;
-        tracing::info!(workspace = id, plan = %valid.plan, "workspace created");
+        tracing::info!(workspace = id.get(), plan = %valid.plan, "workspace created");
         self.get(id)
     }
 
-    pub fn rename(&self, id: i64, name: &str) -> Result<Workspace, WorkspaceError> {
+    pub fn rename(&self, id: WorkspaceId, name: &str) -> Result<Workspace, WorkspaceError> {
         let name = validate_name(name)?;
         self.store
             .write(|tx| store::workspaces::rename(tx, id, &name))
             .map_err(|e| name_taken(e, &name))?
             .then_some(())
             .ok_or(WorkspaceError::NotFound(id))?;
-        tracing::info!(workspace = id, "workspace renamed");
+        tracing::info!(workspace = id.get(), "workspace renamed");
         self.get(id)
     }
 
-    pub fn update(&self, id: i64, input: &WorkspaceInput) -> Result<Workspace, WorkspaceError> {
+    pub fn update(
+        &self,
+        id: WorkspaceId,
+        input: &WorkspaceInput,
+    ) -> Result<Workspace, WorkspaceError> {
         let valid = validate(input)?;
         self.store
             .write(|tx| store::workspaces::update(tx, id, &valid))
             .map_err(|e| name_taken(e, &valid.name))?
             .then_some(())
             .ok_or(WorkspaceError::NotFound(id))?;
-        tracing::info!(workspace = id, "workspace settings changed");
+        tracing::info!(workspace = id.get(), "workspace settings changed");
         self.get(id)
     }
 
     /// Deletes the workspace and everything under it. Returns the carrier connections it had, so
     /// the caller can delete their keyring entries (the store never touches the keyring).
-    pub fn delete(&self, id: i64) -> Result<Vec<i64>, WorkspaceError> {
+    pub fn delete(&self, id: WorkspaceId) -> Result<Vec<ConnectionId>, WorkspaceError> {
         let connections = self.store.write(|tx| {
             let connections = store::workspaces::connection_ids(tx, id)?;
             if !store::workspaces::delete(tx, id)? {
@@ -319,7 +324,7 @@ impl<'a> Workspaces<'a> {
         });
         match connections {
             Ok(connections) => {
-                tracing::info!(workspace = id, "workspace deleted");
+                tracing::info!(workspace = id.get(), "workspace deleted");
                 Ok(connections)
             }
             Err(StoreError::NotFound { .. }) => Err(WorkspaceError::NotFound(id)),

@@ -8,6 +8,7 @@
 pub mod credentials;
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
@@ -56,12 +57,12 @@ impl From<&str> for Sensitive<String> {
 /// Which credential: the connection `connection_id` of workspace `workspace_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SecretKey {
-    pub workspace_id: i64,
-    pub connection_id: i64,
+    pub workspace_id: WorkspaceId,
+    pub connection_id: ConnectionId,
 }
 
 impl SecretKey {
-    pub fn new(workspace_id: i64, connection_id: i64) -> Self {
+    pub fn new(workspace_id: WorkspaceId, connection_id: ConnectionId) -> Self {
         Self {
             workspace_id,
             connection_id,
@@ -71,8 +72,8 @@ impl SecretKey {
     /// The agency's number-pool Telnyx API key (app-wide, not a workspace's connection; workspace
     /// ids start at 1).
     pub const POOL: SecretKey = SecretKey {
-        workspace_id: 0,
-        connection_id: 0,
+        workspace_id: WorkspaceId(0),
+        connection_id: ConnectionId(0),
     };
 
     /// The keyring "user" of this entry. Stable: changing it would orphan stored credentials.
@@ -356,7 +357,7 @@ impl SecretStore for MemorySecretStore {
     }
 
     fn probe(&self) -> Result<(), SecretsError> {
-        self.check("reach", SecretKey::new(0, 0))
+        self.check("reach", SecretKey::POOL)
     }
 }
 
@@ -376,8 +377,8 @@ mod tests {
     fn memory_store_round_trip_and_missing() {
         let redactor = Redactor::new();
         let store = MemorySecretStore::new(redactor.clone());
-        let a = SecretKey::new(1, 1);
-        let b = SecretKey::new(1, 2);
+        let a = SecretKey::new(WorkspaceId(1), ConnectionId(1));
+        let b = SecretKey::new(WorkspaceId(1), ConnectionId(2));
         store
             .put(a, &Sensitive::from(r#"{"auth_token":"tok-123456789"}"#))
             .unwrap();
@@ -396,7 +397,7 @@ mod tests {
     #[test]
     fn memory_store_failures_do_not_change_entries() {
         let store = MemorySecretStore::new(Redactor::new());
-        let key = SecretKey::new(2, 5);
+        let key = SecretKey::new(WorkspaceId(2), ConnectionId(5));
         store.put(key, &Sensitive::from("first-secret")).unwrap();
         store.fail_deletes(true);
         let error = store.delete(key).unwrap_err();
@@ -414,7 +415,7 @@ mod tests {
     #[test]
     fn account_names_are_stable() {
         assert_eq!(
-            SecretKey::new(3, 14).account_name(),
+            SecretKey::new(WorkspaceId(3), ConnectionId(14)).account_name(),
             "workspace-3/connection-14"
         );
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::settings::Theme;
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use crate::domain::kinds::CarrierKind;
 use crate::flows::connect::connections::ConnectionSummary;
 use crate::flows::workspaces::{Workspace, WorkspaceInput};
@@ -11,7 +12,7 @@ use crate::flows::workspaces::{Workspace, WorkspaceInput};
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceDto {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
     pub plan: &'static str,
     pub flags: Vec<String>,
@@ -63,7 +64,7 @@ impl From<WorkspaceInputDto> for WorkspaceInput {
 #[serde(rename_all = "camelCase")]
 pub struct SessionDto {
     pub workspaces: Vec<WorkspaceDto>,
-    pub current_workspace_id: Option<i64>,
+    pub current_workspace_id: Option<WorkspaceId>,
     pub theme: Theme,
     pub keyring_available: bool,
     pub keyring_problem: Option<String>,
@@ -74,7 +75,7 @@ pub struct SessionDto {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionDto {
-    pub id: i64,
+    pub id: ConnectionId,
     pub carrier: CarrierKind,
     pub name: String,
     pub account_ref: Option<String>,

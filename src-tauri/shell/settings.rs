@@ -10,6 +10,7 @@ use tauri::{AppHandle, Wry};
 use tauri_plugin_store::{Store, StoreExt};
 
 use crate::app::PoolIds;
+use crate::domain::ids::WorkspaceId;
 
 const THEME: &str = "theme";
 const LAST_WORKSPACE: &str = "lastWorkspaceId";
@@ -80,11 +81,11 @@ impl Settings {
         self.set(THEME, theme);
     }
 
-    pub fn last_workspace(&self) -> Option<i64> {
+    pub fn last_workspace(&self) -> Option<WorkspaceId> {
         self.get(LAST_WORKSPACE)
     }
 
-    pub fn set_last_workspace(&self, id: Option<i64>) {
+    pub fn set_last_workspace(&self, id: Option<WorkspaceId>) {
         self.set(LAST_WORKSPACE, id);
     }
 

@@ -1,6 +1,7 @@
 //! Rows of `agents` and the three agent slots of `phone_numbers` (inbound, outbound, SMS) with the
 //! "allow outbound calls" switch. Always scoped by workspace id.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use super::{is_unique_violation, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentRow {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub created_at: DateTime<Utc>,
     /// Numbers holding this agent in at least one slot.
@@ -57,7 +58,7 @@ impl Slot {
 /// A number holding an agent, and in which slots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Holding {
-    pub number_id: i64,
+    pub number_id: PhoneNumberId,
     pub e164: String,
     pub slots: Vec<Slot>,
 }
@@ -65,7 +66,7 @@ pub struct Holding {
 /// A number's current assignment, for before/after in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assignment {
-    pub number_id: i64,
+    pub number_id: PhoneNumberId,
     pub e164: String,
     pub inbound_agent_id: Option<i64>,
     pub outbound_agent_id: Option<i64>,
@@ -111,7 +112,7 @@ fn name_taken(name: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
 
 pub fn insert(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
@@ -125,7 +126,7 @@ pub fn insert(
 
 pub fn rename(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     name: &str,
 ) -> Result<bool, StoreError> {
@@ -139,16 +140,20 @@ pub fn rename(
 }
 
 /// Deletes the agent; the numbers holding it lose it (ON DELETE SET NULL).
-pub fn delete(tx: &Transaction<'_>, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
+pub fn delete(
+    tx: &Transaction<'_>,
+    workspace_id: WorkspaceId,
+    id: i64,
+) -> Result<bool, StoreError> {
     Ok(tx.execute(
         "DELETE FROM agents WHERE workspace_id = ?1 AND id = ?2",
-        [workspace_id, id],
+        params![workspace_id, id],
     )? == 1)
 }
 
 pub fn get(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<Option<AgentRow>, StoreError> {
     Ok(connection
@@ -158,13 +163,16 @@ pub fn get(
                     (SELECT count(*) FROM phone_numbers WHERE workspace_id = ?1 AND {HOLDS})
                  FROM agents a WHERE a.workspace_id = ?1 AND a.id = ?2"
             ),
-            [workspace_id, id],
+            params![workspace_id, id],
             agent_from_row,
         )
         .optional()?)
 }
 
-pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<AgentRow>, StoreError> {
+pub fn list(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<AgentRow>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT a.id, a.workspace_id, a.name, a.created_at,
             (SELECT count(*) FROM (SELECT id FROM phone_numbers WHERE inbound_agent_id = a.id
@@ -181,7 +189,7 @@ pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<AgentRow>,
 /// The numbers holding agent `id`, by number.
 pub fn holdings(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<Vec<Holding>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
@@ -189,7 +197,7 @@ pub fn holdings(
          FROM phone_numbers WHERE workspace_id = ?1 AND {HOLDS} ORDER BY e164"
     ))?;
     let rows = statement
-        .query_map([workspace_id, id], |r| {
+        .query_map(params![workspace_id, id], |r| {
             let mut slots = Vec::new();
             for (index, slot) in Slot::ALL.into_iter().enumerate() {
                 if r.get::<_, Option<bool>>(2 + index)?.unwrap_or(false) {
@@ -209,8 +217,8 @@ pub fn holdings(
 /// The current assignments of `number_ids` that are in the workspace (others are left out).
 pub fn assignments(
     connection: &Connection,
-    workspace_id: i64,
-    number_ids: &[i64],
+    workspace_id: WorkspaceId,
+    number_ids: &[PhoneNumberId],
 ) -> Result<Vec<Assignment>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT id, e164, inbound_agent_id, outbound_agent_id, sms_agent_id, allow_outbound
@@ -219,7 +227,7 @@ pub fn assignments(
     let mut out = Vec::with_capacity(number_ids.len());
     for id in number_ids {
         if let Some(row) = statement
-            .query_row([workspace_id, *id], |r| {
+            .query_row(params![workspace_id, *id], |r| {
                 Ok(Assignment {
                     number_id: r.get(0)?,
                     e164: r.get(1)?,
@@ -240,8 +248,8 @@ pub fn assignments(
 /// Puts `agent_id` (or nobody) in `slot` of each number.
 pub fn assign(
     tx: &Transaction<'_>,
-    workspace_id: i64,
-    number_ids: &[i64],
+    workspace_id: WorkspaceId,
+    number_ids: &[PhoneNumberId],
     slot: Slot,
     agent_id: Option<i64>,
     now: DateTime<Utc>,
@@ -259,8 +267,8 @@ pub fn assign(
 
 pub fn set_allow_outbound(
     tx: &Transaction<'_>,
-    workspace_id: i64,
-    number_ids: &[i64],
+    workspace_id: WorkspaceId,
+    number_ids: &[PhoneNumberId],
     allow: bool,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -286,8 +294,8 @@ pub struct AgentLoss {
 /// The agents holding (in any slot) numbers of `connection_id`, by name.
 pub fn holding_connection(
     connection: &Connection,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<Vec<AgentLoss>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT a.id, a.name, count(n.id) FROM agents a
@@ -299,7 +307,7 @@ pub fn holding_connection(
          GROUP BY a.id ORDER BY a.name COLLATE NOCASE, a.id",
     )?;
     let rows = statement
-        .query_map([workspace_id, connection_id], |r| {
+        .query_map(params![workspace_id, connection_id], |r| {
             Ok(AgentLoss {
                 agent_id: r.get(0)?,
                 name: r.get(1)?,

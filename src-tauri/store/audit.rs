@@ -1,6 +1,7 @@
 //! Rows of `audit_entries` and `audit_numbers`: the workspace's log of every change NumberDesk
 //! made. Rows are only ever added (and go with their workspace).
 
+use crate::domain::ids::WorkspaceId;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, types::Value, Connection, Row, Transaction};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use super::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRow {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub at: DateTime<Utc>,
     pub action: String,
     pub target: String,
@@ -52,7 +53,7 @@ pub struct AuditQuery {
 
 pub fn insert(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     entry: &NewAuditEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
@@ -81,9 +82,9 @@ pub fn insert(
     Ok(id)
 }
 
-fn where_clause(workspace_id: i64, query: &AuditQuery) -> (String, Vec<Value>) {
+fn where_clause(workspace_id: WorkspaceId, query: &AuditQuery) -> (String, Vec<Value>) {
     let mut clauses = vec!["e.workspace_id = ?".to_owned()];
-    let mut values = vec![Value::Integer(workspace_id)];
+    let mut values = vec![Value::Integer(workspace_id.get())];
     if !query.actions.is_empty() {
         clauses.push(format!(
             "e.action IN ({})",
@@ -158,7 +159,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditRow> {
 /// Entries matching `query`, newest first, and how many match in all.
 pub fn query(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: &AuditQuery,
 ) -> Result<(i64, Vec<AuditRow>), StoreError> {
     let (clause, values) = where_clause(workspace_id, query);

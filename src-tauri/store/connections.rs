@@ -1,6 +1,7 @@
 //! Rows of `carrier_connections`: carrier accounts a workspace connected. Identifiers only; the
 //! credentials are in the keyring under (workspace id, connection id).
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -10,8 +11,8 @@ use crate::domain::kinds::CarrierKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionRow {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: ConnectionId,
+    pub workspace_id: WorkspaceId,
     pub carrier: CarrierKind,
     pub name: String,
     pub account_ref: Option<String>,
@@ -55,10 +56,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
 
 pub fn insert(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     new: &NewConnection<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<ConnectionId, StoreError> {
     tx.execute(
         "INSERT INTO carrier_connections (workspace_id, carrier, name, account_ref, account_name,
              texml_connection_id, messaging_profile_id, is_sandbox, created_at)
@@ -85,10 +86,13 @@ pub fn insert(
             StoreError::Sqlite(error)
         }
     })?;
-    Ok(tx.last_insert_rowid())
+    Ok(ConnectionId(tx.last_insert_rowid()))
 }
 
-pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<ConnectionRow>, StoreError> {
+pub fn list(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<ConnectionRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM carrier_connections WHERE workspace_id = ?1 ORDER BY created_at, id"
     ))?;
@@ -101,21 +105,25 @@ pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<Connection
 /// The connection `id` if it belongs to `workspace_id`.
 pub fn get(
     connection: &Connection,
-    workspace_id: i64,
-    id: i64,
+    workspace_id: WorkspaceId,
+    id: ConnectionId,
 ) -> Result<Option<ConnectionRow>, StoreError> {
     Ok(connection
         .query_row(
             &format!(
                 "SELECT {COLUMNS} FROM carrier_connections WHERE workspace_id = ?1 AND id = ?2"
             ),
-            [workspace_id, id],
+            params![workspace_id, id],
             from_row,
         )
         .optional()?)
 }
 
-pub fn mark_synced(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn mark_synced(
+    tx: &Transaction<'_>,
+    id: ConnectionId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE carrier_connections SET last_synced_at = ?2 WHERE id = ?1",
         params![id, now],
@@ -124,18 +132,22 @@ pub fn mark_synced(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<
 }
 
 /// Deletes the connection and, through the cascade, every number imported through it.
-pub fn delete(tx: &Transaction<'_>, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
+pub fn delete(
+    tx: &Transaction<'_>,
+    workspace_id: WorkspaceId,
+    id: ConnectionId,
+) -> Result<bool, StoreError> {
     Ok(tx.execute(
         "DELETE FROM carrier_connections WHERE workspace_id = ?1 AND id = ?2",
-        [workspace_id, id],
+        params![workspace_id, id],
     )? == 1)
 }
 
 /// How many numbers each connection of the workspace holds (not counting released ones).
 pub fn number_counts(
     connection: &Connection,
-    workspace_id: i64,
-) -> Result<Vec<(i64, i64)>, StoreError> {
+    workspace_id: WorkspaceId,
+) -> Result<Vec<(ConnectionId, i64)>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT connection_id, count(*) FROM phone_numbers
          WHERE workspace_id = ?1 AND connection_id IS NOT NULL AND status <> 'released'

@@ -3,6 +3,7 @@
 //! renewal in one month and a second charge or refund of one number in one order, so `insert`
 //! reports "already there" instead of writing it twice.
 
+use crate::domain::ids::{PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row, Transaction};
 
@@ -12,11 +13,11 @@ use super::{is_unique_violation, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryRow {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub at: DateTime<Utc>,
     pub kind: String,
     pub amount: i64,
-    pub phone_number_id: Option<i64>,
+    pub phone_number_id: Option<PhoneNumberId>,
     pub e164: Option<String>,
     pub order_id: Option<i64>,
     pub period: Option<String>,
@@ -28,7 +29,7 @@ pub struct EntryRow {
 pub struct NewEntry<'a> {
     pub kind: &'a str,
     pub amount: i64,
-    pub phone_number_id: Option<i64>,
+    pub phone_number_id: Option<PhoneNumberId>,
     pub e164: Option<&'a str>,
     pub order_id: Option<i64>,
     pub period: Option<&'a str>,
@@ -57,7 +58,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<EntryRow> {
 /// for the same number of the same order): nothing is written twice.
 pub fn insert(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     entry: &NewEntry<'_>,
     at: DateTime<Utc>,
 ) -> Result<Option<i64>, StoreError> {
@@ -85,7 +86,7 @@ pub fn insert(
 }
 
 /// The sum of every entry of the workspace.
-pub fn balance(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+pub fn balance(connection: &Connection, workspace_id: WorkspaceId) -> Result<i64, StoreError> {
     Ok(connection.query_row(
         "SELECT coalesce(sum(amount), 0) FROM credit_entries WHERE workspace_id = ?1",
         [workspace_id],
@@ -94,7 +95,10 @@ pub fn balance(connection: &Connection, workspace_id: i64) -> Result<i64, StoreE
 }
 
 /// Every entry of the workspace, oldest first.
-pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<EntryRow>, StoreError> {
+pub fn list(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<EntryRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM credit_entries WHERE workspace_id = ?1 ORDER BY id"
     ))?;
@@ -107,7 +111,7 @@ pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<EntryRow>,
 /// True when the workspace's allowance for `period` has been granted.
 pub fn has_allowance(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     period: &str,
 ) -> Result<bool, StoreError> {
     Ok(connection.query_row(
@@ -121,7 +125,7 @@ pub fn has_allowance(
 /// The latest month an allowance was granted for, if any.
 pub fn last_allowance_period(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Option<String>, StoreError> {
     Ok(connection.query_row(
         "SELECT max(period) FROM credit_entries WHERE workspace_id = ?1 AND kind = 'allowance'",
@@ -134,8 +138,8 @@ pub fn last_allowance_period(
 /// positive amount.
 pub fn charged_for(
     connection: &Connection,
-    workspace_id: i64,
-    phone_number_id: i64,
+    workspace_id: WorkspaceId,
+    phone_number_id: PhoneNumberId,
 ) -> Result<i64, StoreError> {
     Ok(connection.query_row(
         "SELECT coalesce(-sum(amount), 0) FROM credit_entries
@@ -160,9 +164,9 @@ pub fn charged_for_order(connection: &Connection, order_id: i64) -> Result<i64, 
 /// before it, not released or failed before it) and costing something.
 pub fn numbers_to_renew(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     period_start: DateTime<Utc>,
-) -> Result<Vec<(i64, String, i64)>, StoreError> {
+) -> Result<Vec<(PhoneNumberId, String, i64)>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT id, e164, monthly_cost_credits FROM phone_numbers
          WHERE workspace_id = ?1 AND source IN ('pool', 'marketplace')

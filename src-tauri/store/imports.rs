@@ -2,6 +2,7 @@
 //! move pending -> done | failed | cancelled; a running import found at start is resumed from its
 //! pending items, so nothing is lost and nothing is done twice.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -12,8 +13,8 @@ use crate::domain::kinds::WebhookMode;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
     pub id: i64,
-    pub workspace_id: i64,
-    pub connection_id: i64,
+    pub workspace_id: WorkspaceId,
+    pub connection_id: ConnectionId,
     pub webhook_mode: WebhookMode,
     pub state: String,
     pub target_json: String,
@@ -83,8 +84,8 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRow> {
 /// Journals a new import with all its items, pending, in one transaction.
 pub fn create(
     tx: &Transaction<'_>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     webhook_mode: &str,
     target_json: &str,
     items: &[NewItem<'_>],
@@ -136,7 +137,7 @@ pub fn running(connection: &Connection) -> Result<Vec<ImportRow>, StoreError> {
 /// The ids of the workspace's `limit` most recent imports, newest first.
 pub fn recent(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     limit: i64,
 ) -> Result<Vec<i64>, StoreError> {
     let mut statement = connection.prepare_cached(

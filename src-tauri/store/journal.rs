@@ -4,6 +4,7 @@
 //! Only an intent ever moves, so an outcome is written once; the one exception is a purchase the
 //! carrier turns out to have after it was settled failed ([`mark_bought`]).
 
+use crate::domain::ids::WorkspaceId;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +18,7 @@ use crate::domain::kinds::{JournalKind, JournalState};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalRow {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub kind: JournalKind,
     pub idempotency_key: String,
     pub state: JournalState,
@@ -45,7 +46,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
 /// Writes the intent of a side effect, before it happens. `key` makes the row unique.
 pub fn intend(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     kind: JournalKind,
     key: &str,
     payload_json: &str,
@@ -146,7 +147,10 @@ pub fn unfinished(
 
 /// Credits held by purchases of the workspace under way: journalled, not settled yet. The
 /// payload's `credits` is the total the purchase will charge.
-pub fn credits_on_hold(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+pub fn credits_on_hold(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<i64, StoreError> {
     Ok(connection.query_row(
         "SELECT coalesce(sum(json_extract(payload_json, '$.credits')), 0) FROM journal
          WHERE workspace_id = ?1 AND kind = 'purchase' AND state = 'intent'",
@@ -158,7 +162,7 @@ pub fn credits_on_hold(connection: &Connection, workspace_id: i64) -> Result<i64
 /// Numbers that purchases of the workspace under way are buying (payload `numbers[].e164`).
 pub fn numbers_in_flight(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<HashSet<String>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT json_extract(item.value, '$.e164')

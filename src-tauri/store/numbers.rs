@@ -1,6 +1,7 @@
 //! Rows of `phone_numbers`: every number a workspace holds, whatever its source. Always scoped by
 //! workspace id, so one workspace's numbers are never read through another.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row, Transaction};
 use serde::Serialize;
@@ -12,8 +13,8 @@ use crate::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 /// A number as the table shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NumberRow {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
     pub e164: String,
     pub carrier: CarrierKind,
     pub source: Source,
@@ -24,7 +25,7 @@ pub struct NumberRow {
     pub sms: bool,
     pub mms: bool,
     pub monthly_cost_credits: i64,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub carrier_number_id: Option<String>,
     pub webhook_mode: WebhookMode,
     pub friendly_name: Option<String>,
@@ -45,7 +46,7 @@ pub struct NewNumber<'a> {
     pub sms: bool,
     pub mms: bool,
     pub monthly_cost_credits: i64,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub carrier_number_id: Option<&'a str>,
     pub webhook_mode: WebhookMode,
     pub friendly_name: Option<&'a str>,
@@ -80,10 +81,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<NumberRow> {
 
 pub fn insert(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     number: &NewNumber<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<PhoneNumberId, StoreError> {
     tx.execute(
         "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, number_type, region,
              feature_voice, feature_sms, feature_mms, monthly_cost_credits, connection_id,
@@ -115,10 +116,13 @@ pub fn insert(
             StoreError::Sqlite(error)
         }
     })?;
-    Ok(tx.last_insert_rowid())
+    Ok(PhoneNumberId(tx.last_insert_rowid()))
 }
 
-pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<NumberRow>, StoreError> {
+pub fn list(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<NumberRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE n.workspace_id = ?1 ORDER BY n.e164"
     ))?;
@@ -128,7 +132,7 @@ pub fn list(connection: &Connection, workspace_id: i64) -> Result<Vec<NumberRow>
     Ok(rows)
 }
 
-pub fn count(connection: &Connection, workspace_id: i64) -> Result<i64, StoreError> {
+pub fn count(connection: &Connection, workspace_id: WorkspaceId) -> Result<i64, StoreError> {
     Ok(connection.query_row(
         "SELECT count(*) FROM phone_numbers WHERE workspace_id = ?1",
         [workspace_id],
@@ -139,7 +143,7 @@ pub fn count(connection: &Connection, workspace_id: i64) -> Result<i64, StoreErr
 /// The numbers of the workspace that are held (not released), as E.164, for "already imported".
 pub fn held_e164s(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<std::collections::HashSet<String>, StoreError> {
     let mut statement = connection.prepare_cached(
         "SELECT e164 FROM phone_numbers WHERE workspace_id = ?1 AND status <> 'released'",
@@ -153,7 +157,7 @@ pub fn held_e164s(
 /// Keeps the carrier's configuration of a number from before NumberDesk changed it.
 pub fn save_snapshot(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     config_json: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -166,7 +170,10 @@ pub fn save_snapshot(
 }
 
 /// The saved pre-NumberDesk configuration of a number, if one was taken.
-pub fn snapshot(connection: &Connection, number_id: i64) -> Result<Option<String>, StoreError> {
+pub fn snapshot(
+    connection: &Connection,
+    number_id: PhoneNumberId,
+) -> Result<Option<String>, StoreError> {
     use rusqlite::OptionalExtension;
     Ok(connection
         .query_row(

@@ -8,6 +8,7 @@
 //! the page's rows alone. A text search runs once per page into a temp table that the count and
 //! the window share.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
@@ -40,7 +41,7 @@ pub struct NumberFilter {
     /// `local`, `mobile`, `toll_free`, `national`.
     pub types: Vec<String>,
     pub agent: Option<AgentFilter>,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     /// Only numbers whose carrier settings drifted from what NumberDesk set.
     pub drifted_only: bool,
 }
@@ -151,12 +152,12 @@ pub struct AgentRef {
 /// A row of the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TableRow {
-    pub id: i64,
+    pub id: PhoneNumberId,
     pub e164: String,
     /// The carrier's label (untrusted text: show it as text only).
     pub friendly_name: Option<String>,
     pub carrier: CarrierKind,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub connection_name: Option<String>,
     pub source: Source,
     pub status: NumberStatus,
@@ -191,7 +192,7 @@ pub struct TablePage {
 const MAX_LIMIT: i64 = 1_000;
 
 /// The WHERE clause over `phone_numbers n` and its values.
-fn where_clause(workspace_id: i64, filter: &NumberFilter) -> (String, Vec<Value>) {
+fn where_clause(workspace_id: WorkspaceId, filter: &NumberFilter) -> (String, Vec<Value>) {
     let (clause, values, _) = where_parts(workspace_id, filter, false, false);
     (clause, values)
 }
@@ -253,14 +254,14 @@ fn match_text_once(connection: &Connection, filter: &NumberFilter) -> Result<boo
 /// With `drive_from_filter` the workspace term cannot use an index (unary `+`), so SQLite reads
 /// the few rows the subquery names by id instead of walking a whole workspace index.
 fn where_parts(
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &NumberFilter,
     drive_from_filter: bool,
     text_matched: bool,
 ) -> (String, Vec<Value>, bool) {
     let mut driven = false;
     let mut clauses = vec!["n.workspace_id = ?".to_owned()];
-    let mut values = vec![Value::Integer(workspace_id)];
+    let mut values = vec![Value::Integer(workspace_id.get())];
     let mut any_of = |column: &str, wanted: Vec<&str>, clauses: &mut Vec<String>| {
         if wanted.is_empty() {
             return;
@@ -315,7 +316,7 @@ fn where_parts(
     }
     if let Some(connection_id) = filter.connection_id {
         clauses.push("n.connection_id = ?".to_owned());
-        values.push(Value::Integer(connection_id));
+        values.push(Value::Integer(connection_id.get()));
     }
     if filter.drifted_only {
         clauses.push("n.drift_json IS NOT NULL".to_owned());
@@ -384,7 +385,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<TableRow> {
 /// How many numbers of the workspace match `filter`.
 pub fn count(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &NumberFilter,
 ) -> Result<i64, StoreError> {
     count_in(connection, workspace_id, filter, false)
@@ -392,7 +393,7 @@ pub fn count(
 
 fn count_in(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &NumberFilter,
     text_matched: bool,
 ) -> Result<i64, StoreError> {
@@ -406,7 +407,7 @@ fn count_in(
 /// One window of rows matching `query`, in its sort order.
 pub fn window(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: &NumberQuery,
     matching: Option<i64>,
 ) -> Result<Vec<TableRow>, StoreError> {
@@ -415,7 +416,7 @@ pub fn window(
 
 fn window_in(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: &NumberQuery,
     matching: Option<i64>,
     text_matched: bool,
@@ -462,7 +463,7 @@ fn window_in(
 /// for both.
 pub fn page(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: &NumberQuery,
 ) -> Result<TablePage, StoreError> {
     let matched = match_text_once(connection, &query.filter)?;
@@ -478,8 +479,8 @@ pub fn page(
 /// deleted numbers are left out.
 pub fn rows(
     connection: &Connection,
-    workspace_id: i64,
-    ids: &[i64],
+    workspace_id: WorkspaceId,
+    ids: &[PhoneNumberId],
 ) -> Result<Vec<TableRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -487,7 +488,10 @@ pub fn rows(
     // One JSON array parameter, whatever the count (no limit on bound variables).
     let list = Value::Text(format!(
         "[{}]",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ids.iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     ));
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {ROW_COLUMNS} FROM phone_numbers n {ROW_JOINS}
@@ -503,9 +507,9 @@ pub fn rows(
 /// The ids of every number matching the filter, in id order.
 pub fn ids(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &NumberFilter,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<PhoneNumberId>, StoreError> {
     let (clause, values) = where_clause(workspace_id, filter);
     let mut statement = connection.prepare_cached(&format!(
         "SELECT n.id FROM phone_numbers n WHERE {clause} ORDER BY n.id"
@@ -521,7 +525,7 @@ pub fn ids(
 /// many rows were handed over.
 pub fn for_each<E: From<StoreError>>(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &NumberFilter,
     sort: Sort,
     mut each: impl FnMut(TableRow) -> Result<(), E>,
@@ -573,7 +577,7 @@ mod tests {
     #[test]
     fn text_filter_matches_digits_and_lower_case_text_in_the_search_table() {
         let (clause, values) = where_clause(
-            1,
+            WorkspaceId(1),
             &NumberFilter {
                 text: Some("(415) 55".into()),
                 ..NumberFilter::default()
@@ -582,7 +586,7 @@ mod tests {
         assert!(clause.contains("MATCH ?"), "{clause}");
         assert_eq!(values[1], Value::Text("\"(415) 55\" OR \"41555\"".into()));
         let (_, values) = where_clause(
-            1,
+            WorkspaceId(1),
             &NumberFilter {
                 text: Some("Sa\"les".into()),
                 ..NumberFilter::default()
@@ -591,7 +595,7 @@ mod tests {
         assert_eq!(values[1], Value::Text("\"sa\"\"les\"".into()));
         // Under three characters: no index, a plain substring test.
         let (clause, values) = where_clause(
-            1,
+            WorkspaceId(1),
             &NumberFilter {
                 text: Some("Ab".into()),
                 ..NumberFilter::default()

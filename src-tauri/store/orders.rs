@@ -2,6 +2,7 @@
 //! (a number bought is a line of its order); their journal rows are in `store::journal`. Scoped
 //! by workspace id wherever a workspace is known.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -12,10 +13,10 @@ use crate::domain::kinds::{CarrierKind, Flow, NumberStatus, OrderStatus, Source,
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRow {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub carrier: CarrierKind,
     pub flow: Flow,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub carrier_order_id: Option<String>,
     pub idempotency_key: String,
     pub status: OrderStatus,
@@ -29,20 +30,20 @@ pub struct OrderRow {
 pub struct NewOrder<'a> {
     pub carrier: CarrierKind,
     pub flow: Flow,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub idempotency_key: &'a str,
 }
 
 /// A number of the workspace with what purchases and releases need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldNumber {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
     pub e164: String,
     pub carrier: CarrierKind,
     pub source: Source,
     pub status: NumberStatus,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub order_id: Option<i64>,
     pub carrier_number_id: Option<String>,
     pub carrier_order_ref: Option<String>,
@@ -96,7 +97,7 @@ fn number_from_row(row: &Row<'_>) -> rusqlite::Result<HeldNumber> {
 
 pub fn insert_order(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     order: &NewOrder<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
@@ -118,7 +119,7 @@ pub fn insert_order(
 
 pub fn order(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<Option<OrderRow>, StoreError> {
     Ok(connection
@@ -152,7 +153,7 @@ pub fn key_of(connection: &Connection, id: i64) -> Result<String, StoreError> {
 /// Orders still pending, of one workspace or of all, oldest first.
 pub fn pending_orders(
     connection: &Connection,
-    workspace_id: Option<i64>,
+    workspace_id: Option<WorkspaceId>,
 ) -> Result<Vec<OrderRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {ORDER_COLUMNS} FROM orders
@@ -167,7 +168,7 @@ pub fn pending_orders(
 /// The workspace's orders, most recent first.
 pub fn list_orders(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     limit: i64,
 ) -> Result<Vec<OrderRow>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
@@ -226,8 +227,8 @@ pub fn mark_order_synced(
 
 pub fn number(
     connection: &Connection,
-    workspace_id: i64,
-    id: i64,
+    workspace_id: WorkspaceId,
+    id: PhoneNumberId,
 ) -> Result<Option<HeldNumber>, StoreError> {
     Ok(connection
         .query_row(
@@ -243,7 +244,7 @@ pub fn number(
 /// The held (not released, not failed) row of this number in the workspace, if any.
 pub fn held_number(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     e164: &str,
 ) -> Result<Option<HeldNumber>, StoreError> {
     Ok(connection
@@ -274,7 +275,7 @@ pub fn numbers_of_order(
 /// Ties a number just recorded to its order (and the carrier's order id while it is pending).
 pub fn link_to_order(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     order_id: i64,
     carrier_order_ref: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -288,7 +289,7 @@ pub fn link_to_order(
 /// A pending number became active at the carrier.
 pub fn activate(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     carrier_number_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
@@ -305,7 +306,7 @@ pub fn activate(
 /// A pending number's order failed at the carrier.
 pub fn fail(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
@@ -321,7 +322,7 @@ pub fn fail(
 /// The number left the workspace (released at the carrier).
 pub fn mark_released(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let changed = tx.execute(
@@ -334,7 +335,7 @@ pub fn mark_released(
 
 pub fn touch_synced(
     tx: &Transaction<'_>,
-    number_id: i64,
+    number_id: PhoneNumberId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     tx.execute(

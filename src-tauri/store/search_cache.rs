@@ -2,6 +2,7 @@
 //! workspace, with the time it was fetched, so a search can be browsed offline. A number found
 //! gone at purchase time is removed from every cached search of the workspace.
 
+use crate::domain::ids::WorkspaceId;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -33,7 +34,7 @@ pub struct CachedSearch {
 /// Replaces the cached answer of one search (same workspace and key) with `results`.
 pub fn save(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query_key: &str,
     query_json: &str,
     carrier: &str,
@@ -80,7 +81,7 @@ pub fn save(
 /// The cached answer of one search, if there is one.
 pub fn load(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query_key: &str,
 ) -> Result<Option<CachedSearch>, StoreError> {
     let head = connection
@@ -133,7 +134,7 @@ pub fn load(
 /// The newest cached copy of this number in any search of the workspace.
 pub fn find_number(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     e164: &str,
 ) -> Result<Option<(CachedNumber, DateTime<Utc>)>, StoreError> {
     Ok(connection
@@ -177,7 +178,7 @@ pub struct KnownArea {
 /// with how many numbers each had: the material for "nearby area codes".
 pub fn known_areas(
     connection: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     country: &str,
     calling_code: &str,
     ndc_len: usize,
@@ -205,7 +206,7 @@ pub fn known_areas(
 /// Removes numbers from every cached search of the workspace (bought, or gone since).
 pub fn remove_numbers(
     tx: &Transaction<'_>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     e164s: &[&str],
 ) -> Result<usize, StoreError> {
     let mut statement = tx.prepare_cached(

@@ -1,6 +1,7 @@
 //! What managing numbers changes on `phone_numbers` rows: missing at the carrier, drift from what
 //! NumberDesk set, last synced, the Twilio inbound region. Scoped by workspace id.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row, Transaction};
 
@@ -11,12 +12,12 @@ use crate::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 /// A number as sync, regions, diagnostics and disconnect need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedNumber {
-    pub id: i64,
+    pub id: PhoneNumberId,
     pub e164: String,
     pub carrier: CarrierKind,
     pub source: Source,
     pub status: NumberStatus,
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     pub carrier_number_id: Option<String>,
     pub webhook_mode: WebhookMode,
     pub inbound_region: Option<String>,
@@ -54,15 +55,15 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ManagedNumber> {
 /// Every number of a connection, released ones included.
 pub fn of_connection(
     connection: &Connection,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<Vec<ManagedNumber>, StoreError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE n.workspace_id = ?1 AND n.connection_id = ?2
          ORDER BY n.e164"
     ))?;
     let rows = statement
-        .query_map([workspace_id, connection_id], from_row)?
+        .query_map(params![workspace_id, connection_id], from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -70,8 +71,8 @@ pub fn of_connection(
 /// The numbers among `ids` that are in the workspace, in the order of `ids`.
 pub fn by_ids(
     connection: &Connection,
-    workspace_id: i64,
-    ids: &[i64],
+    workspace_id: WorkspaceId,
+    ids: &[PhoneNumberId],
 ) -> Result<Vec<ManagedNumber>, StoreError> {
     use rusqlite::OptionalExtension;
     let mut statement = connection.prepare_cached(&format!(
@@ -80,7 +81,7 @@ pub fn by_ids(
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(row) = statement
-            .query_row([workspace_id, *id], from_row)
+            .query_row(params![workspace_id, *id], from_row)
             .optional()?
         {
             out.push(row);
@@ -90,7 +91,11 @@ pub fn by_ids(
 }
 
 /// Marks a number missing at the carrier (never deletes it).
-pub fn mark_missing(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn mark_missing(
+    tx: &Transaction<'_>,
+    id: PhoneNumberId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE phone_numbers SET status = 'missing', missing_since = coalesce(missing_since, ?2),
              updated_at = ?2
@@ -103,7 +108,7 @@ pub fn mark_missing(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result
 /// A number found at the carrier again: active, seen now.
 pub fn mark_present(
     tx: &Transaction<'_>,
-    id: i64,
+    id: PhoneNumberId,
     was_missing: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -126,7 +131,7 @@ pub fn mark_present(
 /// Sets (Some) or clears (None) the number's drift.
 pub fn set_drift(
     tx: &Transaction<'_>,
-    id: i64,
+    id: PhoneNumberId,
     drift_json: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -141,8 +146,8 @@ pub fn set_drift(
 
 pub fn set_inbound_region(
     tx: &Transaction<'_>,
-    workspace_id: i64,
-    id: i64,
+    workspace_id: WorkspaceId,
+    id: PhoneNumberId,
     region: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -157,25 +162,25 @@ pub fn set_inbound_region(
 /// Deletes every number of a connection (imported or not) with its snapshots; returns how many.
 pub fn delete_of_connection(
     tx: &Transaction<'_>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<usize, StoreError> {
     Ok(tx.execute(
         "DELETE FROM phone_numbers WHERE workspace_id = ?1 AND connection_id = ?2",
-        [workspace_id, connection_id],
+        params![workspace_id, connection_id],
     )?)
 }
 
 /// Imports of the connection still running (a disconnect waits for them).
 pub fn running_imports(
     connection: &Connection,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<i64, StoreError> {
     Ok(connection.query_row(
         "SELECT count(*) FROM imports WHERE workspace_id = ?1 AND connection_id = ?2
              AND state = 'running'",
-        [workspace_id, connection_id],
+        params![workspace_id, connection_id],
         |r| r.get(0),
     )?)
 }

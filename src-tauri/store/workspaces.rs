@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{is_unique_violation, StoreError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use crate::flows::workspaces::{Plan, ValidWorkspace, Workspace};
 
 const COLUMNS: &str =
@@ -37,7 +38,11 @@ fn conflict(error: rusqlite::Error, name: &str) -> StoreError {
     }
 }
 
-fn write_flags(tx: &Transaction<'_>, id: i64, flags: &BTreeSet<String>) -> rusqlite::Result<()> {
+fn write_flags(
+    tx: &Transaction<'_>,
+    id: WorkspaceId,
+    flags: &BTreeSet<String>,
+) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM workspace_flags WHERE workspace_id = ?1", [id])?;
     let mut insert =
         tx.prepare_cached("INSERT INTO workspace_flags (workspace_id, flag) VALUES (?1, ?2)")?;
@@ -52,7 +57,7 @@ pub fn insert(
     workspace: &ValidWorkspace,
     is_sandbox: bool,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<WorkspaceId, StoreError> {
     tx.execute(
         "INSERT INTO workspaces (name, plan, monthly_credit_allowance, webhook_base_url, is_sandbox, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -66,16 +71,18 @@ pub fn insert(
         ],
     )
     .map_err(|e| conflict(e, &workspace.name))?;
-    let id = tx.last_insert_rowid();
+    let id = WorkspaceId(tx.last_insert_rowid());
     write_flags(tx, id, &workspace.flags)?;
     Ok(id)
 }
 
 pub fn list(connection: &Connection) -> Result<Vec<Workspace>, StoreError> {
-    let mut flags: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    let mut flags: BTreeMap<WorkspaceId, BTreeSet<String>> = BTreeMap::new();
     let mut statement =
         connection.prepare_cached("SELECT workspace_id, flag FROM workspace_flags")?;
-    for row in statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+    for row in statement.query_map([], |r| {
+        Ok((r.get::<_, WorkspaceId>(0)?, r.get::<_, String>(1)?))
+    })? {
         let (id, flag) = row?;
         flags.entry(id).or_default().insert(flag);
     }
@@ -94,7 +101,7 @@ pub fn list(connection: &Connection) -> Result<Vec<Workspace>, StoreError> {
     Ok(workspaces)
 }
 
-pub fn get(connection: &Connection, id: i64) -> Result<Option<Workspace>, StoreError> {
+pub fn get(connection: &Connection, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
     let workspace = connection
         .query_row(
             &format!("SELECT {COLUMNS} FROM workspaces WHERE id = ?1"),
@@ -114,7 +121,7 @@ pub fn get(connection: &Connection, id: i64) -> Result<Option<Workspace>, StoreE
 }
 
 /// Returns false when there is no such workspace.
-pub fn rename(tx: &Transaction<'_>, id: i64, name: &str) -> Result<bool, StoreError> {
+pub fn rename(tx: &Transaction<'_>, id: WorkspaceId, name: &str) -> Result<bool, StoreError> {
     let changed = tx
         .execute(
             "UPDATE workspaces SET name = ?2 WHERE id = ?1",
@@ -127,7 +134,7 @@ pub fn rename(tx: &Transaction<'_>, id: i64, name: &str) -> Result<bool, StoreEr
 /// Returns false when there is no such workspace.
 pub fn update(
     tx: &Transaction<'_>,
-    id: i64,
+    id: WorkspaceId,
     workspace: &ValidWorkspace,
 ) -> Result<bool, StoreError> {
     let changed = tx
@@ -150,7 +157,10 @@ pub fn update(
 }
 
 /// The ids of the workspace's carrier connections (their credentials are keyed by them).
-pub fn connection_ids(connection: &Connection, id: i64) -> Result<Vec<i64>, StoreError> {
+pub fn connection_ids(
+    connection: &Connection,
+    id: WorkspaceId,
+) -> Result<Vec<ConnectionId>, StoreError> {
     let mut statement = connection
         .prepare_cached("SELECT id FROM carrier_connections WHERE workspace_id = ?1 ORDER BY id")?;
     let ids = statement
@@ -160,6 +170,6 @@ pub fn connection_ids(connection: &Connection, id: i64) -> Result<Vec<i64>, Stor
 }
 
 /// Deletes the workspace; every row under it goes with it (ON DELETE CASCADE). False if absent.
-pub fn delete(tx: &Transaction<'_>, id: i64) -> Result<bool, StoreError> {
+pub fn delete(tx: &Transaction<'_>, id: WorkspaceId) -> Result<bool, StoreError> {
     Ok(tx.execute("DELETE FROM workspaces WHERE id = ?1", [id])? == 1)
 }

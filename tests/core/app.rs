@@ -2,6 +2,7 @@
 //! against the carrier sandbox over loopback, a real SQLite file and (where a second process
 //! must read them) the real keyring.
 
+use numberdesk::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use numberdesk::domain::kinds::NumberStatus;
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,7 +98,12 @@ impl AppWorld {
     }
 
     /// Connects the sandbox's first Twilio account and imports `count` of its numbers.
-    pub async fn import_twilio(&self, workspace: i64, count: usize, mode: WebhookMode) -> i64 {
+    pub async fn import_twilio(
+        &self,
+        workspace: WorkspaceId,
+        count: usize,
+        mode: WebhookMode,
+    ) -> ConnectionId {
         let connection = self
             .app
             .workspaces()
@@ -131,7 +137,7 @@ impl AppWorld {
         connection.id
     }
 
-    pub async fn numbers(&self, workspace: i64, filter: NumberFilter) -> Vec<String> {
+    pub async fn numbers(&self, workspace: WorkspaceId, filter: NumberFilter) -> Vec<String> {
         let page = self
             .app
             .numbers()
@@ -365,7 +371,7 @@ async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_
         .page(acme.id, NumberQuery::default())
         .await
         .unwrap();
-    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let ids: Vec<PhoneNumberId> = page.rows.iter().map(|r| r.id).collect();
 
     let agent = w
         .app
@@ -410,7 +416,7 @@ async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_
     let gone = w
         .app
         .carriers()
-        .sync(acme.id, Some(connection + 100))
+        .sync(acme.id, Some(ConnectionId(connection.get() + 100)))
         .await
         .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound);

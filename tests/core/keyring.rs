@@ -2,6 +2,7 @@
 //! dbus-run-session, as the README's test command sets up). These tests fail, rather than skip,
 //! when no keyring answers: a skipped keyring test would prove nothing.
 
+use numberdesk::domain::ids::{ConnectionId, WorkspaceId};
 use std::sync::Arc;
 
 use numberdesk::logging::{self, Redactor};
@@ -32,7 +33,7 @@ fn real_keyring(test: &str, redactor: Redactor) -> KeyringStore {
 #[test]
 fn a_secret_is_written_read_back_and_deleted() {
     let store = real_keyring("roundtrip", Redactor::new());
-    let key = SecretKey::new(7, 3);
+    let key = SecretKey::new(WorkspaceId(7), ConnectionId(3));
     let secret = Sensitive::from(
         r#"{"account_sid":"AC00000000000000000000000000000001","auth_token":"f00dfeedbeefcafe0123456789abcdef"}"#,
     );
@@ -54,8 +55,8 @@ fn a_secret_is_written_read_back_and_deleted() {
 #[test]
 fn entries_are_per_workspace_and_connection() {
     let store = real_keyring("isolation", Redactor::new());
-    let a = SecretKey::new(1, 1);
-    let b = SecretKey::new(2, 1);
+    let a = SecretKey::new(WorkspaceId(1), ConnectionId(1));
+    let b = SecretKey::new(WorkspaceId(2), ConnectionId(1));
     store
         .put(a, &Sensitive::from("secret-of-workspace-one"))
         .unwrap();
@@ -96,7 +97,7 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
                      VALUES (?1, 'twilio', 'Main Twilio', ?2, '2026-11-02T09:30:00Z')",
                     rusqlite::params![workspace.id, sid],
                 )?;
-                Ok::<_, numberdesk::store::StoreError>(tx.last_insert_rowid())
+                Ok::<_, numberdesk::store::StoreError>(ConnectionId(tx.last_insert_rowid()))
             })
             .unwrap();
         let key = SecretKey::new(workspace.id, connection);
@@ -157,7 +158,9 @@ fn a_stored_secret_never_reaches_the_database_or_the_log() {
     let database = std::fs::read(dir.database()).unwrap();
     assert!(!contains(&database, token));
 
-    keyring.delete(SecretKey::new(1, 1)).unwrap();
+    keyring
+        .delete(SecretKey::new(WorkspaceId(1), ConnectionId(1)))
+        .unwrap();
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Sandbox mode: a Sandbox workspace connected to the in-app carrier sandbox, kept apart from real
 //! workspaces, with its credentials in the real keyring.
 
+use numberdesk::domain::ids::{ConnectionId, WorkspaceId};
 use std::sync::Arc;
 
 use numberdesk::app::sandbox_mode;
@@ -104,8 +105,8 @@ async fn sandbox_mode_creates_one_connected_workspace_and_removes_it_cleanly() {
 
 fn sandbox_draft(
     core: &numberdesk::app::context::Context,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> numberdesk::flows::connect::connections::ConnectionDraft {
     numberdesk::flows::connect::connections::ConnectionDraft {
         name: "Another sandbox".into(),

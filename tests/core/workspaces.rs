@@ -5,6 +5,7 @@ use numberdesk::store::numbers::{self, NewNumber};
 
 use crate::support::{clock, input, open_core, TestDir};
 use numberdesk::clock::Clock;
+use numberdesk::domain::ids::WorkspaceId;
 use numberdesk::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
 
 fn number<'a>(e164: &'a str) -> NewNumber<'a> {
@@ -116,16 +117,16 @@ fn missing_workspaces_are_reported_as_such() {
     let dir = TestDir::new();
     let core = open_core(&dir);
     assert!(matches!(
-        core.workspaces().get(42),
-        Err(WorkspaceError::NotFound(42))
+        core.workspaces().get(WorkspaceId(42)),
+        Err(WorkspaceError::NotFound(WorkspaceId(42)))
     ));
     assert!(matches!(
-        core.workspaces().rename(42, "x"),
-        Err(WorkspaceError::NotFound(42))
+        core.workspaces().rename(WorkspaceId(42), "x"),
+        Err(WorkspaceError::NotFound(WorkspaceId(42)))
     ));
     assert!(matches!(
-        core.delete_workspace(42),
-        Err(WorkspaceError::NotFound(42))
+        core.delete_workspace(WorkspaceId(42)),
+        Err(WorkspaceError::NotFound(WorkspaceId(42)))
     ));
 }
 

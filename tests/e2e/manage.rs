@@ -603,7 +603,10 @@ fn disconnect_says_what_goes_and_leaves_the_numbers_at_the_carrier() {
             profile.keyring_service().to_owned(),
             numberdesk::logging::Redactor::new(),
         );
-        let entry = numberdesk::secrets::SecretKey::new(1, id.parse()?);
+        let entry = numberdesk::secrets::SecretKey::new(
+            numberdesk::domain::ids::WorkspaceId(1),
+            numberdesk::domain::ids::ConnectionId(id.parse()?),
+        );
         let stored = numberdesk::secrets::SecretStore::get(&keyring, entry)?;
         assert!(stored.is_some(), "no keyring entry before the disconnect");
         app.click(&format!("[data-testid='disconnect-{id}']"))

@@ -1,6 +1,7 @@
 //! The command line of `numberdesk-cli`, parsed with pico-args into one [`Command`]. Unknown
 //! words and flags are refused with a sentence, never ignored.
 
+use numberdesk::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -65,7 +66,7 @@ impl From<pico_args::Error> for Usage {
 /// A workspace as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Workspace {
-    Id(i64),
+    Id(WorkspaceId),
     Name(String),
 }
 
@@ -92,19 +93,19 @@ pub enum Command {
     },
     Sync {
         workspace: Workspace,
-        connection: Option<i64>,
+        connection: Option<ConnectionId>,
         json: bool,
     },
     ImportStart {
         workspace: Workspace,
-        connection: i64,
+        connection: ConnectionId,
         mode: String,
         numbers: Option<Vec<String>>,
     },
     ImportResume,
     OrdersProcess {
         workspace: Workspace,
-        number: Option<i64>,
+        number: Option<PhoneNumberId>,
     },
 }
 
@@ -188,16 +189,20 @@ fn workspace(args: &mut pico_args::Arguments) -> Result<Workspace, Usage> {
         .opt_value_from_str("--workspace")?
         .ok_or("Name the workspace with --workspace (its id or name).")?;
     Ok(match text.trim().parse::<i64>() {
-        Ok(id) => Workspace::Id(id),
+        Ok(id) => Workspace::Id(WorkspaceId(id)),
         Err(_) => Workspace::Name(text),
     })
 }
 
-fn optional_id(args: &mut pico_args::Arguments, flag: &'static str) -> Result<Option<i64>, Usage> {
+fn optional_id<T: From<i64>>(
+    args: &mut pico_args::Arguments,
+    flag: &'static str,
+) -> Result<Option<T>, Usage> {
     let text: Option<String> = args.opt_value_from_str(flag)?;
     text.map(|t| {
         t.trim()
             .parse::<i64>()
+            .map(T::from)
             .map_err(|_| Usage(format!("{flag} takes a number (got \"{t}\").")))
     })
     .transpose()

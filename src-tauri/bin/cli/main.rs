@@ -8,6 +8,7 @@
 mod args;
 mod print;
 
+use numberdesk::domain::ids::WorkspaceId;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -249,7 +250,7 @@ async fn follow(app: &App, import_id: i64) -> Result<(), Failure> {
 }
 
 /// A workspace given by id or by name.
-async fn resolve(app: &App, workspace: &Workspace) -> Result<i64, Failure> {
+async fn resolve(app: &App, workspace: &Workspace) -> Result<WorkspaceId, Failure> {
     let workspaces = app.workspaces().list().await?;
     let found = match workspace {
         Workspace::Id(id) => workspaces.iter().find(|w| w.id == *id),
@@ -269,7 +270,7 @@ async fn resolve(app: &App, workspace: &Workspace) -> Result<i64, Failure> {
 /// The table's filter from the command line; an agent may be named.
 async fn filter(
     app: &App,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     numbers: &NumbersArgs,
 ) -> Result<numberdesk::flows::manage::table::NumberFilter, Failure> {
     let mut filter = numbers.filter.clone();

@@ -2,6 +2,7 @@
 //! Carrier text (labels, regions) is printed as it is, with control characters removed so a
 //! hostile label cannot drive the terminal.
 
+use numberdesk::domain::ids::WorkspaceId;
 use std::io::Write;
 
 use numberdesk::app::App;
@@ -60,7 +61,7 @@ pub fn workspaces(out: &mut impl Write, list: &[Workspace], json: bool) -> Resul
 pub async fn numbers(
     out: &mut impl Write,
     app: &App,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: NumberFilter,
     sort: Sort,
     json: bool,

@@ -4,6 +4,7 @@
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use crate::domain::target::ManagedTarget;
 use crate::flows::workspaces::{Workspace, WorkspaceError};
 use crate::secrets::credentials::{Credentials, UnreadableCredentials};
@@ -97,7 +98,7 @@ impl<'a> Connections<'a> {
     /// removed again if the commit fails. Either both exist afterwards, or neither.
     pub fn save(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         draft: &ConnectionDraft,
     ) -> Result<ConnectionRow, ConnectionError> {
         let name = draft.name.trim();
@@ -150,15 +151,18 @@ impl<'a> Connections<'a> {
         }
         let row = result?;
         tracing::info!(
-            workspace = workspace_id,
-            connection = row.id,
+            workspace = workspace_id.get(),
+            connection = row.id.get(),
             carrier = %row.carrier,
             "carrier connected"
         );
         Ok(row)
     }
 
-    pub fn list(&self, workspace_id: i64) -> Result<Vec<ConnectionSummary>, ConnectionError> {
+    pub fn list(
+        &self,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<ConnectionSummary>, ConnectionError> {
         let (connections, counts) = self.ctx.store.read(|c| {
             Ok::<_, StoreError>((
                 rows::list(c, workspace_id)?,
@@ -180,7 +184,11 @@ impl<'a> Connections<'a> {
             .collect())
     }
 
-    pub fn get(&self, workspace_id: i64, id: i64) -> Result<ConnectionRow, ConnectionError> {
+    pub fn get(
+        &self,
+        workspace_id: WorkspaceId,
+        id: ConnectionId,
+    ) -> Result<ConnectionRow, ConnectionError> {
         self.ctx
             .store
             .read(|c| rows::get(c, workspace_id, id))?
@@ -188,7 +196,11 @@ impl<'a> Connections<'a> {
     }
 
     /// The connection's credentials, from the keyring.
-    pub fn credentials(&self, workspace_id: i64, id: i64) -> Result<Credentials, ConnectionError> {
+    pub fn credentials(
+        &self,
+        workspace_id: WorkspaceId,
+        id: ConnectionId,
+    ) -> Result<Credentials, ConnectionError> {
         self.get(workspace_id, id)?;
         let secret = self
             .ctx

@@ -10,6 +10,7 @@
 //! user's original, never our own values read back.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -74,8 +75,8 @@ pub enum ImportState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportProgress {
     pub import_id: i64,
-    pub workspace_id: i64,
-    pub connection_id: i64,
+    pub workspace_id: WorkspaceId,
+    pub connection_id: ConnectionId,
     pub state: ImportState,
     pub total: i64,
     pub done: i64,
@@ -180,7 +181,7 @@ impl Importer {
     /// Marks which of the account's numbers the workspace already holds.
     pub fn candidates(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         listed: Vec<OwnedNumber>,
     ) -> Result<Vec<Candidate>, ImportError> {
         let held = self
@@ -198,8 +199,8 @@ impl Importer {
 
     pub fn target(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
     ) -> Result<ManagedTarget, ImportError> {
         let workspace = self
             .ctx
@@ -214,8 +215,8 @@ impl Importer {
     /// changing nothing, when a number is already in the workspace or not in the account.
     pub fn start(
         &self,
-        workspace_id: i64,
-        connection_id: i64,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
         listed: &[OwnedNumber],
         selected: &[String],
         mode: WebhookMode,
@@ -286,8 +287,8 @@ impl Importer {
         })?;
         tracing::info!(
             import = id,
-            workspace = workspace_id,
-            connection = connection_id,
+            workspace = workspace_id.get(),
+            connection = connection_id.get(),
             numbers = chosen.len(),
             mode = mode.as_str(),
             "import journalled"
@@ -312,7 +313,7 @@ impl Importer {
     }
 
     /// The workspace's imports, most recent first.
-    pub fn list(&self, workspace_id: i64) -> Result<Vec<ImportProgress>, ImportError> {
+    pub fn list(&self, workspace_id: WorkspaceId) -> Result<Vec<ImportProgress>, ImportError> {
         let ids = self
             .ctx
             .store

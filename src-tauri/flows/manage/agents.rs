@@ -3,6 +3,7 @@
 //! is written with its audit entry in one transaction. Local only: nothing here calls a carrier.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{PhoneNumberId, WorkspaceId};
 use serde::Serialize;
 
 use crate::app::blocking::TaskFailed;
@@ -127,11 +128,11 @@ impl<'a> Agents<'a> {
         Self { ctx }
     }
 
-    pub fn list(&self, workspace_id: i64) -> Result<Vec<AgentRow>, AgentError> {
+    pub fn list(&self, workspace_id: WorkspaceId) -> Result<Vec<AgentRow>, AgentError> {
         Ok(self.ctx.store.read(|c| rows::list(c, workspace_id))?)
     }
 
-    pub fn get(&self, workspace_id: i64, id: i64) -> Result<AgentRow, AgentError> {
+    pub fn get(&self, workspace_id: WorkspaceId, id: i64) -> Result<AgentRow, AgentError> {
         self.ctx
             .store
             .read(|c| rows::get(c, workspace_id, id))?
@@ -139,7 +140,7 @@ impl<'a> Agents<'a> {
     }
 
     /// The numbers holding the agent and in which slots (the agent page's list).
-    pub fn holdings(&self, workspace_id: i64, id: i64) -> Result<Vec<Holding>, AgentError> {
+    pub fn holdings(&self, workspace_id: WorkspaceId, id: i64) -> Result<Vec<Holding>, AgentError> {
         self.get(workspace_id, id)?;
         Ok(self
             .ctx
@@ -147,7 +148,7 @@ impl<'a> Agents<'a> {
             .read(|c| rows::holdings(c, workspace_id, id))?)
     }
 
-    pub fn create(&self, workspace_id: i64, name: &str) -> Result<AgentRow, AgentError> {
+    pub fn create(&self, workspace_id: WorkspaceId, name: &str) -> Result<AgentRow, AgentError> {
         let name = valid_name(name)?;
         let now = self.ctx.clock.now();
         self.ctx.store.write(|tx| {
@@ -169,7 +170,12 @@ impl<'a> Agents<'a> {
         })
     }
 
-    pub fn rename(&self, workspace_id: i64, id: i64, name: &str) -> Result<AgentRow, AgentError> {
+    pub fn rename(
+        &self,
+        workspace_id: WorkspaceId,
+        id: i64,
+        name: &str,
+    ) -> Result<AgentRow, AgentError> {
         let name = valid_name(name)?;
         let now = self.ctx.clock.now();
         self.ctx.store.write(|tx| {
@@ -200,7 +206,7 @@ impl<'a> Agents<'a> {
 
     pub fn deletion_impact(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
     ) -> Result<DeletionImpact, AgentError> {
         let agent = self.get(workspace_id, id)?;
@@ -215,7 +221,7 @@ impl<'a> Agents<'a> {
     /// error names the numbers (the UI asks, then calls again with `confirmed`).
     pub fn delete(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         confirmed: bool,
     ) -> Result<Vec<Holding>, AgentError> {
@@ -263,8 +269,8 @@ impl<'a> Agents<'a> {
     /// Puts `agent_id` (or nobody, with `None`) in `slot` of every number in `number_ids`.
     pub fn assign(
         &self,
-        workspace_id: i64,
-        number_ids: &[i64],
+        workspace_id: WorkspaceId,
+        number_ids: &[PhoneNumberId],
         slot: Slot,
         agent_id: Option<i64>,
     ) -> Result<AssignmentOutcome, AgentError> {
@@ -288,7 +294,7 @@ impl<'a> Agents<'a> {
             }
             let (to_change, unchanged): (Vec<_>, Vec<_>) =
                 current.into_iter().partition(|a| a.slot(slot) != agent_id);
-            let change_ids: Vec<i64> = to_change.iter().map(|a| a.number_id).collect();
+            let change_ids: Vec<PhoneNumberId> = to_change.iter().map(|a| a.number_id).collect();
             rows::assign(tx, workspace_id, &change_ids, slot, agent_id, now)?;
             let changed: Vec<String> = to_change.iter().map(|a| a.e164.clone()).collect();
             if !changed.is_empty() {
@@ -334,8 +340,8 @@ impl<'a> Agents<'a> {
     /// The "Allow outbound calls" switch of every number in `number_ids`.
     pub fn set_allow_outbound(
         &self,
-        workspace_id: i64,
-        number_ids: &[i64],
+        workspace_id: WorkspaceId,
+        number_ids: &[PhoneNumberId],
         allow: bool,
     ) -> Result<AssignmentOutcome, AgentError> {
         if number_ids.is_empty() {
@@ -354,7 +360,7 @@ impl<'a> Agents<'a> {
             }
             let (to_change, unchanged): (Vec<_>, Vec<_>) =
                 current.into_iter().partition(|a| a.allow_outbound != allow);
-            let change_ids: Vec<i64> = to_change.iter().map(|a| a.number_id).collect();
+            let change_ids: Vec<PhoneNumberId> = to_change.iter().map(|a| a.number_id).collect();
             rows::set_allow_outbound(tx, workspace_id, &change_ids, allow, now)?;
             let changed: Vec<String> = to_change.into_iter().map(|a| a.e164).collect();
             if !changed.is_empty() {
@@ -390,7 +396,7 @@ impl<'a> Agents<'a> {
 /// Names differing only in case would be told apart by nobody: refuse them too.
 fn refuse_taken(
     connection: &rusqlite::Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     except: Option<i64>,
     name: &str,
 ) -> Result<(), AgentError> {

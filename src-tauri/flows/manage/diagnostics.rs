@@ -5,6 +5,7 @@
 //! problem with the fix in one sentence. Checking changes nothing, here or at the carrier.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use serde::Serialize;
 
 use crate::app::blocking::{blocking, TaskFailed};
@@ -294,8 +295,8 @@ async fn texml_result(
 /// Checks a carrier connection.
 pub async fn check_connection(
     accounts: &Accounts,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<Diagnosis, DiagnosticsError> {
     let connection = blocking(accounts.context(), move |ctx| {
         Ok::<_, DiagnosticsError>(Connections::new(ctx).get(workspace_id, connection_id)?)
@@ -311,8 +312,8 @@ pub async fn check_connection(
 /// Checks one number: its connection's checks, then the number's own.
 pub async fn check_number(
     accounts: &Accounts,
-    workspace_id: i64,
-    number_id: i64,
+    workspace_id: WorkspaceId,
+    number_id: PhoneNumberId,
 ) -> Result<Diagnosis, DiagnosticsError> {
     let number = blocking(accounts.context(), move |ctx| {
         Ok::<_, DiagnosticsError>(

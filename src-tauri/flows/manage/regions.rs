@@ -4,6 +4,7 @@
 //! is journalled before it is sent and recorded in the audit log with before and after.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ pub fn is_known_region(region: &str) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegionFailure {
-    pub number_id: i64,
+    pub number_id: PhoneNumberId,
     pub e164: String,
     pub reason: String,
 }
@@ -108,8 +109,8 @@ impl UserError for RegionError {
 /// Reads a Twilio number's region from Twilio and saves it (the table shows what Twilio has).
 pub async fn refresh_region(
     accounts: &Accounts,
-    workspace_id: i64,
-    number_id: i64,
+    workspace_id: WorkspaceId,
+    number_id: PhoneNumberId,
 ) -> Result<String, RegionError> {
     let ctx = accounts.context();
     let number = blocking(ctx, move |ctx| {
@@ -143,8 +144,8 @@ pub async fn refresh_region(
 /// number's outcome is in the result.
 pub async fn set_region(
     accounts: &Accounts,
-    workspace_id: i64,
-    number_ids: &[i64],
+    workspace_id: WorkspaceId,
+    number_ids: &[PhoneNumberId],
     region: &str,
     allow_other_regions: bool,
 ) -> Result<RegionOutcome, RegionError> {
@@ -174,7 +175,7 @@ pub async fn set_region(
         failed: Vec::new(),
         not_twilio: Vec::new(),
     };
-    let mut by_connection: BTreeMap<i64, Vec<ManagedNumber>> = BTreeMap::new();
+    let mut by_connection: BTreeMap<ConnectionId, Vec<ManagedNumber>> = BTreeMap::new();
     for number in numbers {
         match (number.carrier, number.connection_id) {
             (CarrierKind::Twilio, Some(connection)) if number.status != NumberStatus::Released => {
@@ -221,8 +222,8 @@ pub async fn set_region(
 
 async fn change_connection(
     accounts: &Accounts,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     account: &Arc<CarrierAccount>,
     numbers: Vec<ManagedNumber>,
     region: &str,
@@ -352,7 +353,7 @@ pub struct Reconciled {
 pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
     #[derive(serde::Deserialize)]
     struct Intent {
-        phone_number_id: i64,
+        phone_number_id: PhoneNumberId,
         to: String,
     }
     let ctx = accounts.context();

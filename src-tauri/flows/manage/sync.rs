@@ -4,6 +4,7 @@
 //! NumberDesk is flagged as drifted, with what NumberDesk set and what the carrier has now.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -37,7 +38,7 @@ pub fn drift_of(routing: &crate::carriers::Routing, target: &ManagedTarget) -> V
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DriftedNumber {
-    pub number_id: i64,
+    pub number_id: PhoneNumberId,
     pub e164: String,
     pub fields: Vec<DriftField>,
 }
@@ -45,7 +46,7 @@ pub struct DriftedNumber {
 /// What a sync found and changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
-    pub connection_id: i64,
+    pub connection_id: ConnectionId,
     pub synced_at: DateTime<Utc>,
     /// Local numbers compared with the account.
     pub checked: usize,
@@ -88,7 +89,7 @@ impl UserError for SyncError {
 /// One connection that could not be synced, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncFailure {
-    pub connection_id: i64,
+    pub connection_id: ConnectionId,
     pub name: String,
     pub message: String,
 }
@@ -104,8 +105,8 @@ pub struct WorkspaceSync {
 /// connection that fails does not stop the others; its failure is in the result.
 pub async fn sync_workspace(
     accounts: &Accounts,
-    workspace_id: i64,
-    connection_id: Option<i64>,
+    workspace_id: WorkspaceId,
+    connection_id: Option<ConnectionId>,
 ) -> Result<WorkspaceSync, SyncError> {
     let connections = blocking(accounts.context(), move |ctx| {
         Ok::<_, SyncError>(Connections::new(ctx).list(workspace_id)?)
@@ -139,8 +140,8 @@ pub async fn sync_workspace(
 /// What NumberDesk sets on the managed numbers of a connection now.
 pub(crate) fn target_of(
     ctx: &Context,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<Option<ManagedTarget>, ConnectionError> {
     let workspace = ctx.workspaces().get(workspace_id)?;
     let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
@@ -151,8 +152,8 @@ pub(crate) fn target_of(
 /// entry. Nothing is saved when the carrier cannot be listed.
 pub async fn sync_connection(
     accounts: &Accounts,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<SyncReport, SyncError> {
     let account = accounts.connection(workspace_id, connection_id).await?;
     let listed = account.list_numbers(&mut |_| {}).await?;
@@ -165,8 +166,8 @@ pub async fn sync_connection(
 /// Saves what a sync found, with one audit entry, in one transaction.
 fn save_sync(
     ctx: &Context,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     listed: &[OwnedNumber],
 ) -> Result<SyncReport, SyncError> {
     let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
@@ -270,8 +271,8 @@ fn save_sync(
         Ok::<_, SyncError>(report)
     })?;
     tracing::info!(
-        workspace = workspace_id,
-        connection = connection_id,
+        workspace = workspace_id.get(),
+        connection = connection_id.get(),
         missing = report.missing.len(),
         drifted = report.drifted.len(),
         "synced with carrier"

@@ -5,6 +5,7 @@
 //! SQL and knows no index.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ use crate::store::StoreError;
 /// When each carrier connection of the workspace was last synced (the table works offline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConnectionSyncTime {
-    pub connection_id: i64,
+    pub connection_id: ConnectionId,
     pub name: String,
     pub carrier: CarrierKind,
     pub last_synced_at: Option<DateTime<Utc>>,
@@ -59,7 +60,11 @@ impl<'a> NumbersTable<'a> {
     }
 
     /// The total matching the filter and one window of rows.
-    pub fn page(&self, workspace_id: i64, query: &NumberQuery) -> Result<TablePage, TableError> {
+    pub fn page(
+        &self,
+        workspace_id: WorkspaceId,
+        query: &NumberQuery,
+    ) -> Result<TablePage, TableError> {
         Ok(self
             .ctx
             .store
@@ -69,7 +74,11 @@ impl<'a> NumbersTable<'a> {
     /// The rows of `ids` that belong to the workspace, by number; ids of other workspaces or of
     /// deleted numbers are left out. Actions on a selection made with "select all matching" use it
     /// for the rows the table never loaded.
-    pub fn rows(&self, workspace_id: i64, ids: &[i64]) -> Result<Vec<TableRow>, TableError> {
+    pub fn rows(
+        &self,
+        workspace_id: WorkspaceId,
+        ids: &[PhoneNumberId],
+    ) -> Result<Vec<TableRow>, TableError> {
         Ok(self
             .ctx
             .store
@@ -77,14 +86,21 @@ impl<'a> NumbersTable<'a> {
     }
 
     /// The ids of every number matching the filter ("select all" in the table).
-    pub fn ids(&self, workspace_id: i64, filter: &NumberFilter) -> Result<Vec<i64>, TableError> {
+    pub fn ids(
+        &self,
+        workspace_id: WorkspaceId,
+        filter: &NumberFilter,
+    ) -> Result<Vec<PhoneNumberId>, TableError> {
         Ok(self
             .ctx
             .store
             .read(|c| numbers_table::ids(c, workspace_id, filter))?)
     }
 
-    pub fn sync_times(&self, workspace_id: i64) -> Result<Vec<ConnectionSyncTime>, TableError> {
+    pub fn sync_times(
+        &self,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<ConnectionSyncTime>, TableError> {
         let connections = self
             .ctx
             .store
@@ -104,7 +120,7 @@ impl<'a> NumbersTable<'a> {
     /// how many numbers were written.
     pub fn export_csv(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &NumberFilter,
         sort: Sort,
         out: impl Write,

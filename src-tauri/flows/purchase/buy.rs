@@ -4,6 +4,7 @@
 //! was checked). What the carrier did is written by `record`; this file never writes a number,
 //! an order line or a charge itself.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -31,7 +32,11 @@ struct Journalled {
 impl Purchases {
     /// What the confirmation dialog shows: each number's monthly cost (from the search it came
     /// from), the total, and the balance before and after.
-    pub async fn quote(&self, workspace_id: i64, e164s: &[String]) -> Result<Quote, PurchaseError> {
+    pub async fn quote(
+        &self,
+        workspace_id: WorkspaceId,
+        e164s: &[String],
+    ) -> Result<Quote, PurchaseError> {
         let e164s = normalise_selection(e164s)?;
         blocking(self.ctx(), move |ctx| {
             let workspace = ctx.workspaces().get(workspace_id)?;
@@ -66,8 +71,8 @@ impl Purchases {
     /// are Active at once; Telnyx numbers are Pending until their order completes.
     pub async fn buy(
         &self,
-        workspace_id: i64,
-        connection_id: Option<i64>,
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
         e164: &str,
     ) -> Result<Purchase, PurchaseError> {
         let (workspace, flow, connection) = self.resolve(workspace_id, connection_id).await?;
@@ -105,7 +110,7 @@ impl Purchases {
     /// They are Pending until the order completes (Process, or the background sync).
     pub async fn buy_from_pool(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         e164s: &[String],
         allow_webhook_updates: bool,
     ) -> Result<Purchase, PurchaseError> {
@@ -141,10 +146,10 @@ impl Purchases {
     /// number priced from its search, not held, not being bought, and the credits available.
     async fn journal_purchase(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         flow: Flow,
         carrier: CarrierKind,
-        connection_id: Option<i64>,
+        connection_id: Option<ConnectionId>,
         e164s: &[String],
         target: PurchaseTarget,
     ) -> Result<Journalled, PurchaseError> {
@@ -206,7 +211,7 @@ impl Purchases {
         })
         .await?;
         tracing::info!(
-            workspace = workspace_id,
+            workspace = workspace_id.get(),
             order = journalled.payload.order_id,
             numbers = journalled.payload.numbers.len(),
             credits = journalled.payload.credits,
@@ -319,7 +324,7 @@ fn normalise_selection(e164s: &[String]) -> Result<Vec<String>, PurchaseError> {
 /// A selected number with its price, from the newest search that showed it.
 fn priced_line(
     connection: &rusqlite::Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     e164: &str,
 ) -> Result<Line, PurchaseError> {
     let (cached, _) = search_cache::find_number(connection, workspace_id, e164)?

@@ -38,6 +38,7 @@ mod search;
 pub use error::PurchaseError;
 pub use numbering::{credits_for, validate_area_code, validate_country};
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::collections::hash_map::RandomState;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
@@ -83,7 +84,7 @@ pub struct Country {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchQuery {
     /// Marketplace: the connected carrier account to search. Ignored for pool workspaces.
-    pub connection_id: Option<i64>,
+    pub connection_id: Option<ConnectionId>,
     /// ISO 3166-1 alpha-2, e.g. `US`.
     pub country: String,
     /// Area code or prefix (national destination code), digits only; optional.
@@ -198,7 +199,7 @@ pub struct QuotedNumber {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurchasedNumber {
-    pub phone_number_id: i64,
+    pub phone_number_id: PhoneNumberId,
     pub e164: String,
     pub status: NumberStatus,
     pub monthly_cost_credits: i64,
@@ -218,7 +219,7 @@ pub struct Purchase {
 /// What one sync of an order changed, for the notification on completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderUpdate {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub order_id: i64,
     pub status: OrderStatus,
     pub activated: Vec<String>,
@@ -255,17 +256,11 @@ pub struct SyncReport {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Recovered {
     /// The carrier has the purchase: recorded and charged once.
-    Bought {
-        order_id: i64,
-        numbers: Vec<String>,
-    },
+    Bought { order_id: i64, numbers: Vec<String> },
     /// The carrier has no trace of it: failed, nothing charged.
-    NotBought {
-        order_id: i64,
-        numbers: Vec<String>,
-    },
+    NotBought { order_id: i64, numbers: Vec<String> },
     Released {
-        phone_number_id: i64,
+        phone_number_id: PhoneNumberId,
         e164: String,
     },
 }
@@ -285,7 +280,7 @@ pub struct OrderSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Release {
-    pub phone_number_id: i64,
+    pub phone_number_id: PhoneNumberId,
     pub e164: String,
     /// The carrier no longer had it (released before, or a retry whose first answer was lost).
     pub already_gone: bool,
@@ -319,7 +314,7 @@ struct PurchasePayload {
     order_id: i64,
     flow: Flow,
     carrier: CarrierKind,
-    connection_id: Option<i64>,
+    connection_id: Option<ConnectionId>,
     webhook_mode: WebhookMode,
     /// The total the purchase charges: held from the journal entry until it settles.
     credits: i64,
@@ -335,11 +330,11 @@ impl PurchasePayload {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct ReleasePayload {
-    phone_number_id: i64,
+    phone_number_id: PhoneNumberId,
     e164: String,
     carrier_number_id: Option<String>,
     flow: Flow,
-    connection_id: Option<i64>,
+    connection_id: Option<ConnectionId>,
 }
 
 /// A journal and order key nobody else has: 128 random bits (the OS-seeded hasher keys).
@@ -400,7 +395,7 @@ impl Purchases {
     /// The number pool a workspace buys from (the sandbox's for a sandbox workspace).
     async fn pool(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
     ) -> Result<(PoolAccount, Arc<CarrierAccount>), PurchaseError> {
         let sandbox = blocking(self.ctx(), move |ctx| {
             Ok(ctx.workspaces().get(workspace_id)?.is_sandbox)
@@ -411,9 +406,9 @@ impl Purchases {
 
     async fn account_for(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         flow: Flow,
-        connection_id: Option<i64>,
+        connection_id: Option<ConnectionId>,
     ) -> Result<Arc<CarrierAccount>, PurchaseError> {
         match (flow, connection_id) {
             (Flow::Pool, _) => Ok(self.pool(workspace_id).await?.1),
@@ -429,9 +424,9 @@ impl Purchases {
     /// The workspace, how it buys, and (marketplace) the connection to use.
     async fn resolve(
         &self,
-        workspace_id: i64,
-        connection_id: Option<i64>,
-    ) -> Result<(Workspace, Flow, Option<i64>), PurchaseError> {
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
+    ) -> Result<(Workspace, Flow, Option<ConnectionId>), PurchaseError> {
         blocking(self.ctx(), move |ctx| {
             let workspace = ctx.workspaces().get(workspace_id)?;
             let flow = workspace.flow();

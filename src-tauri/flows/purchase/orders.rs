@@ -2,6 +2,7 @@
 //! Telnyx orders until they complete, applying the carrier's view of an order (Active with the
 //! carrier's id, or Failed and refunded), and the Orders list. It never places a purchase.
 
+use crate::domain::ids::{PhoneNumberId, WorkspaceId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +28,8 @@ impl Purchases {
     /// the workspace, and settles the workspace's purchases left unconfirmed.
     pub async fn process(
         &self,
-        workspace_id: i64,
-        phone_number_id: Option<i64>,
+        workspace_id: WorkspaceId,
+        phone_number_id: Option<PhoneNumberId>,
     ) -> Result<SyncReport, PurchaseError> {
         let orders = blocking(self.ctx(), move |ctx| {
             ctx.workspaces().get(workspace_id)?;
@@ -240,7 +241,10 @@ impl Purchases {
     }
 
     /// The workspace's orders, most recent first, with their numbers.
-    pub async fn orders(&self, workspace_id: i64) -> Result<Vec<OrderSummary>, PurchaseError> {
+    pub async fn orders(
+        &self,
+        workspace_id: WorkspaceId,
+    ) -> Result<Vec<OrderSummary>, PurchaseError> {
         blocking(self.ctx(), move |ctx| {
             let orders = ctx
                 .store

@@ -6,6 +6,7 @@ use super::{
     blocking, lock, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload,
     SyncReport,
 };
+use crate::domain::ids::WorkspaceId;
 use crate::domain::kinds::JournalKind;
 use crate::store::journal;
 
@@ -20,7 +21,7 @@ impl Purchases {
 
     pub(super) async fn recover_into(
         &self,
-        workspace_id: Option<i64>,
+        workspace_id: Option<WorkspaceId>,
         report: &mut SyncReport,
     ) -> Result<(), PurchaseError> {
         let unfinished = blocking(self.ctx(), |ctx| {
@@ -100,7 +101,7 @@ impl Purchases {
 
     async fn recover_release(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         key: &str,
         payload_json: &str,
     ) -> Result<Recovered, PurchaseError> {

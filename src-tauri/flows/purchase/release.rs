@@ -6,6 +6,7 @@ use super::{
     blocking, lock, Flow, InFlightGuard, PurchaseError, Purchases, Release, ReleasePayload,
 };
 use crate::carriers::ReleaseOutcome;
+use crate::domain::ids::{PhoneNumberId, WorkspaceId};
 use crate::domain::kinds::{JournalKind, NumberStatus, Source};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::store::journal;
@@ -17,8 +18,8 @@ impl Purchases {
     /// [`Purchases::recover`].
     pub async fn release(
         &self,
-        workspace_id: i64,
-        phone_number_id: i64,
+        workspace_id: WorkspaceId,
+        phone_number_id: PhoneNumberId,
     ) -> Result<Release, PurchaseError> {
         let (key, payload) = blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
@@ -86,7 +87,7 @@ impl Purchases {
 
     pub(super) async fn finish_release(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         key: &str,
         payload: &ReleasePayload,
     ) -> Result<Release, PurchaseError> {
@@ -136,8 +137,8 @@ impl Purchases {
         })
         .await?;
         tracing::info!(
-            workspace = workspace_id,
-            number = number_id,
+            workspace = workspace_id.get(),
+            number = number_id.get(),
             outcome = outcome_text,
             "number released"
         );

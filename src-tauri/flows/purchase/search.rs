@@ -3,6 +3,7 @@
 //! codes when nothing was found. It asks carriers what is on sale and keeps their answers in the
 //! search cache; it never journals, buys or charges anything.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -27,8 +28,8 @@ impl Purchases {
     /// Countries to search in: Twilio's own list; for Telnyx (and the pool), NumberDesk's list.
     pub async fn countries(
         &self,
-        workspace_id: i64,
-        connection_id: Option<i64>,
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
     ) -> Result<Vec<Country>, PurchaseError> {
         let (_, flow, connection) = self.resolve(workspace_id, connection_id).await?;
         let account = self.account_for(workspace_id, flow, connection).await?;
@@ -67,7 +68,7 @@ impl Purchases {
     /// found for an area code, nearby area codes with numbers on sale are suggested.
     pub async fn search(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         query: &SearchQuery,
     ) -> Result<SearchResults, PurchaseError> {
         let (_, flow, connection) = self.resolve(workspace_id, query.connection_id).await?;
@@ -126,7 +127,7 @@ impl Purchases {
     /// Refresh: the same search asking for a page more than is cached now.
     pub async fn refresh(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         query: &SearchQuery,
     ) -> Result<SearchResults, PurchaseError> {
         let cached = self.cached_search(workspace_id, query).await?;
@@ -141,7 +142,7 @@ impl Purchases {
     /// call: for browsing offline.
     pub async fn cached_search(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         query: &SearchQuery,
     ) -> Result<Option<SearchResults>, PurchaseError> {
         let (_, flow, connection) = self.resolve(workspace_id, query.connection_id).await?;
@@ -285,7 +286,7 @@ impl Purchases {
     /// the whole country (same types and features) plus what earlier searches cached.
     async fn suggest(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         account: &Arc<CarrierAccount>,
         valid: &Validated,
         code: &str,
@@ -372,7 +373,7 @@ impl Validated {
     fn new(
         query: &SearchQuery,
         flow: Flow,
-        connection: Option<i64>,
+        connection: Option<ConnectionId>,
     ) -> Result<Self, PurchaseError> {
         let country = validate_country(&query.country)?;
         let area_code = validate_area_code(&country, query.area_code.as_deref())?;

@@ -1,6 +1,7 @@
 //! Search-and-buy commands: search, quote, buy through the marketplace or the number
 //! pool, Process, release, billing, and the pool account's settings. Thin: the core decides.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use tauri::State;
 
 use super::super::error::IpcError;
@@ -13,8 +14,8 @@ use crate::flows::purchase::{
 #[tauri::command]
 pub async fn list_countries(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: Option<i64>,
+    workspace_id: WorkspaceId,
+    connection_id: Option<ConnectionId>,
 ) -> Result<Vec<Country>, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases.countries(workspace_id, connection_id).await?)
@@ -25,7 +26,7 @@ pub async fn list_countries(
 #[tauri::command]
 pub async fn search_numbers(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: SearchQuery,
     more: bool,
 ) -> Result<SearchResults, IpcError> {
@@ -40,7 +41,7 @@ pub async fn search_numbers(
 #[tauri::command]
 pub async fn cached_search(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: SearchQuery,
 ) -> Result<Option<SearchResults>, IpcError> {
     let purchases = state.app.purchases();
@@ -50,7 +51,7 @@ pub async fn cached_search(
 #[tauri::command]
 pub async fn quote_purchase(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     numbers: Vec<String>,
 ) -> Result<Quote, IpcError> {
     let purchases = state.app.purchases();
@@ -60,8 +61,8 @@ pub async fn quote_purchase(
 #[tauri::command]
 pub async fn buy_number(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: Option<i64>,
+    workspace_id: WorkspaceId,
+    connection_id: Option<ConnectionId>,
     e164: String,
 ) -> Result<Purchase, IpcError> {
     let purchases = state.app.purchases();
@@ -71,7 +72,7 @@ pub async fn buy_number(
 #[tauri::command]
 pub async fn buy_from_pool(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     numbers: Vec<String>,
     allow_webhook_updates: bool,
 ) -> Result<Purchase, IpcError> {
@@ -85,8 +86,8 @@ pub async fn buy_from_pool(
 #[tauri::command]
 pub async fn process_orders(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    phone_number_id: Option<i64>,
+    workspace_id: WorkspaceId,
+    phone_number_id: Option<PhoneNumberId>,
 ) -> Result<SyncReport, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases.process(workspace_id, phone_number_id).await?)
@@ -95,7 +96,7 @@ pub async fn process_orders(
 #[tauri::command]
 pub async fn list_orders(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<OrderSummary>, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases.orders(workspace_id).await?)
@@ -104,8 +105,8 @@ pub async fn list_orders(
 #[tauri::command]
 pub async fn release_number(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    phone_number_id: i64,
+    workspace_id: WorkspaceId,
+    phone_number_id: PhoneNumberId,
 ) -> Result<Release, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases.release(workspace_id, phone_number_id).await?)
@@ -114,7 +115,7 @@ pub async fn release_number(
 #[tauri::command]
 pub async fn get_billing(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Credits, IpcError> {
     Ok(state.app.workspaces().credits(workspace_id).await?)
 }

@@ -1,6 +1,7 @@
 //! Commands of the bring-your-own-carrier flow: validate, check the TeXML application, connect,
 //! list the account's numbers, preview, import with progress, cancel.
 
+use crate::domain::ids::{ConnectionId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -120,8 +121,8 @@ pub struct ImportFailureDto {
 #[serde(rename_all = "camelCase")]
 pub struct ImportProgressDto {
     import_id: i64,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     state: &'static str,
     total: i64,
     done: i64,
@@ -160,7 +161,7 @@ impl From<ImportProgress> for ImportProgressDto {
 #[tauri::command]
 pub async fn validate_credentials(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     draft: ConnectDraftDto,
 ) -> Result<ValidationDto, IpcError> {
     let info = state
@@ -180,7 +181,7 @@ pub async fn validate_credentials(
 #[tauri::command]
 pub async fn check_texml_connection(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     draft: ConnectDraftDto,
 ) -> Result<TexmlCheckDto, IpcError> {
     let check = state
@@ -194,7 +195,7 @@ pub async fn check_texml_connection(
 #[tauri::command]
 pub async fn connect_carrier(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     draft: ConnectDraftDto,
 ) -> Result<ConnectionDto, IpcError> {
     let row = state
@@ -212,8 +213,8 @@ pub async fn connect_carrier(
 #[tauri::command]
 pub async fn list_importable_numbers(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<ImportableListDto, IpcError> {
     let list = state
         .app
@@ -248,8 +249,8 @@ pub async fn list_importable_numbers(
 #[tauri::command]
 pub async fn preview_import(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     numbers: Vec<String>,
     mode: String,
 ) -> Result<Vec<NumberPreview>, IpcError> {
@@ -263,8 +264,8 @@ pub async fn preview_import(
 #[tauri::command]
 pub async fn start_import(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     numbers: Vec<String>,
     mode: String,
 ) -> Result<StartedImportDto, IpcError> {
@@ -302,7 +303,7 @@ pub fn cancel_import(state: State<'_, AppState>, import_id: i64) {
 #[tauri::command]
 pub async fn list_imports(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<ImportProgressDto>, IpcError> {
     let list = state.app.imports().list(workspace_id).await?;
     Ok(list.into_iter().map(Into::into).collect())

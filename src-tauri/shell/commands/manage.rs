@@ -1,6 +1,7 @@
 //! Manage-numbers commands: the numbers table, sync with carrier, Twilio regions, agents, the
 //! audit log, disconnect, diagnostics and call-forwarding help.
 
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use serde::Serialize;
 use tauri::State;
 
@@ -25,7 +26,7 @@ use crate::store::agents::{AgentRow, Holding};
 #[tauri::command]
 pub async fn query_numbers(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     query: NumberQuery,
 ) -> Result<TablePage, IpcError> {
     Ok(state.app.numbers().page(workspace_id, query).await?)
@@ -34,8 +35,8 @@ pub async fn query_numbers(
 #[tauri::command]
 pub async fn number_rows(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    ids: Vec<i64>,
+    workspace_id: WorkspaceId,
+    ids: Vec<PhoneNumberId>,
 ) -> Result<Vec<TableRow>, IpcError> {
     Ok(state.app.numbers().rows(workspace_id, ids).await?)
 }
@@ -43,16 +44,16 @@ pub async fn number_rows(
 #[tauri::command]
 pub async fn number_ids(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: NumberFilter,
-) -> Result<Vec<i64>, IpcError> {
+) -> Result<Vec<PhoneNumberId>, IpcError> {
     Ok(state.app.numbers().ids(workspace_id, filter).await?)
 }
 
 #[tauri::command]
 pub async fn number_sync_times(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<ConnectionSyncTime>, IpcError> {
     Ok(state.app.numbers().sync_times(workspace_id).await?)
 }
@@ -60,7 +61,7 @@ pub async fn number_sync_times(
 #[tauri::command]
 pub async fn export_numbers(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: NumberFilter,
     sort: Sort,
 ) -> Result<ExportFile, IpcError> {
@@ -74,8 +75,8 @@ pub async fn export_numbers(
 #[tauri::command]
 pub async fn sync_with_carrier(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: Option<i64>,
+    workspace_id: WorkspaceId,
+    connection_id: Option<ConnectionId>,
 ) -> Result<WorkspaceSync, IpcError> {
     Ok(state
         .app
@@ -95,8 +96,8 @@ pub fn list_twilio_regions() -> Vec<TwilioRegion> {
 #[tauri::command]
 pub async fn set_inbound_region(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    number_ids: Vec<i64>,
+    workspace_id: WorkspaceId,
+    number_ids: Vec<PhoneNumberId>,
     region: String,
 ) -> Result<RegionOutcome, IpcError> {
     let carriers = state.app.carriers();
@@ -111,7 +112,7 @@ pub async fn set_inbound_region(
 #[tauri::command]
 pub async fn list_agents(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<AgentRow>, IpcError> {
     Ok(state.app.agents().list(workspace_id).await?)
 }
@@ -119,7 +120,7 @@ pub async fn list_agents(
 #[tauri::command]
 pub async fn create_agent(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: String,
 ) -> Result<AgentRow, IpcError> {
     Ok(state.app.agents().create(workspace_id, name).await?)
@@ -128,7 +129,7 @@ pub async fn create_agent(
 #[tauri::command]
 pub async fn rename_agent(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     name: String,
 ) -> Result<AgentRow, IpcError> {
@@ -138,7 +139,7 @@ pub async fn rename_agent(
 #[tauri::command]
 pub async fn agent_holdings(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<Vec<Holding>, IpcError> {
     Ok(state.app.agents().holdings(workspace_id, id).await?)
@@ -147,7 +148,7 @@ pub async fn agent_holdings(
 #[tauri::command]
 pub async fn agent_deletion_impact(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> Result<DeletionImpact, IpcError> {
     Ok(state.app.agents().deletion_impact(workspace_id, id).await?)
@@ -156,7 +157,7 @@ pub async fn agent_deletion_impact(
 #[tauri::command]
 pub async fn delete_agent(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     confirmed: bool,
 ) -> Result<Vec<Holding>, IpcError> {
@@ -170,8 +171,8 @@ pub async fn delete_agent(
 #[tauri::command]
 pub async fn assign_agent(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    number_ids: Vec<i64>,
+    workspace_id: WorkspaceId,
+    number_ids: Vec<PhoneNumberId>,
     slot: String,
     agent_id: Option<i64>,
 ) -> Result<AssignmentOutcome, IpcError> {
@@ -184,8 +185,8 @@ pub async fn assign_agent(
 #[tauri::command]
 pub async fn set_allow_outbound(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    number_ids: Vec<i64>,
+    workspace_id: WorkspaceId,
+    number_ids: Vec<PhoneNumberId>,
     allow: bool,
 ) -> Result<AssignmentOutcome, IpcError> {
     let agents = state.app.agents();
@@ -200,7 +201,7 @@ pub async fn set_allow_outbound(
 #[tauri::command]
 pub async fn query_audit(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: AuditFilter,
 ) -> Result<AuditPage, IpcError> {
     Ok(state.app.audit().query(workspace_id, filter).await?)
@@ -209,7 +210,7 @@ pub async fn query_audit(
 #[tauri::command]
 pub async fn export_audit(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: AuditFilter,
 ) -> Result<ExportFile, IpcError> {
     let audit = state.app.audit();
@@ -243,8 +244,8 @@ pub fn list_audit_actions(state: State<'_, AppState>) -> Vec<AuditActionDto> {
 #[tauri::command]
 pub async fn preview_disconnect(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<DisconnectPreview, IpcError> {
     let carriers = state.app.carriers();
     Ok(carriers
@@ -257,8 +258,8 @@ pub async fn preview_disconnect(
 #[tauri::command]
 pub async fn disconnect_carrier(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
     restore: bool,
 ) -> Result<DisconnectReport, IpcError> {
     let carriers = state.app.carriers();
@@ -273,8 +274,8 @@ pub async fn disconnect_carrier(
 #[tauri::command]
 pub async fn check_number(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    number_id: i64,
+    workspace_id: WorkspaceId,
+    number_id: PhoneNumberId,
 ) -> Result<Diagnosis, IpcError> {
     let carriers = state.app.carriers();
     Ok(carriers.check_number(workspace_id, number_id).await?)
@@ -283,8 +284,8 @@ pub async fn check_number(
 #[tauri::command]
 pub async fn check_connection(
     state: State<'_, AppState>,
-    workspace_id: i64,
-    connection_id: i64,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
 ) -> Result<Diagnosis, IpcError> {
     let carriers = state.app.carriers();
     Ok(carriers

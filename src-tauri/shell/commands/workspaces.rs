@@ -1,5 +1,6 @@
 //! Workspaces, Sandbox mode, the window's preferences and the connections list.
 
+use crate::domain::ids::WorkspaceId;
 use tauri::State;
 
 use super::super::dto::{AppInfoDto, ConnectionDto, SessionDto, WorkspaceDto, WorkspaceInputDto};
@@ -31,7 +32,7 @@ pub async fn create_workspace(
 #[tauri::command]
 pub async fn rename_workspace(
     state: State<'_, AppState>,
-    id: i64,
+    id: WorkspaceId,
     name: String,
 ) -> Result<SessionDto, IpcError> {
     state.app.workspaces().rename(id, name).await?;
@@ -41,7 +42,7 @@ pub async fn rename_workspace(
 #[tauri::command]
 pub async fn update_workspace(
     state: State<'_, AppState>,
-    id: i64,
+    id: WorkspaceId,
     input: WorkspaceInputDto,
 ) -> Result<SessionDto, IpcError> {
     state.app.workspaces().update(id, input.into()).await?;
@@ -49,13 +50,19 @@ pub async fn update_workspace(
 }
 
 #[tauri::command]
-pub async fn delete_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
+pub async fn delete_workspace(
+    state: State<'_, AppState>,
+    id: WorkspaceId,
+) -> Result<SessionDto, IpcError> {
     state.app.workspaces().delete(id).await?;
     state.session().await
 }
 
 #[tauri::command]
-pub async fn switch_workspace(state: State<'_, AppState>, id: i64) -> Result<SessionDto, IpcError> {
+pub async fn switch_workspace(
+    state: State<'_, AppState>,
+    id: WorkspaceId,
+) -> Result<SessionDto, IpcError> {
     state.app.workspaces().get(id).await?;
     state.settings.set_last_workspace(Some(id));
     state.session().await
@@ -95,7 +102,7 @@ pub async fn disable_sandbox(state: State<'_, AppState>) -> Result<SessionDto, I
 #[tauri::command]
 pub async fn list_connections(
     state: State<'_, AppState>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<ConnectionDto>, IpcError> {
     let connections = state.app.workspaces().connections(workspace_id).await?;
     Ok(connections.into_iter().map(Into::into).collect())

@@ -1,6 +1,7 @@
 //! Agents: three slots per number, outbound calls switched per number, and deleting an agent
 //! that still holds numbers.
 
+use numberdesk::domain::ids::PhoneNumberId;
 use numberdesk::flows::audit::AuditAction;
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::agents::{AgentError, AgentSlot, Agents};
@@ -52,7 +53,12 @@ async fn agents_hold_numbers_in_three_slots_and_deleting_one_names_its_numbers_f
         .unwrap();
     // Numbers of another workspace (or made up) are refused, changing nothing.
     assert!(matches!(
-        agents.assign(w.workspace.id, &[a, 999_999], AgentSlot::Inbound, None),
+        agents.assign(
+            w.workspace.id,
+            &[a, PhoneNumberId(999_999)],
+            AgentSlot::Inbound,
+            None
+        ),
         Err(AgentError::UnknownNumbers { count: 1 })
     ));
 

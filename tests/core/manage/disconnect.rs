@@ -1,6 +1,7 @@
 //! Disconnecting a carrier: the previous settings restored, the numbers, the connection and its
 //! credentials removed, and what is kept when the keyring or the carrier fails.
 
+use numberdesk::domain::ids::PhoneNumberId;
 use numberdesk::domain::kinds::CarrierKind;
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ async fn disconnect_restores_the_previous_settings_and_removes_numbers_connectio
         .await;
     let agents = Agents::new(&w.core);
     let sales = agents.create(w.workspace.id, "Sales").unwrap();
-    let ids: Vec<i64> = twilio.listed[..2]
+    let ids: Vec<PhoneNumberId> = twilio.listed[..2]
         .iter()
         .map(|n| w.id_of(&n.e164))
         .collect();

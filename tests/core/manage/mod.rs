@@ -10,6 +10,7 @@ mod regions;
 mod sync;
 mod table;
 
+use numberdesk::domain::ids::{ConnectionId, PhoneNumberId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,7 +171,7 @@ impl World {
             .rows
     }
 
-    fn id_of(&self, e164: &str) -> i64 {
+    fn id_of(&self, e164: &str) -> PhoneNumberId {
         self.all(NumberFilter::default(), Sort::default())
             .into_iter()
             .find(|r| r.e164 == e164)
@@ -195,7 +196,7 @@ impl World {
         self.memory.as_ref().map_or(0, |m| m.len())
     }
 
-    fn connection_exists(&self, id: i64) -> bool {
+    fn connection_exists(&self, id: ConnectionId) -> bool {
         numberdesk::flows::connect::connections::Connections::new(&self.core)
             .get(self.workspace.id, id)
             .is_ok()

@@ -1,6 +1,7 @@
 //! Twilio inbound regions: changes with partial failures, Telnyx numbers skipped, and changes a
 //! crash cut short settled from what Twilio has.
 
+use numberdesk::domain::ids::PhoneNumberId;
 use numberdesk::domain::kinds::CarrierKind;
 use numberdesk::domain::kinds::JournalKind;
 use numberdesk::flows::audit::AuditAction;
@@ -21,7 +22,7 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
         .connect_and_import(&w.telnyx_form(), 2, WebhookMode::OutboundOnly)
         .await;
     let accounts = w.accounts();
-    let twilio_ids: Vec<i64> = twilio.listed[..5]
+    let twilio_ids: Vec<PhoneNumberId> = twilio.listed[..5]
         .iter()
         .map(|n| w.id_of(&n.e164))
         .collect();

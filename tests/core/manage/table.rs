@@ -1,6 +1,7 @@
 //! The numbers table through the core: filters, sorts, pages, "select all", the rows of a
 //! selection and the CSV of the filtered view.
 
+use numberdesk::domain::ids::PhoneNumberId;
 use numberdesk::domain::kinds::{CarrierKind, NumberStatus};
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::agents::{AgentSlot, Agents};
@@ -24,7 +25,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     let support = agents.create(w.workspace.id, "Support").unwrap();
     let all = w.all(NumberFilter::default(), Sort::default());
     assert_eq!(all.len(), 35);
-    let first_five: Vec<i64> = all.iter().take(5).map(|r| r.id).collect();
+    let first_five: Vec<PhoneNumberId> = all.iter().take(5).map(|r| r.id).collect();
     agents
         .assign(
             w.workspace.id,
@@ -117,7 +118,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     for column in SortColumn::ALL {
         for descending in [false, true] {
             let sort = Sort { column, descending };
-            let whole: Vec<i64> = w
+            let whole: Vec<PhoneNumberId> = w
                 .all(NumberFilter::default(), sort)
                 .iter()
                 .map(|r| r.id)
@@ -191,7 +192,7 @@ async fn table_filters_sorts_pages_and_exports_the_filtered_view() {
     // The rows behind such a selection, for actions on rows the table never loaded: the same
     // rows as the filtered view, by number; an id that is not in the workspace is left out.
     let mut asked = ids.clone();
-    asked.push(i64::MAX);
+    asked.push(PhoneNumberId(i64::MAX));
     let rows = w.table().rows(w.workspace.id, &asked).unwrap();
     let twilio_by_number = w.all(
         NumberFilter {

@@ -9,6 +9,7 @@ mod recovery;
 mod release;
 mod search;
 
+use numberdesk::domain::ids::{ConnectionId, WorkspaceId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -131,7 +132,7 @@ pub fn local(country: &str, area_code: Option<&str>) -> SearchQuery {
 }
 
 impl World {
-    pub async fn connect_twilio(&self) -> i64 {
+    pub async fn connect_twilio(&self) -> ConnectionId {
         let account = &self.sandbox.twilio_accounts()[0];
         let form = ConnectForm {
             carrier: "twilio".into(),
@@ -143,7 +144,7 @@ impl World {
         self.connect(form).await
     }
 
-    pub async fn connect_telnyx(&self) -> i64 {
+    pub async fn connect_telnyx(&self) -> ConnectionId {
         let account = &self.sandbox.telnyx_accounts()[0];
         let form = ConnectForm {
             carrier: "telnyx".into(),
@@ -155,7 +156,7 @@ impl World {
         self.connect(form).await
     }
 
-    async fn connect(&self, form: ConnectForm) -> i64 {
+    async fn connect(&self, form: ConnectForm) -> ConnectionId {
         let credentials = connect::credentials_from(&form).unwrap();
         let account = CarrierAccount::open(&credentials, &self.endpoints, fast()).unwrap();
         connect::connect(&self.core, &self.workspace, &form, &account)
@@ -164,11 +165,15 @@ impl World {
             .id
     }
 
-    pub fn balance(&self, workspace_id: i64) -> i64 {
+    pub fn balance(&self, workspace_id: WorkspaceId) -> i64 {
         Billing::new(&self.core).balance(workspace_id).unwrap()
     }
 
-    pub fn entries(&self, workspace_id: i64, kind: EntryKind) -> Vec<(i64, Option<String>)> {
+    pub fn entries(
+        &self,
+        workspace_id: WorkspaceId,
+        kind: EntryKind,
+    ) -> Vec<(i64, Option<String>)> {
         Billing::new(&self.core)
             .ledger(workspace_id)
             .unwrap()
@@ -178,7 +183,7 @@ impl World {
             .collect()
     }
 
-    pub fn held(&self, workspace_id: i64) -> Vec<numbers::NumberRow> {
+    pub fn held(&self, workspace_id: WorkspaceId) -> Vec<numbers::NumberRow> {
         self.core
             .store
             .read(|c| numbers::list(c, workspace_id))
@@ -215,7 +220,12 @@ impl World {
     }
 
     /// Searches and returns the first `count` numbers found.
-    pub async fn pick(&self, workspace_id: i64, query: &SearchQuery, count: usize) -> Vec<String> {
+    pub async fn pick(
+        &self,
+        workspace_id: WorkspaceId,
+        query: &SearchQuery,
+        count: usize,
+    ) -> Vec<String> {
         let results = self.purchases.search(workspace_id, query).await.unwrap();
         assert!(
             results.offers.len() >= count,

@@ -1,6 +1,7 @@
 //! Recovery after a restart: a purchase cut short between the journal and the carrier, and one
 //! the carrier made but could not confirm, each settled once from what the carrier has.
 
+use numberdesk::domain::ids::ConnectionId;
 use numberdesk::domain::kinds::JournalKind;
 use numberdesk::domain::kinds::NumberStatus;
 use std::sync::Arc;
@@ -147,7 +148,7 @@ async fn a_purchase_the_carrier_made_but_could_not_confirm_is_recorded_once_afte
 /// A restarted core keeps the keyring; the in-memory one of the test has to be carried over.
 /// The app started again on the same database file (a fresh secret store holding the
 /// connection's credentials, as the keyring would) with a fresh `Purchases` and no pool account.
-fn restart(w: &World, connection: i64) -> (Arc<Context>, Purchases) {
+fn restart(w: &World, connection: ConnectionId) -> (Arc<Context>, Purchases) {
     let reopened = Arc::new(open_core_with_clock(
         &w.dir,
         Arc::new(MemorySecretStore::new(Redactor::new())),
