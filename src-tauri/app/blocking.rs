@@ -54,14 +54,3 @@ where
         .await
         .map_err(|e| E::from(TaskFailed::from(e)))?
 }
-
-/// Runs any blocking closure on the blocking pool.
-pub async fn run<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
-where
-    T: Send + 'static,
-    E: From<TaskFailed> + Send + 'static,
-{
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| E::from(TaskFailed::from(e)))?
-}

@@ -26,7 +26,7 @@ use crate::carriers::account::CarrierEndpoints;
 use crate::carriers::ClientOptions;
 use crate::clock::{Clock, SystemClock};
 use crate::flows::accounts::Accounts;
-use crate::flows::import::ImportRegistry;
+use crate::flows::import::{ImportProgress, ImportRegistry};
 use crate::flows::purchase::{OrderUpdate, Purchases};
 use crate::logging::Redactor;
 use crate::secrets::{KeyringStore, SecretStore, DEFAULT_SERVICE};
@@ -106,6 +106,8 @@ pub fn default_paths() -> Option<Paths> {
 pub enum AppEvent {
     /// A pool order completed or failed (the background sync saw it).
     OrderFinished(OrderUpdate),
+    /// An import the app resumed at start (one a stopped app left running) ended.
+    ImportFinished(ImportProgress),
 }
 
 /// The core, opened. Cheap to clone; clones share everything.
@@ -231,15 +233,42 @@ impl App {
         let _ = self.inner.accounts.set_sandbox(None);
     }
 
-    /// Starts the background work, once per process, on the current tokio runtime: Sandbox mode
-    /// brought back if it was on, the number pool's account loaded, region changes a crash cut
-    /// short settled, imports the app was running resumed, and the order sync every
-    /// `order_sync_every` (which also settles purchases left unconfirmed). `on_event` hears what
-    /// the user should be told.
+    /// Starts the background work, once per process, on the current tokio runtime. Three tasks
+    /// run side by side, so that one waiting on a slow carrier holds up neither of the others:
+    /// Sandbox mode brought back if it was on; imports the app was running resumed, each told to
+    /// `on_event` when it ends; and the number pool's account loaded, region changes a crash cut
+    /// short settled, then the order sync every `order_sync_every` (which also settles purchases
+    /// left unconfirmed). A task that needs the sandbox starts it through the account router.
     pub fn start_background(&self, on_event: impl Fn(AppEvent) + Send + Sync + 'static) {
+        let on_event: Arc<dyn Fn(AppEvent) + Send + Sync> = Arc::new(on_event);
+        let app = self.clone();
+        tokio::spawn(async move { app.sandbox().restore().await });
+
+        let app = self.clone();
+        let tell = on_event.clone();
+        tokio::spawn(async move {
+            let resumed = match app.imports().resume().await {
+                Ok(resumed) => resumed,
+                Err(error) => {
+                    tracing::error!(%error, "could not read unfinished imports");
+                    return;
+                }
+            };
+            for import_id in resumed {
+                let (app, tell) = (app.clone(), tell.clone());
+                tokio::spawn(async move {
+                    match app.imports().watch(import_id, |_| true).await {
+                        Ok(done) => tell(AppEvent::ImportFinished(done)),
+                        Err(error) => {
+                            tracing::warn!(import = import_id, %error, "lost sight of a resumed import")
+                        }
+                    }
+                });
+            }
+        });
+
         let app = self.clone();
         tokio::spawn(async move {
-            app.sandbox().restore().await;
             app.pool().load().await;
             match crate::flows::manage::regions::reconcile(app.accounts()).await {
                 Ok(done) if done.settled + done.left > 0 => {
@@ -251,9 +280,6 @@ impl App {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "region changes could not be reconciled"),
-            }
-            if let Err(error) = app.imports().resume().await {
-                tracing::error!(%error, "could not read unfinished imports");
             }
             let stop = app.inner.stop.clone();
             app.purchases()

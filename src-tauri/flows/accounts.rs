@@ -266,11 +266,6 @@ impl Accounts {
             .ok_or(AccountUnavailable::PoolNotConfigured)
     }
 
-    /// Whether the agency's real number pool is set up.
-    pub fn pool_configured(&self) -> bool {
-        read(&self.inner.pool).is_some()
-    }
-
     fn open_pool(
         &self,
         pool: &PoolAccount,

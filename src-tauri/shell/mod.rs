@@ -24,6 +24,8 @@ const EXPORT_DIR_ENV: &str = "NUMBERDESK_EXPORT_DIR";
 
 /// The event the UI hears when the background sync sees an order complete or fail.
 const ORDERS_COMPLETED: &str = "orders-completed";
+/// The window event an import resumed at start sends when it ends (its `ImportProgressDto`).
+const IMPORT_FINISHED: &str = "import-finished";
 
 /// Everything the commands share. Cheap to clone.
 #[derive(Clone)]
@@ -93,6 +95,12 @@ fn setup(tauri_app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
             AppEvent::OrderFinished(update) => {
                 if let Err(error) = handle.emit(ORDERS_COMPLETED, update) {
                     tracing::warn!(%error, "could not tell the window an order finished");
+                }
+            }
+            AppEvent::ImportFinished(progress) => {
+                let progress = import::ImportProgressDto::from(progress);
+                if let Err(error) = handle.emit(IMPORT_FINISHED, progress) {
+                    tracing::warn!(%error, "could not tell the window an import finished");
                 }
             }
         });

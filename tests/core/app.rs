@@ -14,7 +14,7 @@ use numberdesk::carriers::{ClientOptions, Features, NumberType};
 use numberdesk::domain::failure::{ErrorKind, UserError};
 use numberdesk::flows::audit::{AuditAction, AuditFilter};
 use numberdesk::flows::connect::ConnectForm;
-use numberdesk::flows::import::{ImportState, WebhookMode};
+use numberdesk::flows::import::{ImportRegistry, ImportState, Importer, WebhookMode};
 use numberdesk::flows::manage::table::{NumberFilter, NumberQuery, Sort};
 use numberdesk::flows::purchase::SearchQuery;
 use numberdesk::flows::workspaces::{Workspace, WorkspaceInput};
@@ -561,7 +561,9 @@ async fn the_background_sync_completes_a_pool_order_and_says_so() {
         .await
         .expect("the background sync reports the order")
         .unwrap();
-    let AppEvent::OrderFinished(update) = event;
+    let AppEvent::OrderFinished(update) = event else {
+        panic!("expected the order to finish first: {event:?}")
+    };
     assert_eq!(update.order_id, bought.order_id);
     assert_eq!(update.activated, vec![offers[0].e164.to_string()]);
     app.shutdown().await;
@@ -598,8 +600,76 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
         .await
         .expect("the background sync reports the order")
         .unwrap();
-    let AppEvent::OrderFinished(update) = event;
+    let AppEvent::OrderFinished(update) = event else {
+        panic!("expected the order to finish first: {event:?}")
+    };
     assert_eq!(update.order_id, bought.order_id);
     assert_eq!(update.activated.len(), 2);
     app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_import_left_running_resumes_in_the_background_and_says_when_it_ends() {
+    let w = app_world(5, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let connection = w
+        .app
+        .workspaces()
+        .connect(acme.id, w.twilio_form())
+        .await
+        .unwrap();
+    let listed: Vec<_> = w
+        .app
+        .imports()
+        .list_importable(acme.id, connection.id)
+        .await
+        .unwrap()
+        .numbers
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    let picked: Vec<String> = listed[..4].iter().map(|n| n.e164.to_string()).collect();
+    // Journalled and never run, as an app closed right after the user started it leaves it.
+    let importer = Importer::new(w.app.context().clone(), ImportRegistry::default());
+    let import_id = importer
+        .start(
+            acme.id,
+            connection.id,
+            &listed,
+            &picked,
+            WebhookMode::Managed,
+        )
+        .unwrap();
+    assert!(w.numbers(acme.id, NumberFilter::default()).await.is_empty());
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    w.app.start_background(move |event| {
+        let _ = tx.send(event);
+    });
+    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the resumed import reports its end")
+        .unwrap();
+    let AppEvent::ImportFinished(done) = event else {
+        panic!("expected the import to finish: {event:?}")
+    };
+    assert_eq!(
+        (
+            done.import_id,
+            done.workspace_id,
+            done.state,
+            done.done,
+            done.failed
+        ),
+        (import_id, acme.id, ImportState::Finished, 4, 0)
+    );
+    let mut held = w.numbers(acme.id, NumberFilter::default()).await;
+    held.sort();
+    let mut wanted = picked;
+    wanted.sort();
+    assert_eq!(
+        held, wanted,
+        "the numbers are in the table when the event arrives"
+    );
+    w.app.shutdown().await;
 }

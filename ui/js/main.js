@@ -382,6 +382,24 @@ function onOrderFinished(update) {
   if (workspace && workspace.id === currentWorkspace()?.id && ["numbers", "billing", "buy"].includes(currentRoute())) renderContent();
 }
 
+/**
+ * An import that a closed app left running, resumed at start, has ended: say so, and read the
+ * numbers again when the screen shows that workspace's numbers.
+ * @param {import("./api.js").ImportProgress} progress
+ */
+function onImportFinished(progress) {
+  const workspace = session?.workspaces.find((w) => w.id === progress.workspaceId);
+  const where = workspace && session && session.workspaces.length > 1 ? ` in ${workspace.name}` : "";
+  const counts = [`${progress.done} ${progress.done === 1 ? "number" : "numbers"} imported`];
+  if (progress.failed) counts.push(`${progress.failed} failed`);
+  if (progress.cancelled) counts.push(`${progress.cancelled} not started`);
+  const verb = progress.state === "cancelled" ? "was cancelled" : "finished";
+  showToast(`The import NumberDesk resumed${where} ${verb}: ${counts.join(", ")}.`, { kind: progress.failed && !progress.done ? "error" : "success" });
+  if (workspace && workspace.id === currentWorkspace()?.id && currentRoute() === "numbers") renderContent();
+}
+
 markStart("app-script-start");
+// Both listeners are in place before the first screen loads, so no event is missed after it.
 api.onOrdersCompleted(onOrderFinished).catch((error) => console.error(error));
+api.onImportFinished(onImportFinished).catch((error) => console.error(error));
 start();

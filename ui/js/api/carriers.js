@@ -4,7 +4,7 @@
  * check, connect) and of the journalled import (list, preview, start, watch, cancel), with the
  * shapes they return (the shell's DTOs, camelCase).
  */
-import { call, openChannel, engineMissing } from "./core.js";
+import { call, openChannel, engineMissing, listen } from "./core.js";
 
 /**
  * @typedef {"twilio" | "telnyx"} Carrier
@@ -81,6 +81,8 @@ import { call, openChannel, engineMissing } from "./core.js";
  *
  * @typedef {object} ImportProgress
  * @property {number} importId
+ * @property {number} workspaceId
+ * @property {number} connectionId
  * @property {"running" | "finished" | "cancelled"} state
  * @property {number} total
  * @property {number} done numbers imported
@@ -192,3 +194,11 @@ export function listImports(workspaceId) {
   return call("list_imports", { workspaceId });
 }
 
+/**
+ * Called when an import the app resumed at start (one a closed app left running) ends.
+ * @param {(progress: ImportProgress) => void} callback
+ * @returns {Promise<() => void>} resolves to the function that stops listening
+ */
+export function onImportFinished(callback) {
+  return listen("import-finished", callback);
+}
