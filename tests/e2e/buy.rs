@@ -145,7 +145,7 @@ async fn tick(app: &App, count: usize) -> Result<Vec<String>> {
         let Some(next) = shown.into_iter().find(|e164| !picked.contains(e164)) else {
             return Err(format!("only {} rows to pick", picked.len()).into());
         };
-        app.click(&format!(
+        app.tick(&format!(
             "{RESULT_ROWS}[data-e164='{next}'] input[type='checkbox']"
         ))
         .await?;
@@ -566,7 +566,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         let row = format!(
             "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{number}']"
         );
-        app.click(&format!("{row} input[type='checkbox']")).await?;
+        app.tick(&format!("{row} input[type='checkbox']")).await?;
         app.click("[data-testid='bulk-release']").await?;
         let warning = shown_text(
             &app.wait_for("dialog[open] [data-testid='release-warning']")

@@ -466,8 +466,43 @@ impl App {
                 Err(error) if started.elapsed() > UI_WAIT => {
                     return Err(format!("clicking {css}: {}", webdriver_error(&error)).into());
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(error) => {
+                    eprintln!("e2e: clicking {css} again: {}", webdriver_error(&error));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
+        }
+    }
+
+    /// Ticks the checkbox `css`, and waits until the page has it ticked. A click WebKitWebDriver
+    /// reports as failed may still have reached the page (and [`App::click`] then clicks again,
+    /// which unticks it), and a click may miss: the box's own state decides whether to click,
+    /// never the count of clicks.
+    pub async fn tick(&self, css: &str) -> Result {
+        const CHECKED: &str = "return arguments[0].checked === true;";
+        let started = Instant::now();
+        loop {
+            let element = self.wait_for(css).await?;
+            // The (virtualised) row may be drawn again between finding and reading it.
+            let checked = match element
+                .clone()
+                .client()
+                .execute(CHECKED, vec![serde_json::to_value(&element)?])
+                .await
+            {
+                Ok(value) => value.as_bool() == Some(true),
+                Err(error) if started.elapsed() > UI_WAIT => {
+                    return Err(format!("reading {css}: {}", webdriver_error(&error)).into());
+                }
+                Err(_) => continue,
+            };
+            if checked {
+                return Ok(());
+            }
+            if started.elapsed() > UI_WAIT {
+                return Err(format!("{css} stayed unticked for {UI_WAIT:?}").into());
+            }
+            self.click(css).await?;
         }
     }
 

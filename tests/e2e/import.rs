@@ -33,7 +33,7 @@ async fn pick(app: &App, count: usize) -> Result<Vec<String>> {
         let Some(e164) = next else {
             return Err(format!("only {} selectable rows", picked.len()).into());
         };
-        app.click(&format!(
+        app.tick(&format!(
             "{ROWS}[data-e164='{e164}'] input[type='checkbox']"
         ))
         .await?;
@@ -266,7 +266,7 @@ fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
         app.click("[data-nav='carriers']").await?;
         app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
             .await?;
-        app.click("[data-testid='select-all']").await?;
+        app.tick("[data-testid='select-all']").await?;
         app.wait_for_text("[data-testid='selected-count']", "40")
             .await?;
         app.click("[data-testid='wizard-next']").await?;
@@ -285,17 +285,33 @@ fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
             .set_concurrency_cap(Some(2), std::time::Duration::from_secs(1));
         app.click("[data-testid='wizard-next']").await?;
         app.wait_for("[data-testid='import-progress']").await?;
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        // The app goes away once a few numbers have been changed at the carrier.
+        let managed = || {
+            sandbox
+                .account_state(&twilio.account_sid, true)
+                .map(|state| {
+                    state
+                        .numbers
+                        .iter()
+                        .filter(|n| {
+                            n.voice_url.as_deref()
+                                == Some("https://voice.acme.example/webhook/twilio/voice")
+                        })
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let waiting = std::time::Instant::now();
+        while managed() < 3 {
+            if waiting.elapsed() > std::time::Duration::from_secs(30) {
+                return Err(
+                    "the import changed fewer than 3 numbers at the carrier in 30 s".into(),
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         app.quit().await?;
-        let managed_at_quit = sandbox
-            .account_state(&twilio.account_sid, true)
-            .expect("the account")
-            .numbers
-            .iter()
-            .filter(|n| {
-                n.voice_url.as_deref() == Some("https://voice.acme.example/webhook/twilio/voice")
-            })
-            .count();
+        let managed_at_quit = managed();
         assert!(
             managed_at_quit < 40,
             "the import finished before the app closed; nothing was proved"
@@ -326,18 +342,9 @@ fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
             shown.len(),
             "a number shows twice: {shown:?}"
         );
-        let state = sandbox
-            .account_state(&twilio.account_sid, true)
-            .expect("the account");
-        let managed = state
-            .numbers
-            .iter()
-            .filter(|n| {
-                n.voice_url.as_deref() == Some("https://voice.acme.example/webhook/twilio/voice")
-            })
-            .count();
         assert_eq!(
-            managed, 40,
+            managed(),
+            40,
             "every number was pointed at the workspace once resumed"
         );
         app.quit().await?;

@@ -59,7 +59,7 @@ async fn import_twilio(
     app.click("[data-nav='carriers']").await?;
     app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
         .await?;
-    app.click("[data-testid='select-all']").await?;
+    app.tick("[data-testid='select-all']").await?;
     app.wait_for_text("[data-testid='selected-count']", &owned.to_string())
         .await?;
     app.click("[data-testid='wizard-next']").await?;
@@ -113,7 +113,7 @@ fn row(e164: &str) -> String {
 /// Ticks the rows of `numbers` in the table.
 async fn select_rows(app: &App, numbers: &[&str]) -> Result {
     for (i, e164) in numbers.iter().enumerate() {
-        app.click(&format!("{} input[type='checkbox']", row(e164)))
+        app.tick(&format!("{} input[type='checkbox']", row(e164)))
             .await?;
         app.wait_for_attr(
             "[data-testid='selection-count']",
