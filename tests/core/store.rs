@@ -12,7 +12,7 @@ fn a_new_file_is_migrated_to_the_current_schema_in_wal_mode() {
     assert!(!dir.database().exists());
     let store = Store::open(&dir.database()).unwrap();
     assert!(dir.database().exists());
-    assert_eq!(store.schema_version().unwrap(), 5);
+    assert_eq!(store.schema_version().unwrap(), 6);
     let (mode, foreign_keys): (String, i64) = store
         .read(|c| {
             let mode = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
@@ -58,7 +58,7 @@ fn reopening_keeps_data_and_does_not_migrate_twice() {
         core.workspaces().create(&input("Kept")).unwrap().id
     };
     let core = open_core(&dir);
-    assert_eq!(core.store.schema_version().unwrap(), 5);
+    assert_eq!(core.store.schema_version().unwrap(), 6);
     let kept = core.workspaces().get(id).unwrap();
     assert_eq!(kept.name, "Kept");
     assert_eq!(core.workspaces().list().unwrap().len(), 1);
@@ -82,20 +82,55 @@ fn the_schema_refuses_malformed_numbers() {
     let dir = TestDir::new();
     let core = open_core(&dir);
     let workspace = core.workspaces().create(&input("Checks")).unwrap();
-    let result = core.store.write(|tx| {
-        tx.execute(
-            "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, created_at, updated_at)
-             VALUES (?1, '4155550100', 'twilio', 'imported', 'active', 'now', 'now')",
-            [workspace.id],
-        )
-        .map_err(store::StoreError::from)
-    });
-    assert!(result.is_err(), "a number without + was stored");
+    let insert = |e164: &str| {
+        core.store.write(|tx| {
+            tx.execute(
+                "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, status, created_at, updated_at)
+                 VALUES (?1, ?2, 'twilio', 'imported', 'active', 'now', 'now')",
+                rusqlite::params![workspace.id, e164],
+            )
+            .map_err(store::StoreError::from)
+        })
+    };
+    for malformed in [
+        "4155550100",
+        "+1555CALLNOW",
+        "+1415555 0100",
+        "+14155550１00",
+    ] {
+        assert!(insert(malformed).is_err(), "{malformed:?} was stored");
+    }
     let count = core
         .store
         .read(|c| store::numbers::count(c, workspace.id))
         .unwrap();
     assert_eq!(count, 0);
+
+    // A good number cannot be changed into a bad one either.
+    insert("+14155550100").unwrap();
+    let changed = core.store.write(|tx| {
+        tx.execute(
+            "UPDATE phone_numbers SET e164 = '+1415555O100' WHERE workspace_id = ?1",
+            [workspace.id],
+        )
+        .map_err(store::StoreError::from)
+    });
+    assert!(
+        changed.is_err(),
+        "a letter O was written into a stored number"
+    );
+    let kept: String = core
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT e164 FROM phone_numbers WHERE workspace_id = ?1",
+                [workspace.id],
+                |r| r.get(0),
+            )
+            .map_err(store::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(kept, "+14155550100");
 }
 
 #[test]

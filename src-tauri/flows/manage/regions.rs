@@ -139,6 +139,12 @@ pub async fn refresh_region(
     Ok(found.voice_region)
 }
 
+/// Shaped like a Twilio region id (two lowercase letters and a digit, like `ie1`). Read byte by
+/// byte, so a user's multibyte text is refused, never sliced mid-character.
+fn plausible_region(region: &str) -> bool {
+    matches!(region.as_bytes(), [a, b, d] if a.is_ascii_lowercase() && b.is_ascii_lowercase() && d.is_ascii_digit())
+}
+
 /// Sets the inbound region of every Twilio number among `number_ids`. Fails as a whole only
 /// when nothing can be tried (no number, unknown region, no Twilio number); otherwise each
 /// number's outcome is in the result.
@@ -153,9 +159,7 @@ pub async fn set_region(
     if number_ids.is_empty() {
         return Err(RegionError::NoNumbers);
     }
-    let plausible = region.len() == 3
-        && region[..2].bytes().all(|b| b.is_ascii_lowercase())
-        && region.as_bytes()[2].is_ascii_digit();
+    let plausible = plausible_region(&region);
     if !(is_known_region(&region) || allow_other_regions && plausible) {
         return Err(RegionError::UnknownRegion(region));
     }
@@ -407,4 +411,20 @@ async fn settle(
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_region;
+
+    #[test]
+    fn a_region_id_is_two_lowercase_letters_and_a_digit_and_multibyte_text_is_refused() {
+        for good in ["ie1", "us2", "zz9"] {
+            assert!(plausible_region(good), "{good}");
+        }
+        // "aé" and "é1" are three bytes long: slicing them at byte 2 used to panic.
+        for bad in ["aé", "é1", "IE1", "ie", "ie10", "i1e", "", "ie١"] {
+            assert!(!plausible_region(bad), "{bad:?}");
+        }
+    }
 }

@@ -312,10 +312,9 @@ impl Purchases {
             let Some(national) = offer.e164.strip_prefix(&prefix) else {
                 continue;
             };
-            if national.len() < ndc_len {
+            let Some(ndc) = national.get(..ndc_len) else {
                 continue;
-            }
-            let ndc = &national[..ndc_len];
+            };
             let entry = areas
                 .entry(ndc.to_string())
                 .or_insert_with(|| AreaCodeSuggestion {
