@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
 use crate::domain::kinds::CarrierKind;
+use crate::flows::csv_out::CsvOut;
 use crate::logging::Redactor;
 use crate::store::audit::{self as rows, AuditQuery, NewAuditEntry};
 use crate::store::StoreError;
@@ -319,9 +320,9 @@ impl<'a> AuditLog<'a> {
         out: impl Write,
     ) -> Result<usize, AuditError> {
         let export = |e: csv::Error| AuditError::Export(e.to_string());
-        let mut writer = csv::Writer::from_writer(out);
+        let mut writer = CsvOut::new(out);
         writer
-            .write_record([
+            .row([
                 "when",
                 "action",
                 "where",
@@ -347,7 +348,7 @@ impl<'a> AuditLog<'a> {
             for row in found {
                 let entry = to_entry(row);
                 writer
-                    .write_record([
+                    .row([
                         entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                         entry.action_label,
                         entry.target,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod connect;
+pub mod csv_out;
 pub mod disconnect;
 pub mod import;
 pub mod manage;

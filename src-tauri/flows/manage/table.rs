@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
 use crate::domain::kinds::CarrierKind;
+use crate::flows::csv_out::CsvOut;
 use crate::store::numbers_table;
 pub use crate::store::numbers_table::{
     AgentFilter, AgentRef, NumberFilter, NumberQuery, Sort, SortColumn, TablePage, TableRow,
@@ -126,11 +127,11 @@ impl<'a> NumbersTable<'a> {
         out: impl Write,
     ) -> Result<usize, TableError> {
         let export = |e: csv::Error| TableError::Export(e.to_string());
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(CSV_HEADER).map_err(export)?;
+        let mut writer = CsvOut::new(out);
+        writer.row(CSV_HEADER).map_err(export)?;
         let written = self.ctx.store.read(|c| {
             numbers_table::for_each(c, workspace_id, filter, sort, |row| {
-                writer.write_record(csv_record(&row)).map_err(export)
+                writer.row(csv_record(&row)).map_err(export)
             })
         })?;
         writer
@@ -162,22 +163,12 @@ pub const CSV_HEADER: [&str; 19] = [
     "drift",
 ];
 
-/// Text from carriers or users that a spreadsheet would run as a formula gets a leading
-/// apostrophe (OWASP's advice for CSV injection); phone numbers are ours and stay as they are.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
 fn csv_record(row: &TableRow) -> Vec<String> {
     let features: Vec<&str> = [(row.voice, "voice"), (row.sms, "sms"), (row.mms, "mms")]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
-    let name = |a: &Option<AgentRef>| a.as_ref().map(|a| cell(&a.name)).unwrap_or_default();
+    let name = |a: &Option<AgentRef>| a.as_ref().map(|a| a.name.clone()).unwrap_or_default();
     let time = |t: &Option<DateTime<Utc>>| {
         t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default()
@@ -196,13 +187,13 @@ fn csv_record(row: &TableRow) -> Vec<String> {
         .collect();
     vec![
         row.e164.clone(),
-        cell(row.friendly_name.as_deref().unwrap_or_default()),
+        row.friendly_name.clone().unwrap_or_default(),
         row.carrier.as_str().to_owned(),
-        cell(row.connection_name.as_deref().unwrap_or_default()),
+        row.connection_name.clone().unwrap_or_default(),
         row.source.as_str().to_owned(),
         row.status_label.clone(),
         row.number_type.clone().unwrap_or_default(),
-        cell(row.region.as_deref().unwrap_or_default()),
+        row.region.clone().unwrap_or_default(),
         features.join(" "),
         name(&row.inbound_agent),
         name(&row.outbound_agent),
@@ -213,18 +204,6 @@ fn csv_record(row: &TableRow) -> Vec<String> {
         row.monthly_cost_credits.to_string(),
         time(&row.last_synced_at),
         time(&row.missing_since),
-        cell(&drift.join("; ")),
+        drift.join("; "),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_in_carrier_text_are_defused() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("Sales line"), "Sales line");
-        assert_eq!(cell("@sum"), "'@sum");
-    }
 }
