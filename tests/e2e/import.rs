@@ -1,9 +1,48 @@
 //! The import wizard in the real window, for each carrier, against the carrier sandbox: connect
 //! (a wrong secret first), pick numbers, choose the webhook mode, import, see them in the table.
 
+use numberdesk::carriers::{
+    ClientOptions, Sensitive, TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioUrls,
+};
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
 
 use crate::harness::{run, shown_text, App, Profile, Result};
+
+/// A name with a right-to-left override: shown as stored it reads "live", not "evil".
+const REVERSED_NAME: &str = "\u{202E}evil\u{202C} line";
+
+/// Names every number of the sandbox's first Twilio account `name`, through Twilio's own API, as
+/// its owner could have done in Twilio's console.
+async fn name_every_twilio_number(
+    sandbox: &numberdesk::sandbox::SandboxHandle,
+    name: &str,
+) -> Result {
+    let account = &sandbox.twilio_accounts()[0];
+    let urls = sandbox.base_urls();
+    let client = TwilioClient::new(
+        TwilioUrls {
+            api: urls.twilio_api.clone(),
+            pricing: urls.twilio_pricing.clone(),
+            routes: urls.twilio_routes.clone(),
+        },
+        TwilioCredentials::AuthToken {
+            account_sid: account.account_sid.clone(),
+            auth_token: Sensitive::new(account.auth_token.clone()),
+        },
+        ClientOptions::default(),
+    )?;
+    let state = sandbox
+        .account_state(&account.account_sid, true)
+        .ok_or("no account")?;
+    for number in &state.numbers {
+        let update = TwilioNumberUpdate {
+            friendly_name: Some(name.to_owned()),
+            ..TwilioNumberUpdate::default()
+        };
+        client.update_incoming_number(&number.id, &update).await?;
+    }
+    Ok(())
+}
 
 async fn sandbox() -> Result<numberdesk::sandbox::SandboxHandle> {
     Ok(Sandbox::start(SandboxConfig {
@@ -71,6 +110,7 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
     run(|| async {
         let sandbox = sandbox().await?;
         let twilio = sandbox.twilio_accounts()[0].clone();
+        name_every_twilio_number(&sandbox, REVERSED_NAME).await?;
         let profile = Profile::new().with_carriers_at(sandbox.base_urls());
         let app = App::launch(&profile).await?;
         app.create_first_workspace("Acme Dental", "https://voice.acme.example")
@@ -105,6 +145,17 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
         app.click("[data-testid='wizard-next']").await?;
 
         let picked = pick(&app, 3).await?;
+        // Carrier text reads in the order it is stored: the override is not applied.
+        let picked_row = shown_text(
+            &app.find(&format!(
+                "[data-testid='number-picker'] [data-testid='number-row'][data-e164='{}']",
+                picked[0]
+            ))
+            .await?,
+        )
+        .await?;
+        assert!(picked_row.contains("evil line"), "{picked_row:?}");
+        assert!(!picked_row.contains('\u{202E}'), "{picked_row:?}");
         app.click("[data-testid='wizard-next']").await?;
         app.click("[data-testid='mode-managed']").await?;
         app.wait_for("[data-testid='change-preview'] [data-testid='change-row']")
@@ -117,6 +168,16 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
         app.click("[data-testid='wizard-next']").await?;
 
         let mut shown = import_and_finish(&app, 3).await?;
+        let table_row = shown_text(
+            &app.find(&format!(
+                "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{}']",
+                picked[0]
+            ))
+            .await?,
+        )
+        .await?;
+        assert!(table_row.contains("evil line"), "{table_row:?}");
+        assert!(!table_row.contains('\u{202E}'), "{table_row:?}");
         shown.sort();
         let mut expected = picked.clone();
         expected.sort();

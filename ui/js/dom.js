@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * DOM construction without HTML strings. Carrier and user text is untrusted, so every string
- * becomes a Text node (textContent semantics); innerHTML and friends are never used.
+ * becomes a Text node (textContent semantics), without bidi controls; innerHTML and friends are
+ * never used.
  */
 
 /**
@@ -23,6 +24,22 @@
  * - anything else becomes an attribute; `true` sets an empty attribute, false/null/undefined skip it.
  * @typedef {Record<string, any>} Attrs
  */
+
+/**
+ * Unicode's bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). In
+ * carrier text they reorder what follows: a friendly name of U+202E "evil" U+202C reads "live".
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Text as it may be shown: the bidi controls removed, so it reads in the order it is stored.
+ * `h`, `append` and text attributes apply it; use it wherever text is set directly.
+ * @param {string} text
+ * @returns {string}
+ */
+export function plainText(text) {
+  return text.replace(BIDI_CONTROLS, "");
+}
 
 const PROPERTY_KEYS = new Set([
   "value",
@@ -99,7 +116,7 @@ function applyAttrs(el, attrs) {
     } else if (PROPERTY_KEYS.has(key)) {
       /** @type {any} */ (el)[key] = value;
     } else {
-      el.setAttribute(key, value === true ? "" : String(value));
+      el.setAttribute(key, value === true ? "" : plainText(String(value)));
     }
   }
 }
@@ -114,7 +131,7 @@ export function append(parent, ...children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(parent, ...child);
     else if (child instanceof Node) parent.appendChild(child);
-    else parent.appendChild(document.createTextNode(String(child)));
+    else parent.appendChild(document.createTextNode(plainText(String(child))));
   }
 }
 

@@ -4,7 +4,7 @@
  * fixed height and only the visible slice (plus a little overscan) is in the DOM, so 100k rows
  * cost the same to scroll as 100. Cell text is always set as text, never parsed as HTML.
  */
-import { h, append, clear } from "../dom.js";
+import { h, append, clear, plainText } from "../dom.js";
 import { icon } from "./icons.js";
 
 /**
@@ -250,7 +250,7 @@ export function createTable(options) {
         append(cell, column.render(row) ?? "");
       } else {
         const value = valueOf(column, row);
-        const text = value === null || value === undefined ? "" : String(value);
+        const text = value === null || value === undefined ? "" : plainText(String(value));
         cell.textContent = text;
         if (text.length > 24) cell.title = text;
       }
