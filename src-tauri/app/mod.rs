@@ -125,6 +125,8 @@ struct Inner {
     listings: imports::Listings,
     sandbox: Arc<sandbox_mode::SandboxHost>,
     order_sync_every: Duration,
+    /// The carrier hosts in force that are not the real carriers' (`NUMBERDESK_*_URL`).
+    carrier_overrides: Vec<(&'static str, String)>,
     /// Stops every background task.
     stop: CancellationToken,
 }
@@ -139,6 +141,14 @@ impl App {
             config.clock,
             config.redactor,
         )?);
+        let carrier_overrides = config.endpoints.overrides();
+        for (variable, url) in &carrier_overrides {
+            tracing::warn!(
+                variable,
+                url,
+                "a carrier host is overridden: credentials go there"
+            );
+        }
         let accounts = Accounts::new(ctx.clone(), config.endpoints, config.client_options);
         let sandbox = Arc::new(sandbox_mode::SandboxHost::default());
         accounts.set_launcher(sandbox.clone());
@@ -152,6 +162,7 @@ impl App {
                 imports: ImportRegistry::default(),
                 listings: imports::Listings::default(),
                 order_sync_every: config.order_sync_every,
+                carrier_overrides,
                 stop: CancellationToken::new(),
             }),
         })
@@ -163,6 +174,12 @@ impl App {
 
     pub fn paths(&self) -> &Paths {
         &self.inner.paths
+    }
+
+    /// The carrier hosts in force that are not the real carriers', as `(variable, url)`: the
+    /// shells say so, since saved credentials are sent there.
+    pub fn carrier_overrides(&self) -> &[(&'static str, String)] {
+        &self.inner.carrier_overrides
     }
 
     /// Why the system keyring cannot be used, when it cannot (checked once at open).

@@ -68,6 +68,26 @@ impl CarrierEndpoints {
     }
 }
 
+impl CarrierEndpoints {
+    /// The hosts that differ from the real carriers', each as `(variable, url)`: what the user
+    /// must be told is in force, since their credentials go there.
+    pub fn overrides(&self) -> Vec<(&'static str, String)> {
+        let real = Self::default();
+        ENDPOINT_ENV
+            .iter()
+            .filter_map(|(field, variable)| {
+                let (now, default) = match *field {
+                    "twilio_api" => (&self.twilio_api, &real.twilio_api),
+                    "twilio_pricing" => (&self.twilio_pricing, &real.twilio_pricing),
+                    "twilio_routes" => (&self.twilio_routes, &real.twilio_routes),
+                    _ => (&self.telnyx, &real.telnyx),
+                };
+                (now != default).then(|| (*variable, now.clone()))
+            })
+            .collect()
+    }
+}
+
 impl From<&crate::sandbox::BaseUrls> for CarrierEndpoints {
     fn from(urls: &crate::sandbox::BaseUrls) -> Self {
         Self {
@@ -455,5 +475,26 @@ fn not_offered() -> CarrierError {
     CarrierError::InvalidSettings {
         carrier: CarrierKind::Telnyx,
         detail: "Telnyx numbers have no inbound processing region".into(),
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn the_real_hosts_report_no_override_and_each_changed_host_is_named() {
+        assert!(CarrierEndpoints::default().overrides().is_empty());
+        let endpoints = CarrierEndpoints {
+            telnyx: "http://127.0.0.1:4010/telnyx".into(),
+            ..CarrierEndpoints::default()
+        };
+        assert_eq!(
+            endpoints.overrides(),
+            vec![(
+                "NUMBERDESK_TELNYX_URL",
+                "http://127.0.0.1:4010/telnyx".to_owned()
+            )]
+        );
     }
 }

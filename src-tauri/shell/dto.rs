@@ -112,4 +112,6 @@ pub struct AppInfoDto {
     pub data_dir: String,
     pub log_dir: String,
     pub database_path: String,
+    /// `NUMBERDESK_*_URL` overrides in force, as "VARIABLE → url".
+    pub carrier_overrides: Vec<String>,
 }

@@ -203,6 +203,14 @@ async fn a_script_lists_filters_and_exports_numbers_from_the_apps_data_folder() 
         "{}",
         stderr(&exported)
     );
+    // The sandbox stands in for the carriers here, and the CLI says where credentials go.
+    assert!(
+        stderr(&exported).contains(
+            "note: NUMBERDESK_TWILIO_API_URL is set: carrier calls go to http://127.0.0.1"
+        ),
+        "{}",
+        stderr(&exported)
+    );
     let csv = std::fs::read_to_string(&file).unwrap();
     assert_eq!(csv.lines().count(), 5);
     let piped = c.run(&["numbers", "export", "--workspace", "Acme"]).await;

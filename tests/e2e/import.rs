@@ -205,6 +205,23 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
             "3 numbers",
         )
         .await?;
+
+        // Settings says the carrier hosts are overridden, and where the credentials go.
+        app.click("[data-nav='settings']").await?;
+        let hosts = shown_text(
+            &app.wait_for("[data-testid='about-carrier-hosts'][data-overridden='true']")
+                .await?,
+        )
+        .await?;
+        let twilio_host = format!(
+            "NUMBERDESK_TWILIO_API_URL → {}",
+            sandbox.base_urls().twilio_api
+        );
+        assert!(hosts.contains(&twilio_host), "{hosts}");
+        assert!(
+            hosts.contains("NUMBERDESK_TELNYX_URL → http://127.0.0.1"),
+            "{hosts}"
+        );
         app.quit().await?;
 
         // The auth token is in the keyring only: not in the database, logs, settings or caches.

@@ -87,6 +87,11 @@ fn workspaces_are_created_switched_renamed_and_kept_across_a_restart() {
         switch_to(&app, "Acme Dental").await?;
         app.click("[data-nav='settings']").await?;
         app.wait_for("[data-testid='view-settings']").await?;
+        app.wait_for_text(
+            "[data-testid='about-carrier-hosts']",
+            "Twilio's and Telnyx's own",
+        )
+        .await?;
         app.fill(
             "[data-testid='view-settings'] [name='name']",
             "Acme Dental & Co",

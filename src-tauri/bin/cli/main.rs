@@ -105,6 +105,10 @@ async fn run(command: Command) -> Result<(), Failure> {
     // The same daily log files as the desktop app; a CLI that cannot log still works.
     let _log = logging::init(&paths.log_dir, redactor.clone()).ok();
     let app = App::open(AppConfig::from_env(paths, redactor))?;
+    // Saved credentials go to these hosts: a script's log should say so.
+    for (variable, url) in app.carrier_overrides() {
+        eprintln!("note: {variable} is set: carrier calls go to {url}");
+    }
     let result = dispatch(&app, command).await;
     app.shutdown().await;
     result

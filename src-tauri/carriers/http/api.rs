@@ -245,8 +245,9 @@ impl Verdict {
     }
 }
 
-/// A base URL from the settings: `http` or `https`, and one that paths can be appended to.
-/// `name` says which, as in "the API base URL".
+/// A base URL from the settings: one that paths can be appended to, `https`, or `http` only to
+/// this computer's own loopback address (the carrier sandbox). Credentials go with every request,
+/// so plain http to any other host is refused. `name` says which, as in "the API base URL".
 pub(crate) fn parse_base(
     carrier: CarrierKind,
     name: &str,
@@ -254,10 +255,27 @@ pub(crate) fn parse_base(
 ) -> Result<Url, CarrierError> {
     let invalid = |detail: String| CarrierError::InvalidSettings { carrier, detail };
     let url = Url::parse(text.trim()).map_err(|_| invalid(format!("{name} is not a URL")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(invalid(format!("{name} must start with https://")));
+    let secure = match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(&url),
+        _ => false,
+    };
+    if !secure || url.cannot_be_a_base() {
+        return Err(invalid(format!(
+            "{name} must start with https:// (http:// is only for this computer's own address)"
+        )));
     }
     Ok(url)
+}
+
+/// Whether `url` names this computer: `localhost`, 127.0.0.0/8 or `[::1]`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 /// `base` with `segments` appended as path segments (percent-encoded where needed).
@@ -361,6 +379,43 @@ pub(crate) mod testing {
             let error = D::error(&reply(*status, body), context);
             let name = format!("{error:?}");
             assert!(name.starts_with(expected), "{status} {body}: {name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod base_url_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_only_for_this_computer() {
+        for good in [
+            "https://api.twilio.com",
+            "https://gateway.example:8443/twilio",
+            "http://127.0.0.1:4010",
+            "http://127.8.0.1/telnyx",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+        ] {
+            assert!(
+                parse_base(CarrierKind::Twilio, "the API base URL", good).is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "http://api.twilio.com",
+            "http://10.0.0.5:4010",
+            "http://127.0.0.1.attacker.example",
+            "http://localhost.attacker.example",
+            "ftp://127.0.0.1",
+            "mailto:ops@example.com",
+            "not a url",
+        ] {
+            let error = parse_base(CarrierKind::Telnyx, "the base URL", bad).unwrap_err();
+            assert!(
+                matches!(error, CarrierError::InvalidSettings { .. }),
+                "{bad}: {error:?}"
+            );
         }
     }
 }

@@ -81,6 +81,12 @@ pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
         data_dir: paths.data_dir.display().to_string(),
         log_dir: paths.log_dir.display().to_string(),
         database_path: paths.database.display().to_string(),
+        carrier_overrides: state
+            .app
+            .carrier_overrides()
+            .iter()
+            .map(|(variable, url)| format!("{variable} → {url}"))
+            .collect(),
     }
 }
 

@@ -39,6 +39,7 @@ import { call } from "./core.js";
  * @property {string} dataDir
  * @property {string} logDir
  * @property {string} databasePath
+ * @property {string[]} carrierOverrides `NUMBERDESK_*_URL` overrides in force, "VARIABLE → url"
  */
 
 /** Feature flags the UI knows how to present. Unknown flags on a workspace are kept untouched. */

@@ -53,6 +53,16 @@ export function mount(root, ctx) {
         ...definition("Data folder", info.dataDir, "about-data-dir", true),
         ...definition("Database", info.databasePath, "about-database", true),
         ...definition("Log folder", info.logDir, "about-log-dir", true),
+        h("dt", null, "Carrier hosts"),
+        info.carrierOverrides.length
+          ? h(
+              "dd",
+              { "data-testid": "about-carrier-hosts", "data-overridden": "true" },
+              h("span", { class: "badge badge--warning" }, "Overridden"),
+              " Credentials go to these hosts instead of Twilio's and Telnyx's own:",
+              h("ul", { class: "is-mono" }, info.carrierOverrides.map((line) => h("li", null, line))),
+            )
+          : h("dd", { "data-testid": "about-carrier-hosts" }, "Twilio's and Telnyx's own"),
       );
     })
     .catch((error) => {
