@@ -192,6 +192,11 @@ impl Accounts {
         credentials: &Credentials,
         sandbox: bool,
     ) -> Result<CarrierAccount, AccountUnavailable> {
+        // Known to the log redactor before the first call, so that no log line of the carrier's
+        // reply, or of a failure, can carry what the user typed.
+        for secret in credentials.secrets() {
+            self.inner.ctx.redactor.register(secret);
+        }
         let endpoints = self.endpoints(sandbox).await?;
         Ok(CarrierAccount::open(
             credentials,

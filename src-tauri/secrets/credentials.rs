@@ -35,6 +35,19 @@ pub struct TelnyxCredentials {
     pub api_key: Sensitive<String>,
 }
 
+impl Credentials {
+    /// The secret values (an auth token, an API key secret, an API key), for the log redactor.
+    pub fn secrets(&self) -> Vec<&str> {
+        match self {
+            Credentials::Twilio(twilio) => match &twilio.auth {
+                TwilioAuth::AuthToken(token) => vec![token.expose().as_str()],
+                TwilioAuth::ApiKey { secret, .. } => vec![secret.expose().as_str()],
+            },
+            Credentials::Telnyx(telnyx) => vec![telnyx.api_key.expose().as_str()],
+        }
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -673,3 +673,33 @@ async fn an_import_left_running_resumes_in_the_background_and_says_when_it_ends(
     );
     w.app.shutdown().await;
 }
+
+#[tokio::test]
+async fn credentials_typed_in_the_connect_form_are_redacted_from_logs_before_the_first_call() {
+    let w = app_world(1, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let typed = "0123456789abcdef0123456789abcdef";
+    let redactor = &w.app.context().redactor;
+    assert!(
+        redactor.redact(typed).contains(typed),
+        "known before it was typed"
+    );
+    let form = ConnectForm {
+        twilio_auth_token: Some(Sensitive::new(typed.to_owned())),
+        ..w.twilio_form()
+    };
+    // Twilio refuses it, and nothing is saved; still, no log line may carry it.
+    let refused = w
+        .app
+        .workspaces()
+        .validate_connection(acme.id, form)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Carrier, "{refused}");
+    let line = format!("twilio replied 401 for token {typed}");
+    assert!(
+        !redactor.redact(&line).contains(typed),
+        "{}",
+        redactor.redact(&line)
+    );
+}
