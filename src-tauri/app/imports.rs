@@ -168,6 +168,40 @@ impl<'a> Imports<'a> {
         }
     }
 
+    /// [`Imports::watch`] for a window showing `workspace_id`: an import of another workspace is
+    /// `NotFound`, as if it did not exist, and nothing of it is reported.
+    pub async fn watch_in_workspace(
+        &self,
+        workspace_id: WorkspaceId,
+        import_id: i64,
+        on_progress: impl FnMut(&ImportProgress) -> bool,
+    ) -> Result<ImportProgress, ImportError> {
+        self.of_workspace(workspace_id, import_id).await?;
+        self.watch(import_id, on_progress).await
+    }
+
+    /// [`Imports::cancel`] for a window showing `workspace_id`: an import of another workspace
+    /// is `NotFound` and goes on.
+    pub async fn cancel_in_workspace(
+        &self,
+        workspace_id: WorkspaceId,
+        import_id: i64,
+    ) -> Result<bool, ImportError> {
+        self.of_workspace(workspace_id, import_id).await?;
+        Ok(self.cancel(import_id))
+    }
+
+    async fn of_workspace(
+        &self,
+        workspace_id: WorkspaceId,
+        import_id: i64,
+    ) -> Result<(), ImportError> {
+        match self.progress(import_id).await? {
+            found if found.workspace_id == workspace_id => Ok(()),
+            _ => Err(ImportError::NotFound),
+        }
+    }
+
     /// The progress of an import, from the journal.
     pub async fn progress(&self, import_id: i64) -> Result<ImportProgress, ImportError> {
         let importer = self.importer();

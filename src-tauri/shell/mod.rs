@@ -344,7 +344,10 @@ mod tests {
         );
         // A few rows spelled out, so a parser that found nothing cannot pass.
         let expected = [
-            ("watch_import", vec!["importId", "onProgress"]),
+            (
+                "watch_import",
+                vec!["importId", "onProgress", "workspaceId"],
+            ),
             (
                 "assign_agent",
                 vec!["agentId", "numberIds", "slot", "workspaceId"],

@@ -703,3 +703,61 @@ async fn credentials_typed_in_the_connect_form_are_redacted_from_logs_before_the
         redactor.redact(&line)
     );
 }
+
+#[tokio::test]
+async fn an_import_is_watched_and_cancelled_only_from_its_own_workspace() {
+    let w = app_world(3, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let other = w.workspace(input("Other client")).await;
+    let connection = w
+        .app
+        .workspaces()
+        .connect(acme.id, w.twilio_form())
+        .await
+        .unwrap();
+    let listed = w
+        .app
+        .imports()
+        .list_importable(acme.id, connection.id)
+        .await
+        .unwrap();
+    let picked: Vec<String> = listed
+        .numbers
+        .iter()
+        .map(|c| c.number.e164.to_string())
+        .collect();
+    let id = w
+        .app
+        .imports()
+        .start(acme.id, connection.id, picked, WebhookMode::OutboundOnly)
+        .await
+        .unwrap();
+
+    let mut heard = 0;
+    let watched = w
+        .app
+        .imports()
+        .watch_in_workspace(other.id, id, |_| {
+            heard += 1;
+            true
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(watched.kind(), ErrorKind::NotFound, "{watched}");
+    assert_eq!(heard, 0, "another workspace heard of the import");
+    let cancelled = w
+        .app
+        .imports()
+        .cancel_in_workspace(other.id, id)
+        .await
+        .unwrap_err();
+    assert_eq!(cancelled.kind(), ErrorKind::NotFound, "{cancelled}");
+
+    let last = w
+        .app
+        .imports()
+        .watch_in_workspace(acme.id, id, |_| true)
+        .await
+        .unwrap();
+    assert_eq!((last.state, last.done), (ImportState::Finished, 3));
+}

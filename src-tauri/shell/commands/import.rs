@@ -281,12 +281,13 @@ pub async fn start_import(
 #[tauri::command]
 pub async fn watch_import(
     state: State<'_, AppState>,
+    workspace_id: WorkspaceId,
     import_id: i64,
     on_progress: Channel<ImportProgressDto>,
 ) -> Result<ImportProgressDto, IpcError> {
     let imports = state.app.imports();
     let last = imports
-        .watch(import_id, |progress| {
+        .watch_in_workspace(workspace_id, import_id, |progress| {
             on_progress
                 .send(ImportProgressDto::from(progress.clone()))
                 .is_ok()
@@ -295,9 +296,18 @@ pub async fn watch_import(
     Ok(last.into())
 }
 
+/// Asks a running import of the workspace to stop; false when this process is not running it.
 #[tauri::command]
-pub fn cancel_import(state: State<'_, AppState>, import_id: i64) {
-    state.app.imports().cancel(import_id);
+pub async fn cancel_import(
+    state: State<'_, AppState>,
+    workspace_id: WorkspaceId,
+    import_id: i64,
+) -> Result<bool, IpcError> {
+    Ok(state
+        .app
+        .imports()
+        .cancel_in_workspace(workspace_id, import_id)
+        .await?)
 }
 
 #[tauri::command]

@@ -165,24 +165,26 @@ export function startImport(workspaceId, connectionId, numbers, mode) {
 
 /**
  * Follow an import: `onProgress` receives every progress report until the import stops running;
- * the promise resolves with the final one.
+ * the promise resolves with the final one. An import of another workspace rejects (not found).
+ * @param {number} workspaceId
  * @param {number} importId
  * @param {(progress: ImportProgress) => void} onProgress
  * @returns {Promise<ImportProgress>}
  */
-export function watchImport(importId, onProgress) {
+export function watchImport(workspaceId, importId, onProgress) {
   const channel = openChannel(onProgress);
   if (!channel) return engineMissing();
-  return call("watch_import", { importId, onProgress: channel });
+  return call("watch_import", { workspaceId, importId, onProgress: channel });
 }
 
 /**
- * Ask a running import to stop; numbers already imported stay.
+ * Ask a running import of the workspace to stop; numbers already imported stay.
+ * @param {number} workspaceId
  * @param {number} importId
- * @returns {Promise<null>}
+ * @returns {Promise<boolean>} false when this app is not running it
  */
-export function cancelImport(importId) {
-  return call("cancel_import", { importId });
+export function cancelImport(workspaceId, importId) {
+  return call("cancel_import", { workspaceId, importId });
 }
 
 /**

@@ -92,7 +92,7 @@ export function createImportStep(w, preview) {
           cancel.disabled = true;
           cancelLabel.textContent = "Cancelling…";
           try {
-            await api.cancelImport(state.importId);
+            await api.cancelImport(workspaceId, state.importId);
           } catch (error) {
             state.cancelRequested = false;
             cancel.disabled = false;
@@ -128,7 +128,7 @@ export function createImportStep(w, preview) {
   /** @param {number} importId */
   async function watch(importId) {
     try {
-      const final = await api.watchImport(importId, (progress) => {
+      const final = await api.watchImport(workspaceId, importId, (progress) => {
         if (progress.importId !== importId) return;
         state.progress = progress;
         runningView?.bar.update(progress);

@@ -49,7 +49,7 @@ function followImport(view, host, initial) {
         cancel.disabled = true;
         cancelLabel.textContent = "Cancelling…";
         try {
-          await api.cancelImport(initial.importId);
+          await api.cancelImport(view.workspaceId, initial.importId);
         } catch (error) {
           cancel.disabled = false;
           cancelLabel.textContent = "Cancel import";
@@ -69,7 +69,7 @@ function followImport(view, host, initial) {
   host.append(card);
 
   api
-    .watchImport(initial.importId, (progress) => {
+    .watchImport(view.workspaceId, initial.importId, (progress) => {
       if (!view.disposed) bar.update(progress);
     })
     .then((final) => {
