@@ -97,13 +97,12 @@ impl AppWorld {
         self.app.workspaces().create(input).await.unwrap()
     }
 
-    /// Connects the sandbox's first Twilio account and imports `count` of its numbers.
-    pub async fn import_twilio(
+    /// Connects the sandbox's first Twilio account to `workspace`; its id and the numbers the
+    /// import step lists.
+    pub async fn connect_twilio(
         &self,
         workspace: WorkspaceId,
-        count: usize,
-        mode: WebhookMode,
-    ) -> ConnectionId {
+    ) -> (ConnectionId, Vec<numberdesk::carriers::OwnedNumber>) {
         let connection = self
             .app
             .workspaces()
@@ -116,16 +115,29 @@ impl AppWorld {
             .list_importable(workspace, connection.id)
             .await
             .unwrap();
+        (
+            connection.id,
+            listed.numbers.into_iter().map(|c| c.number).collect(),
+        )
+    }
+
+    /// Connects the sandbox's first Twilio account and imports `count` of its numbers.
+    pub async fn import_twilio(
+        &self,
+        workspace: WorkspaceId,
+        count: usize,
+        mode: WebhookMode,
+    ) -> ConnectionId {
+        let (connection, listed) = self.connect_twilio(workspace).await;
         let chosen: Vec<String> = listed
-            .numbers
             .iter()
             .take(count)
-            .map(|c| c.number.e164.to_string())
+            .map(|n| n.e164.to_string())
             .collect();
         let id = self
             .app
             .imports()
-            .start(workspace, connection.id, chosen, mode)
+            .start(workspace, connection, chosen, mode)
             .await
             .unwrap();
         let last = self.app.imports().watch(id, |_| true).await.unwrap();
@@ -134,7 +146,7 @@ impl AppWorld {
             (ImportState::Finished, count as i64, 0),
             "{last:?}"
         );
-        connection.id
+        connection
     }
 
     pub async fn numbers(&self, workspace: WorkspaceId, filter: NumberFilter) -> Vec<String> {
@@ -203,27 +215,13 @@ async fn workspaces_are_created_listed_renamed_and_deleted_with_their_credential
 async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_bad_input() {
     let w = app_world(6, memory()).await;
     let acme = w.workspace(input("Acme")).await;
-    let connection = w
-        .app
-        .workspaces()
-        .connect(acme.id, w.twilio_form())
-        .await
-        .unwrap();
-    let listed = w
-        .app
-        .imports()
-        .list_importable(acme.id, connection.id)
-        .await
-        .unwrap();
-    assert_eq!(listed.numbers.len(), 6);
-    let picked: Vec<String> = listed.numbers[..3]
-        .iter()
-        .map(|c| c.number.e164.to_string())
-        .collect();
+    let (connection, listed) = w.connect_twilio(acme.id).await;
+    assert_eq!(listed.len(), 6);
+    let picked: Vec<String> = listed[..3].iter().map(|n| n.e164.to_string()).collect();
     let preview = w
         .app
         .imports()
-        .preview(acme.id, connection.id, &picked, WebhookMode::Managed)
+        .preview(acme.id, connection, &picked, WebhookMode::Managed)
         .await
         .unwrap();
     assert_eq!(preview.len(), 3);
@@ -237,7 +235,7 @@ async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_
     let id = w
         .app
         .imports()
-        .start(acme.id, connection.id, picked.clone(), WebhookMode::Managed)
+        .start(acme.id, connection, picked.clone(), WebhookMode::Managed)
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -262,7 +260,7 @@ async fn an_import_through_the_app_previews_changes_records_numbers_and_refuses_
     let again = w
         .app
         .imports()
-        .start(acme.id, connection.id, picked, WebhookMode::Managed)
+        .start(acme.id, connection, picked, WebhookMode::Managed)
         .await
         .unwrap_err();
     assert_eq!(again.kind(), ErrorKind::InvalidInput);
@@ -612,33 +610,12 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
 async fn an_import_left_running_resumes_in_the_background_and_says_when_it_ends() {
     let w = app_world(5, memory()).await;
     let acme = w.workspace(input("Acme")).await;
-    let connection = w
-        .app
-        .workspaces()
-        .connect(acme.id, w.twilio_form())
-        .await
-        .unwrap();
-    let listed: Vec<_> = w
-        .app
-        .imports()
-        .list_importable(acme.id, connection.id)
-        .await
-        .unwrap()
-        .numbers
-        .into_iter()
-        .map(|c| c.number)
-        .collect();
+    let (connection, listed) = w.connect_twilio(acme.id).await;
     let picked: Vec<String> = listed[..4].iter().map(|n| n.e164.to_string()).collect();
     // Journalled and never run, as an app closed right after the user started it leaves it.
     let importer = Importer::new(w.app.context().clone(), ImportRegistry::default());
     let import_id = importer
-        .start(
-            acme.id,
-            connection.id,
-            &listed,
-            &picked,
-            WebhookMode::Managed,
-        )
+        .start(acme.id, connection, &listed, &picked, WebhookMode::Managed)
         .unwrap();
     assert!(w.numbers(acme.id, NumberFilter::default()).await.is_empty());
 
@@ -709,27 +686,12 @@ async fn an_import_is_watched_and_cancelled_only_from_its_own_workspace() {
     let w = app_world(3, memory()).await;
     let acme = w.workspace(input("Acme")).await;
     let other = w.workspace(input("Other client")).await;
-    let connection = w
-        .app
-        .workspaces()
-        .connect(acme.id, w.twilio_form())
-        .await
-        .unwrap();
-    let listed = w
-        .app
-        .imports()
-        .list_importable(acme.id, connection.id)
-        .await
-        .unwrap();
-    let picked: Vec<String> = listed
-        .numbers
-        .iter()
-        .map(|c| c.number.e164.to_string())
-        .collect();
+    let (connection, listed) = w.connect_twilio(acme.id).await;
+    let picked: Vec<String> = listed.iter().map(|n| n.e164.to_string()).collect();
     let id = w
         .app
         .imports()
-        .start(acme.id, connection.id, picked, WebhookMode::OutboundOnly)
+        .start(acme.id, connection, picked, WebhookMode::OutboundOnly)
         .await
         .unwrap();
 
