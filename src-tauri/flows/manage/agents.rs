@@ -62,6 +62,14 @@ impl From<StoreError> for AgentError {
     }
 }
 
+/// Each id once: a number picked twice is one number (and is looked up once).
+fn distinct(ids: &[PhoneNumberId]) -> Vec<PhoneNumberId> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 fn plural(count: usize) -> String {
     if count == 1 {
         "1 number".to_owned()
@@ -283,13 +291,11 @@ impl<'a> Agents<'a> {
                 Some(id) => Some(rows::get(tx, workspace_id, id)?.ok_or(AgentError::NotFound)?),
                 None => None,
             };
-            let current = rows::assignments(tx, workspace_id, number_ids)?;
-            let mut ids = number_ids.to_vec();
-            ids.sort_unstable();
-            ids.dedup();
+            let ids = distinct(number_ids);
+            let current = rows::assignments(tx, workspace_id, &ids)?;
             if current.len() != ids.len() {
                 return Err(AgentError::UnknownNumbers {
-                    count: ids.len() - current.len(),
+                    count: ids.len().saturating_sub(current.len()),
                 });
             }
             let (to_change, unchanged): (Vec<_>, Vec<_>) =
@@ -349,13 +355,11 @@ impl<'a> Agents<'a> {
         }
         let now = self.ctx.clock.now();
         self.ctx.store.write(|tx| {
-            let current = rows::assignments(tx, workspace_id, number_ids)?;
-            let mut ids = number_ids.to_vec();
-            ids.sort_unstable();
-            ids.dedup();
+            let ids = distinct(number_ids);
+            let current = rows::assignments(tx, workspace_id, &ids)?;
             if current.len() != ids.len() {
                 return Err(AgentError::UnknownNumbers {
-                    count: ids.len() - current.len(),
+                    count: ids.len().saturating_sub(current.len()),
                 });
             }
             let (to_change, unchanged): (Vec<_>, Vec<_>) =

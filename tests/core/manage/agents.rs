@@ -45,9 +45,15 @@ async fn agents_hold_numbers_in_three_slots_and_deleting_one_names_its_numbers_f
     agents
         .assign(w.workspace.id, &[a], AgentSlot::Outbound, Some(closer.id))
         .unwrap();
-    agents
-        .assign(w.workspace.id, &[c], AgentSlot::Sms, Some(front.id))
+    // A number picked twice (a double click, a script) is one number, changed once.
+    let twice = agents
+        .assign(w.workspace.id, &[c, c], AgentSlot::Sms, Some(front.id))
         .unwrap();
+    assert_eq!((twice.changed.len(), twice.unchanged.len()), (1, 0));
+    let twice = agents
+        .set_allow_outbound(w.workspace.id, &[c, c], true)
+        .unwrap();
+    assert_eq!((twice.changed.len(), twice.unchanged.len()), (0, 1));
     agents
         .set_allow_outbound(w.workspace.id, &[b], false)
         .unwrap();
