@@ -19,7 +19,6 @@ use numberdesk::app::{App, AppConfig, ORDER_SYNC_EVERY};
 use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::{
     ClientOptions, Features, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
-    TwilioUrls,
 };
 use numberdesk::clock::SystemClock;
 use numberdesk::flows::accounts::PoolAccount;
@@ -240,11 +239,7 @@ async fn main() -> anyhow::Result<()> {
         .connect(market.id, twilio_form(&sandbox))
         .await?;
     let direct = TwilioClient::new(
-        TwilioUrls {
-            api: endpoints.twilio_api.clone(),
-            pricing: endpoints.twilio_pricing.clone(),
-            routes: endpoints.twilio_routes.clone(),
-        },
+        endpoints.twilio_urls(),
         TwilioCredentials::AuthToken {
             account_sid: twilio.account_sid.clone(),
             auth_token: Sensitive::new(twilio.auth_token.clone()),

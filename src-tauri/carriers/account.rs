@@ -26,13 +26,16 @@ pub struct CarrierEndpoints {
     pub telnyx: String,
 }
 
+/// One of the hosts of [`CarrierEndpoints`].
+pub type HostOf = fn(&mut CarrierEndpoints) -> &mut String;
+
 /// Environment variables that override each real carrier host (for pointing a build at the
-/// sandbox binary, as the end-to-end tests do).
-pub const ENDPOINT_ENV: [(&str, &str); 4] = [
-    ("twilio_api", "NUMBERDESK_TWILIO_API_URL"),
-    ("twilio_pricing", "NUMBERDESK_TWILIO_PRICING_URL"),
-    ("twilio_routes", "NUMBERDESK_TWILIO_ROUTES_URL"),
-    ("telnyx", "NUMBERDESK_TELNYX_URL"),
+/// sandbox binary, as the end-to-end tests do), with the host each one sets.
+pub const ENDPOINT_ENV: [(&str, HostOf); 4] = [
+    ("NUMBERDESK_TWILIO_API_URL", |e| &mut e.twilio_api),
+    ("NUMBERDESK_TWILIO_PRICING_URL", |e| &mut e.twilio_pricing),
+    ("NUMBERDESK_TWILIO_ROUTES_URL", |e| &mut e.twilio_routes),
+    ("NUMBERDESK_TELNYX_URL", |e| &mut e.telnyx),
 ];
 
 impl Default for CarrierEndpoints {
@@ -50,41 +53,38 @@ impl CarrierEndpoints {
     /// The real hosts, with any `NUMBERDESK_*_URL` override applied.
     pub fn from_env() -> Self {
         let mut endpoints = Self::default();
-        for (field, variable) in ENDPOINT_ENV {
+        for (variable, host) in ENDPOINT_ENV {
             if let Ok(value) = std::env::var(variable) {
                 let value = value.trim().trim_end_matches('/').to_owned();
-                if value.is_empty() {
-                    continue;
-                }
-                match field {
-                    "twilio_api" => endpoints.twilio_api = value,
-                    "twilio_pricing" => endpoints.twilio_pricing = value,
-                    "twilio_routes" => endpoints.twilio_routes = value,
-                    _ => endpoints.telnyx = value,
+                if !value.is_empty() {
+                    *host(&mut endpoints) = value;
                 }
             }
         }
         endpoints
     }
-}
 
-impl CarrierEndpoints {
     /// The hosts that differ from the real carriers', each as `(variable, url)`: what the user
     /// must be told is in force, since their credentials go there.
     pub fn overrides(&self) -> Vec<(&'static str, String)> {
-        let real = Self::default();
+        // The accessors hand out `&mut`, for `from_env`; copies are read through them here.
+        let (mut now, mut real) = (self.clone(), Self::default());
         ENDPOINT_ENV
             .iter()
-            .filter_map(|(field, variable)| {
-                let (now, default) = match *field {
-                    "twilio_api" => (&self.twilio_api, &real.twilio_api),
-                    "twilio_pricing" => (&self.twilio_pricing, &real.twilio_pricing),
-                    "twilio_routes" => (&self.twilio_routes, &real.twilio_routes),
-                    _ => (&self.telnyx, &real.telnyx),
-                };
-                (now != default).then(|| (*variable, now.clone()))
+            .filter_map(|(variable, host)| {
+                let url = host(&mut now).clone();
+                (url != *host(&mut real)).then_some((*variable, url))
             })
             .collect()
+    }
+
+    /// The three Twilio hosts, as the Twilio client takes them.
+    pub fn twilio_urls(&self) -> TwilioUrls {
+        TwilioUrls {
+            api: self.twilio_api.clone(),
+            pricing: self.twilio_pricing.clone(),
+            routes: self.twilio_routes.clone(),
+        }
     }
 }
 
@@ -113,11 +113,7 @@ impl CarrierAccount {
     ) -> Result<Self, CarrierError> {
         match credentials {
             Credentials::Twilio(twilio) => {
-                let urls = TwilioUrls {
-                    api: endpoints.twilio_api.clone(),
-                    pricing: endpoints.twilio_pricing.clone(),
-                    routes: endpoints.twilio_routes.clone(),
-                };
+                let urls = endpoints.twilio_urls();
                 let credentials = match &twilio.auth {
                     TwilioAuth::AuthToken(token) => TwilioClientCredentials::AuthToken {
                         account_sid: twilio.account_sid.clone(),

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::http::{NumberPages, RetryClock, RetryWait};
 use numberdesk::carriers::{
     CarrierError, ClientOptions, NumberSearch, OwnedNumber, Sensitive, TelnyxClient, TwilioClient,
@@ -72,12 +73,7 @@ pub fn fast_options() -> ClientOptions {
 }
 
 pub fn twilio_urls(sandbox: &SandboxHandle) -> TwilioUrls {
-    let urls = sandbox.base_urls();
-    TwilioUrls {
-        api: urls.twilio_api.clone(),
-        pricing: urls.twilio_pricing.clone(),
-        routes: urls.twilio_routes.clone(),
-    }
+    CarrierEndpoints::from(sandbox.base_urls()).twilio_urls()
 }
 
 pub fn twilio_token(sandbox: &SandboxHandle) -> TwilioCredentials {

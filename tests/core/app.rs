@@ -167,6 +167,27 @@ impl AppWorld {
     }
 }
 
+/// Starts the App's background tasks; what they tell the shells arrives here.
+fn background_events(app: &App) -> tokio::sync::mpsc::UnboundedReceiver<AppEvent> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    app.start_background(move |event| {
+        let _ = tx.send(event);
+    });
+    rx
+}
+
+/// The next event, which `what` says must come (the sandbox answers in milliseconds; the bound
+/// only keeps a broken build from hanging).
+async fn next_event(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<AppEvent>,
+    what: &str,
+) -> AppEvent {
+    tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .unwrap_or_else(|_| panic!("{what}"))
+        .expect("the background tasks are running")
+}
+
 fn pool_input(name: &str) -> WorkspaceInput {
     WorkspaceInput {
         plan: "unlimited".into(),
@@ -551,14 +572,8 @@ async fn the_background_sync_completes_a_pool_order_and_says_so() {
         .await
         .unwrap();
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    app.start_background(move |event| {
-        let _ = tx.send(event);
-    });
-    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
-        .await
-        .expect("the background sync reports the order")
-        .unwrap();
+    let mut events = background_events(&app);
+    let event = next_event(&mut events, "the background sync reports the order").await;
     let AppEvent::OrderFinished(update) = event else {
         panic!("expected the order to finish first: {event:?}")
     };
@@ -572,10 +587,7 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
     let dir = TestDir::new();
     let unused = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let app = open_app(&dir, memory(), &unused, Duration::from_millis(50));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    app.start_background(move |event| {
-        let _ = tx.send(event);
-    });
+    let mut events = background_events(&app);
     let workspace = app.sandbox().enable().await.unwrap();
     let query = SearchQuery {
         country: "US".into(),
@@ -594,10 +606,7 @@ async fn in_sandbox_mode_the_background_sync_completes_a_pool_order() {
         .buy_from_pool(workspace.id, &picked, true)
         .await
         .unwrap();
-    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
-        .await
-        .expect("the background sync reports the order")
-        .unwrap();
+    let event = next_event(&mut events, "the background sync reports the order").await;
     let AppEvent::OrderFinished(update) = event else {
         panic!("expected the order to finish first: {event:?}")
     };
@@ -619,14 +628,8 @@ async fn an_import_left_running_resumes_in_the_background_and_says_when_it_ends(
         .unwrap();
     assert!(w.numbers(acme.id, NumberFilter::default()).await.is_empty());
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    w.app.start_background(move |event| {
-        let _ = tx.send(event);
-    });
-    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
-        .await
-        .expect("the resumed import reports its end")
-        .unwrap();
+    let mut events = background_events(&w.app);
+    let event = next_event(&mut events, "the resumed import reports its end").await;
     let AppEvent::ImportFinished(done) = event else {
         panic!("expected the import to finish: {event:?}")
     };

@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use numberdesk::carriers::account::CarrierEndpoints;
-use numberdesk::carriers::{
-    ClientOptions, Features, NumberType, TwilioClient, TwilioCredentials, TwilioUrls,
-};
+use numberdesk::carriers::{ClientOptions, Features, NumberType, TwilioClient, TwilioCredentials};
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::table::NumberFilter;
 use numberdesk::flows::purchase::SearchQuery;
@@ -256,11 +254,7 @@ async fn a_nightly_sync_reports_a_number_released_at_the_carrier_as_missing() {
     let account = &c.w.sandbox.twilio_accounts()[0];
     let endpoints = CarrierEndpoints::from(c.w.sandbox.base_urls());
     let twilio = TwilioClient::new(
-        TwilioUrls {
-            api: endpoints.twilio_api.clone(),
-            pricing: endpoints.twilio_pricing.clone(),
-            routes: endpoints.twilio_routes.clone(),
-        },
+        endpoints.twilio_urls(),
         TwilioCredentials::AuthToken {
             account_sid: account.account_sid.clone(),
             auth_token: Sensitive::new(account.auth_token.clone()),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use numberdesk::app::context::Context;
 use numberdesk::carriers::account::{CarrierAccount, CarrierEndpoints};
 use numberdesk::carriers::{
-    CarrierError, ClientOptions, OwnedNumber, Routing, TwilioClient, TwilioCredentials, TwilioUrls,
+    CarrierError, ClientOptions, OwnedNumber, Routing, TwilioClient, TwilioCredentials,
 };
 use numberdesk::flows::connect::{self, ConnectError, ConnectForm};
 use numberdesk::flows::import::{
@@ -442,11 +442,7 @@ async fn a_number_that_fails_is_reported_and_the_others_go_on() {
     // Released at the carrier after the list was loaded: its update answers 404.
     let twilio = &w.sandbox.twilio_accounts()[0];
     let direct = TwilioClient::new(
-        TwilioUrls {
-            api: w.endpoints.twilio_api.clone(),
-            pricing: w.endpoints.twilio_pricing.clone(),
-            routes: w.endpoints.twilio_routes.clone(),
-        },
+        w.endpoints.twilio_urls(),
         TwilioCredentials::AuthToken {
             account_sid: twilio.account_sid.clone(),
             auth_token: Sensitive::new(twilio.auth_token.clone()),

@@ -1,8 +1,9 @@
 //! The import wizard in the real window, for each carrier, against the carrier sandbox: connect
 //! (a wrong secret first), pick numbers, choose the webhook mode, import, see them in the table.
 
+use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::{
-    ClientOptions, Sensitive, TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioUrls,
+    ClientOptions, Sensitive, TwilioClient, TwilioCredentials, TwilioNumberUpdate,
 };
 use numberdesk::sandbox::{Sandbox, SandboxConfig};
 
@@ -18,13 +19,8 @@ async fn name_every_twilio_number(
     name: &str,
 ) -> Result {
     let account = &sandbox.twilio_accounts()[0];
-    let urls = sandbox.base_urls();
     let client = TwilioClient::new(
-        TwilioUrls {
-            api: urls.twilio_api.clone(),
-            pricing: urls.twilio_pricing.clone(),
-            routes: urls.twilio_routes.clone(),
-        },
+        CarrierEndpoints::from(sandbox.base_urls()).twilio_urls(),
         TwilioCredentials::AuthToken {
             account_sid: account.account_sid.clone(),
             auth_token: Sensitive::new(account.auth_token.clone()),
@@ -41,6 +37,21 @@ async fn name_every_twilio_number(
         };
         client.update_incoming_number(&number.id, &update).await?;
     }
+    Ok(())
+}
+
+/// The row of `e164` inside `[data-testid=list]` shows [`REVERSED_NAME`] in the order it is
+/// stored: the override character is not applied, nor shown.
+async fn assert_reads_in_order(app: &App, list: &str, e164: &str) -> Result {
+    let row = shown_text(
+        &app.find(&format!(
+            "[data-testid='{list}'] [data-testid='number-row'][data-e164='{e164}']"
+        ))
+        .await?,
+    )
+    .await?;
+    assert!(row.contains("evil line"), "{list}: {row:?}");
+    assert!(!row.contains('\u{202E}'), "{list}: {row:?}");
     Ok(())
 }
 
@@ -146,16 +157,7 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
 
         let picked = pick(&app, 3).await?;
         // Carrier text reads in the order it is stored: the override is not applied.
-        let picked_row = shown_text(
-            &app.find(&format!(
-                "[data-testid='number-picker'] [data-testid='number-row'][data-e164='{}']",
-                picked[0]
-            ))
-            .await?,
-        )
-        .await?;
-        assert!(picked_row.contains("evil line"), "{picked_row:?}");
-        assert!(!picked_row.contains('\u{202E}'), "{picked_row:?}");
+        assert_reads_in_order(&app, "number-picker", &picked[0]).await?;
         app.click("[data-testid='wizard-next']").await?;
         app.click("[data-testid='mode-managed']").await?;
         app.wait_for("[data-testid='change-preview'] [data-testid='change-row']")
@@ -168,16 +170,7 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
         app.click("[data-testid='wizard-next']").await?;
 
         let mut shown = import_and_finish(&app, 3).await?;
-        let table_row = shown_text(
-            &app.find(&format!(
-                "[data-testid='view-numbers'] [data-testid='number-row'][data-e164='{}']",
-                picked[0]
-            ))
-            .await?,
-        )
-        .await?;
-        assert!(table_row.contains("evil line"), "{table_row:?}");
-        assert!(!table_row.contains('\u{202E}'), "{table_row:?}");
+        assert_reads_in_order(&app, "view-numbers", &picked[0]).await?;
         shown.sort();
         let mut expected = picked.clone();
         expected.sort();

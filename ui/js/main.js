@@ -365,6 +365,17 @@ window.addEventListener("unhandledrejection", (event) => {
 });
 
 /**
+ * The workspace a background event is about, and " in <name>" for its message when the user has
+ * more than one workspace.
+ * @param {number} workspaceId
+ */
+function workspaceOf(workspaceId) {
+  const workspace = session?.workspaces.find((w) => w.id === workspaceId);
+  const where = workspace && session && session.workspaces.length > 1 ? ` in ${workspace.name}` : "";
+  return { workspace, where };
+}
+
+/**
  * The background order sync finished an order: tell the user wherever they are, and refresh the
  * screen when it shows this workspace's numbers or credits.
  * @param {import("./api.js").OrderUpdate} update
@@ -372,8 +383,7 @@ window.addEventListener("unhandledrejection", (event) => {
 function onOrderFinished(update) {
   const activated = update.activated.length;
   const failed = update.failed.length;
-  const workspace = session?.workspaces.find((w) => w.id === update.workspace_id);
-  const where = workspace && session && session.workspaces.length > 1 ? ` in ${workspace.name}` : "";
+  const { workspace, where } = workspaceOf(update.workspace_id);
   const parts = [];
   if (activated) parts.push(`${activated} ${activated === 1 ? "number is" : "numbers are"} now Active`);
   if (failed) parts.push(`${failed} failed (${update.failed[0].reason})${update.refunded_credits ? `; ${update.refunded_credits} credits refunded` : ""}`);
@@ -388,8 +398,7 @@ function onOrderFinished(update) {
  * @param {import("./api.js").ImportProgress} progress
  */
 function onImportFinished(progress) {
-  const workspace = session?.workspaces.find((w) => w.id === progress.workspaceId);
-  const where = workspace && session && session.workspaces.length > 1 ? ` in ${workspace.name}` : "";
+  const { workspace, where } = workspaceOf(progress.workspaceId);
   const counts = [`${progress.done} ${progress.done === 1 ? "number" : "numbers"} imported`];
   if (progress.failed) counts.push(`${progress.failed} failed`);
   if (progress.cancelled) counts.push(`${progress.cancelled} not started`);
