@@ -89,6 +89,10 @@ pub fn pool_account(info: &StartupInfo) -> Option<PoolAccount> {
 #[derive(Default)]
 pub(crate) struct SandboxHost {
     running: tokio::sync::Mutex<Option<SandboxHandle>>,
+    /// Held while Sandbox mode is turned on or off: the start's restore and the user's switch
+    /// may come at once, and making sure the workspace and its connections exist is a
+    /// read-then-create that must not run twice side by side.
+    switching: tokio::sync::Mutex<()>,
 }
 
 impl SandboxHost {
@@ -155,6 +159,12 @@ impl<'a> SandboxMode<'a> {
     /// Turns Sandbox mode on: starts the carrier sandbox and makes sure the Sandbox workspace
     /// and its two connections exist. Returns the workspace.
     pub async fn enable(&self) -> Result<Workspace, SandboxModeError> {
+        let _switching = self.app.inner.sandbox.switching.lock().await;
+        self.enable_switching().await
+    }
+
+    /// [`Self::enable`] for a caller that holds `switching`.
+    async fn enable_switching(&self) -> Result<Workspace, SandboxModeError> {
         let info = self.start().await?;
         self.app.blocking(move |ctx| ensure(ctx, &info)).await
     }
@@ -162,6 +172,7 @@ impl<'a> SandboxMode<'a> {
     /// Turns Sandbox mode off: the Sandbox workspace goes with its keyring entries, then the
     /// sandbox stops.
     pub async fn disable(&self) -> Result<(), SandboxModeError> {
+        let _switching = self.app.inner.sandbox.switching.lock().await;
         self.app
             .blocking(|ctx| Ok::<_, SandboxModeError>(remove(ctx)?))
             .await?;
@@ -191,13 +202,15 @@ impl<'a> SandboxMode<'a> {
 
     /// At start: Sandbox mode was on when the app last ran, so its carriers come back.
     pub(crate) async fn restore(&self) {
+        // Decided and done under one hold, so a switch by the user meanwhile is not undone.
+        let _switching = self.app.inner.sandbox.switching.lock().await;
         let on = self
             .app
             .blocking(|ctx| Ok::<_, SandboxModeError>(workspace(ctx)?.is_some()))
             .await;
         match on {
             Ok(true) => {
-                if let Err(error) = self.enable().await {
+                if let Err(error) = self.enable_switching().await {
                     tracing::error!(%error, "could not restart the carrier sandbox");
                 }
             }

@@ -526,6 +526,26 @@ async fn sandbox_mode_starts_the_sandbox_when_needed_and_stops_it_when_turned_of
     assert!(app.workspaces().list().await.unwrap().is_empty());
 }
 
+/// The start's restore and the user's switch can turn Sandbox mode on at the same moment (the
+/// background test below met it as `NameTaken("Twilio (sandbox)")` now and then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sandbox_mode_turned_on_twice_at_once_makes_one_workspace() {
+    let unused = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    for _ in 0..8 {
+        let dir = TestDir::new();
+        let app = open_app(&dir, memory(), &unused, Duration::from_secs(30));
+        let (one, other) = (app.sandbox(), app.sandbox());
+        let (first, second) = tokio::join!(one.enable(), other.enable());
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.id, second.id);
+        let workspaces = app.workspaces().list().await.unwrap();
+        assert_eq!(workspaces.len(), 1, "{workspaces:?}");
+        let connections = app.workspaces().connections(first.id).await.unwrap();
+        assert_eq!(connections.len(), 2);
+        app.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn the_background_sync_completes_a_pool_order_and_says_so() {
     let sandbox = Sandbox::start(SandboxConfig {
