@@ -45,6 +45,9 @@ pub struct Context {
     pub redactor: Redactor,
     /// Why the keyring cannot be used, when it cannot; checked once at start.
     pub keyring_problem: Option<String>,
+    /// Journal keys being acted on in this process (the one registry every flow and reconciler
+    /// shares).
+    pub claims: crate::store::journal::Claims,
 }
 
 impl Context {
@@ -65,6 +68,7 @@ impl Context {
             clock,
             redactor,
             keyring_problem,
+            claims: Default::default(),
         })
     }
 

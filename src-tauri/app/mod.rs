@@ -287,7 +287,23 @@ impl App {
         let app = self.clone();
         tokio::spawn(async move {
             app.pool().load().await;
-            match crate::flows::manage::regions::reconcile(app.accounts()).await {
+            let regions = app.clone();
+            tokio::spawn(async move { regions.reconcile_regions_until_stopped().await });
+            let stop = app.inner.stop.clone();
+            app.purchases()
+                .run_background_sync(app.inner.order_sync_every, stop, move |update| {
+                    tracing::info!(order = update.order_id, status = ?update.status, "order finished");
+                    on_event(AppEvent::OrderFinished(update.clone()));
+                })
+                .await;
+        });
+    }
+
+    /// Region changes left unconfirmed (a lost answer, or a crash) are settled from what Twilio
+    /// has, at start and then every sync interval until the App stops.
+    async fn reconcile_regions_until_stopped(&self) {
+        loop {
+            match crate::flows::manage::regions::reconcile(self.accounts()).await {
                 Ok(done) if done.settled + done.left > 0 => {
                     tracing::info!(
                         settled = done.settled,
@@ -298,14 +314,11 @@ impl App {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "region changes could not be reconciled"),
             }
-            let stop = app.inner.stop.clone();
-            app.purchases()
-                .run_background_sync(app.inner.order_sync_every, stop, move |update| {
-                    tracing::info!(order = update.order_id, status = ?update.status, "order finished");
-                    on_event(AppEvent::OrderFinished(update.clone()));
-                })
-                .await;
-        });
+            tokio::select! {
+                () = self.inner.stop.cancelled() => return,
+                () = tokio::time::sleep(self.inner.order_sync_every) => {}
+            }
+        }
     }
 
     /// Stops the background tasks and the sandbox.

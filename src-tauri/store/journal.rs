@@ -6,6 +6,7 @@
 
 use crate::domain::ids::WorkspaceId;
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -13,7 +14,59 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::{kind, StoreError};
 use crate::domain::kinds::{JournalKind, JournalState};
 
-/// Kinds of journalled side effects.
+/// Journal keys whose side effect someone in this process is carrying out now: the flow that
+/// wrote the intent, or a reconciler settling it. One per process (the [`Context`] holds it).
+///
+/// A flow claims its key inside the transaction that writes the intent, so no reader can see the
+/// row unclaimed; a reconciler claims a key before it asks the carrier and reads the row again
+/// under the claim. So two parties never act on one row at once, and a row settled meanwhile is
+/// left alone.
+///
+/// [`Context`]: crate::app::context::Context
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    keys: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Claims {
+    /// The key, unless someone holds it; released when the [`Claim`] drops.
+    pub fn try_claim(&self, key: &str) -> Option<Claim> {
+        let fresh = self.lock().insert(key.to_owned());
+        fresh.then(|| Claim {
+            claims: self.clone(),
+            key: key.to_owned(),
+        })
+    }
+
+    pub fn is_claimed(&self, key: &str) -> bool {
+        self.lock().contains(key)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A held journal key (see [`Claims`]).
+#[derive(Debug)]
+pub struct Claim {
+    claims: Claims,
+    key: String,
+}
+
+impl Claim {
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.claims.lock().remove(&self.key);
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalRow {
@@ -115,6 +168,16 @@ pub fn settle(
         params![id, if done { "done" } else { "failed" }, outcome, now],
     )?;
     Ok(changed == 1)
+}
+
+/// Whether an intent whose key starts with `prefix` is open.
+pub fn open_with_prefix(connection: &Connection, prefix: &str) -> Result<bool, StoreError> {
+    Ok(connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM journal WHERE state = 'intent'
+            AND substr(idempotency_key, 1, length(?1)) = ?1)",
+        [prefix],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {

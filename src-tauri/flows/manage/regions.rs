@@ -13,10 +13,10 @@ use serde::Serialize;
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::CarrierError;
-use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
+use crate::domain::kinds::{CarrierKind, JournalKind, JournalState, NumberStatus};
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
-use crate::store::journal;
+use crate::store::journal::{self, Claim};
 use crate::store::sync_state::{self, ManagedNumber};
 use crate::store::StoreError;
 
@@ -235,13 +235,18 @@ async fn change_connection(
 ) -> Result<(), RegionError> {
     let ctx = accounts.context();
     let (journalled, to) = (numbers.clone(), region.to_owned());
-    let intents: Vec<i64> = blocking(ctx, move |ctx| {
+    // Each intent is claimed inside the transaction that writes it, so the reconciler leaves it
+    // to this change until the change has settled it (or left it for the reconciler).
+    let (intents, _claims): (Vec<i64>, Vec<Claim>) = blocking(ctx, move |ctx| {
         let now = ctx.clock.now();
         Ok::<_, RegionError>(ctx.store.write(|tx| {
             journalled
                 .iter()
                 .map(|n| {
                     let key = journal::fresh_key(tx, JournalKind::Region, &n.e164)?;
+                    let claim = ctx.claims.try_claim(&key).ok_or_else(|| {
+                        StoreError::Conflict(format!("the new key {key} is taken"))
+                    })?;
                     let payload = serde_json::json!({
                         "phone_number_id": n.id,
                         "e164": n.e164,
@@ -250,9 +255,18 @@ async fn change_connection(
                         "to": to,
                     })
                     .to_string();
-                    journal::intend(tx, workspace_id, JournalKind::Region, &key, &payload, now)
+                    let id = journal::intend(
+                        tx,
+                        workspace_id,
+                        JournalKind::Region,
+                        &key,
+                        &payload,
+                        now,
+                    )?;
+                    Ok((id, claim))
                 })
-                .collect::<Result<_, StoreError>>()
+                .collect::<Result<Vec<_>, StoreError>>()
+                .map(|pairs| pairs.into_iter().unzip())
         })?)
     })
     .await?;
@@ -269,11 +283,22 @@ async fn change_connection(
     })
     .await;
     // Each number's failure, as the sentence the outcome and the journal keep.
+    // An answer lost after the request went out (a timeout, a dropped connection, a 5xx) may
+    // hide a change Twilio made: that row stays at intent, and the reconciler asks Twilio.
+    let unconfirmed: Vec<bool> = results
+        .iter()
+        .map(|r| match r {
+            Err(ItemFailed::Carrier(error)) => error.is_ambiguous(),
+            Err(ItemFailed::Task(_)) => true,
+            Ok(()) | Err(ItemFailed::DamagedSnapshot) => false,
+        })
+        .collect();
     let results: Vec<_> = results
         .into_iter()
         .map(|r| r.map_err(|e| e.to_string()))
         .collect();
     let (settled, outcomes, region) = (numbers.clone(), results.clone(), region.to_owned());
+    let left_open = unconfirmed.clone();
     let changed = blocking(ctx, move |ctx| {
         let connection_name = ctx
             .store
@@ -284,7 +309,9 @@ async fn change_connection(
         let mut changed = Vec::new();
         let mut before = Vec::new();
         ctx.store.write(|tx| {
-            for ((number, result), intent) in numbers.iter().zip(&results).zip(&intents) {
+            for (((number, result), intent), unconfirmed) in
+                numbers.iter().zip(&results).zip(&intents).zip(&left_open)
+            {
                 match result {
                     Ok(()) => {
                         sync_state::set_inbound_region(tx, workspace_id, number.id, region, now)?;
@@ -295,6 +322,7 @@ async fn change_connection(
                             "inbound_region": number.inbound_region,
                         }));
                     }
+                    Err(_) if *unconfirmed => {}
                     Err(reason) => {
                         journal::settle(tx, *intent, false, reason, now)?;
                     }
@@ -329,8 +357,13 @@ async fn change_connection(
     })
     .await?;
     outcome.changed.extend(changed);
-    for (number, result) in numbers.into_iter().zip(results) {
+    for ((number, result), unconfirmed) in numbers.into_iter().zip(results).zip(unconfirmed) {
         if let Err(reason) = result {
+            let reason = if unconfirmed {
+                format!("{reason} NumberDesk will ask Twilio whether the change was made and show what it has.")
+            } else {
+                reason
+            };
             outcome.failed.push(RegionFailure {
                 number_id: number.id,
                 e164: number.e164,
@@ -370,6 +403,19 @@ pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
     .await?;
     let mut result = Reconciled::default();
     for row in open {
+        // A change under way holds its rows; under our own claim the row is read again.
+        let Some(_claim) = ctx.claims.try_claim(&row.idempotency_key) else {
+            continue;
+        };
+        let key = row.idempotency_key.clone();
+        let still_open = blocking(ctx, move |ctx| {
+            Ok::<_, RegionError>(ctx.store.read(|c| journal::get_by_key(c, &key))?)
+        })
+        .await?
+        .is_some_and(|now| now.state == JournalState::Intent);
+        if !still_open {
+            continue;
+        }
         let Ok(intent) = serde_json::from_str::<Intent>(&row.payload_json) else {
             settle(accounts, row.id, false, "unreadable journal entry").await?;
             result.settled += 1;

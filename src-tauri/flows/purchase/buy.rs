@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{
-    blocking, lock, new_key, Flow, InFlightGuard, Line, Purchase, PurchaseError, PurchasePayload,
-    PurchaseTarget, Purchases, Quote, QuotedNumber,
+    blocking, new_key, Flow, Line, Purchase, PurchaseError, PurchasePayload, PurchaseTarget,
+    Purchases, Quote, QuotedNumber,
 };
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{CarrierError, CarrierKind};
@@ -19,7 +19,7 @@ use crate::domain::kinds::{JournalKind, WebhookMode};
 use crate::domain::target::ManagedTarget;
 use crate::flows::billing;
 use crate::flows::connect::connections::{managed_target, Connections};
-use crate::store::journal;
+use crate::store::journal::{self, Claim};
 use crate::store::orders as rows;
 use crate::store::search_cache;
 
@@ -27,6 +27,8 @@ use crate::store::search_cache;
 struct Journalled {
     key: String,
     payload: PurchasePayload,
+    /// Taken before the intent was committed; held until the purchase is settled or left.
+    claim: Claim,
 }
 
 impl Purchases {
@@ -183,6 +185,11 @@ impl Purchases {
                     });
                 }
                 let key = new_key("buy");
+                // Claimed before the row can be seen, so no recovery pass takes it meanwhile.
+                let claim = ctx
+                    .claims
+                    .try_claim(&key)
+                    .ok_or_else(|| PurchaseError::Journal(format!("the new key {key} is taken")))?;
                 let order_id = rows::insert_order(
                     tx,
                     workspace_id,
@@ -206,7 +213,11 @@ impl Purchases {
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
                 journal::intend(tx, workspace_id, JournalKind::Purchase, &key, &json, now)?;
-                Ok(Journalled { key, payload })
+                Ok(Journalled {
+                    key,
+                    payload,
+                    claim,
+                })
             })
         })
         .await?;
@@ -227,12 +238,11 @@ impl Purchases {
         account: Arc<CarrierAccount>,
         journalled: Journalled,
     ) -> Result<Purchase, PurchaseError> {
-        let Journalled { key, payload } = journalled;
-        lock(&self.inner.in_flight).insert(key.clone());
-        let _guard = InFlightGuard {
-            inner: self.inner.clone(),
-            key: key.clone(),
-        };
+        let Journalled {
+            key,
+            payload,
+            claim: _claim,
+        } = journalled;
         let e164s = payload.e164s();
         let mut attempt = account
             .purchase_place(&e164s, &key, payload.target.target.as_ref())

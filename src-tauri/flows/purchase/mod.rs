@@ -40,9 +40,8 @@ pub use numbering::{credits_for, validate_area_code, validate_country};
 
 use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::collections::hash_map::RandomState;
-use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -358,33 +357,12 @@ pub struct Purchases {
 struct Inner {
     /// Every carrier account purchases use, routed by each connection's own row.
     accounts: Accounts,
-    /// Journal keys whose carrier call is under way in this process: recovery leaves them alone.
-    in_flight: Mutex<HashSet<String>>,
-}
-
-/// Removes a key from the in-flight set however the purchase ends.
-struct InFlightGuard {
-    inner: Arc<Inner>,
-    key: String,
-}
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        lock(&self.inner.in_flight).remove(&self.key);
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Purchases {
     pub fn new(accounts: Accounts) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                accounts,
-                in_flight: Mutex::new(HashSet::new()),
-            }),
+            inner: Arc::new(Inner { accounts }),
         }
     }
 
@@ -498,7 +476,7 @@ mod tests {
 
     #[test]
     fn keys_are_unique() {
-        let keys: HashSet<String> = (0..1000).map(|_| new_key("buy")).collect();
+        let keys: std::collections::HashSet<String> = (0..1000).map(|_| new_key("buy")).collect();
         assert_eq!(keys.len(), 1000);
     }
 }

@@ -63,7 +63,10 @@ impl Purchases {
             ctx.store.write(|tx| {
                 let journal = journal::get_by_key(tx, &key)?
                     .ok_or_else(|| PurchaseError::Journal(format!("no journal row {key}")))?;
-                journal::settle_by_key(tx, &key, "failed", Some(&reason), now)?;
+                if !journal::settle_by_key(tx, &key, "failed", Some(&reason), now)? {
+                    // Settled already (bought, as the carrier said first): that word stands.
+                    return Ok(());
+                }
                 rows::finish_order(tx, order_id, "failure", Some(&reason), now)?;
                 if let Some(gone) = &gone {
                     search_cache::remove_numbers(tx, journal.workspace_id, &[gone.as_str()])?;

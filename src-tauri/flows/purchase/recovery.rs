@@ -3,11 +3,10 @@
 //! release is finished. It decides from the carrier's word alone, never by retrying a purchase.
 
 use super::{
-    blocking, lock, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload,
-    SyncReport,
+    blocking, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload, SyncReport,
 };
 use crate::domain::ids::WorkspaceId;
-use crate::domain::kinds::JournalKind;
+use crate::domain::kinds::{JournalKind, JournalState};
 use crate::store::journal;
 
 impl Purchases {
@@ -34,7 +33,18 @@ impl Purchases {
             if workspace_id.is_some_and(|id| id != row.workspace_id) {
                 continue;
             }
-            if lock(&self.inner.in_flight).contains(&row.idempotency_key) {
+            // Whoever holds the key (the purchase itself, or another pass) settles it; under our
+            // own claim the row is read again, since it may have been settled meanwhile.
+            let Some(_claim) = self.ctx().claims.try_claim(&row.idempotency_key) else {
+                continue;
+            };
+            let key = row.idempotency_key.clone();
+            let still_open = blocking(self.ctx(), move |ctx| {
+                Ok(ctx.store.read(|c| journal::get_by_key(c, &key))?)
+            })
+            .await?
+            .is_some_and(|now| now.state == JournalState::Intent);
+            if !still_open {
                 continue;
             }
             let outcome = if row.kind == JournalKind::Purchase {

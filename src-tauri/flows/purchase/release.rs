@@ -2,12 +2,10 @@
 //! recorded with its audit entry. Nothing is refunded. Imported numbers are not released here
 //! (they stay in the user's own account); a release cut short is finished by recovery.
 
-use super::{
-    blocking, lock, Flow, InFlightGuard, PurchaseError, Purchases, Release, ReleasePayload,
-};
+use super::{blocking, Flow, PurchaseError, Purchases, Release, ReleasePayload};
 use crate::carriers::ReleaseOutcome;
 use crate::domain::ids::{PhoneNumberId, WorkspaceId};
-use crate::domain::kinds::{JournalKind, NumberStatus, Source};
+use crate::domain::kinds::{JournalKind, JournalState, NumberStatus, Source};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::store::journal;
 use crate::store::orders as rows;
@@ -21,7 +19,7 @@ impl Purchases {
         workspace_id: WorkspaceId,
         phone_number_id: PhoneNumberId,
     ) -> Result<Release, PurchaseError> {
-        let (key, payload) = blocking(self.ctx(), move |ctx| {
+        let (claim, payload) = blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
             ctx.store.write(|tx| {
                 let number = rows::number(tx, workspace_id, phone_number_id)?
@@ -58,12 +56,22 @@ impl Purchases {
                         ))
                     }
                 }
-                let key = format!("nd-release-{phone_number_id}");
-                if journal::get_by_key(tx, &key)?.is_some() {
+                // One row per attempt (a release the carrier refused may be tried again); keys
+                // from before that were `nd-release-{id}`.
+                let subject = format!("number-{phone_number_id}");
+                let legacy = format!("nd-release-{phone_number_id}");
+                if journal::open_with_prefix(tx, &format!("{}:{subject}:", JournalKind::Release))?
+                    || journal::get_by_key(tx, &legacy)?
+                        .is_some_and(|row| row.state == JournalState::Intent)
+                {
                     return Err(PurchaseError::NotReleasable(
                         "This number is being released already.",
                     ));
                 }
+                let key = journal::fresh_key(tx, JournalKind::Release, &subject)?;
+                let claim = ctx.claims.try_claim(&key).ok_or_else(|| {
+                    PurchaseError::Journal(format!("the new key {key} is taken"))
+                })?;
                 let payload = ReleasePayload {
                     phone_number_id,
                     e164: number.e164.clone(),
@@ -73,16 +81,12 @@ impl Purchases {
                 };
                 let json = serde_json::to_string(&payload).expect("payloads serialise");
                 journal::intend(tx, workspace_id, JournalKind::Release, &key, &json, now)?;
-                Ok((key, payload))
+                Ok((claim, payload))
             })
         })
         .await?;
-        lock(&self.inner.in_flight).insert(key.clone());
-        let _guard = InFlightGuard {
-            inner: self.inner.clone(),
-            key: key.clone(),
-        };
-        self.finish_release(workspace_id, &key, &payload).await
+        self.finish_release(workspace_id, claim.key(), &payload)
+            .await
     }
 
     pub(super) async fn finish_release(
@@ -102,7 +106,15 @@ impl Purchases {
                 .map(|n| n.carrier_id),
         };
         let outcome = match carrier_id {
-            Some(id) => account.purchase_release(&id).await?,
+            Some(id) => match account.purchase_release(&id).await {
+                Ok(outcome) => outcome,
+                Err(error) if refused_for_good(&error) => {
+                    self.release_refused(workspace_id, key, payload, &error)
+                        .await?;
+                    return Err(error.into());
+                }
+                Err(error) => return Err(error.into()),
+            },
             None => ReleaseOutcome::AlreadyGone,
         };
         let (key, number_id) = (key.to_string(), payload.phone_number_id);
@@ -149,4 +161,47 @@ impl Purchases {
             refunded_credits: 0,
         })
     }
+
+    /// The carrier refused the release for good: the row is settled failed (so it is not asked
+    /// again every pass) and the number stays Active, with an audit entry saying why.
+    async fn release_refused(
+        &self,
+        workspace_id: WorkspaceId,
+        key: &str,
+        payload: &ReleasePayload,
+        error: &crate::carriers::CarrierError,
+    ) -> Result<(), PurchaseError> {
+        let (key, e164, carrier, reason) = (
+            key.to_owned(),
+            payload.e164.clone(),
+            error.carrier(),
+            error.to_string(),
+        );
+        blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            ctx.store.write(|tx| {
+                if journal::settle_by_key(tx, &key, "failed", Some(&reason), now)? {
+                    let record = AuditRecord::new(
+                        AuditAction::Release,
+                        AuditTarget::carrier(carrier),
+                        format!("{e164} was not released: {reason} It is still yours."),
+                    )
+                    .numbers(vec![e164.clone()]);
+                    record_in(tx, &ctx.redactor, workspace_id, &record, now)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// A refusal that asking again will not change (as opposed to the carrier being down or slow,
+/// or the account needing attention, which the next pass may find fixed).
+fn refused_for_good(error: &crate::carriers::CarrierError) -> bool {
+    use crate::carriers::CarrierError as E;
+    matches!(
+        error,
+        E::Rejected { .. } | E::InvalidSettings { .. } | E::NumberUnavailable { .. }
+    )
 }

@@ -208,3 +208,52 @@ async fn region_changes_cut_short_by_a_crash_are_settled_from_what_twilio_has() 
     let again = regions::reconcile(&w.accounts()).await.unwrap();
     assert_eq!((again.settled, again.left), (0, 0));
 }
+
+/// A region change whose answer was lost after Twilio made it is not written off as failed: its
+/// row stays open, and the reconciler asks Twilio and records the region Twilio has (before, the
+/// row was settled failed and the table kept the old region although Twilio had the new one).
+#[tokio::test]
+async fn a_region_change_whose_answer_was_lost_is_settled_from_twilio() {
+    let w = world(6).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
+        .await;
+    let accounts = w.accounts();
+    let ids: Vec<PhoneNumberId> = twilio.listed[..3]
+        .iter()
+        .map(|n| w.id_of(&n.e164))
+        .collect();
+    let lost = &twilio.listed[1].e164;
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::DropAfterCommit)
+            .carrier(Carrier::Twilio)
+            .method("POST")
+            .path_contains(lost.trim_start_matches('+'))
+            .times(None),
+    );
+    let outcome = regions::set_region(&accounts, w.workspace.id, &ids, "ie1", false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.changed.len(), 2, "{outcome:?}");
+    assert_eq!(&outcome.failed[0].e164, lost);
+    assert!(
+        outcome.failed[0].reason.contains("will ask Twilio"),
+        "{outcome:?}"
+    );
+    let open = w
+        .core
+        .store
+        .read(|c| numberdesk::store::journal::unfinished(c, &[JournalKind::Region]))
+        .unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+
+    w.sandbox.faults().clear();
+    let settled = regions::reconcile(&accounts).await.unwrap();
+    assert_eq!((settled.settled, settled.left), (1, 0));
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    let region = rows
+        .iter()
+        .find(|r| &r.e164 == lost)
+        .and_then(|r| r.inbound_region.clone());
+    assert_eq!(region.as_deref(), Some("ie1"));
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use numberdesk::app::context::Context;
+use numberdesk::carriers::OrderStatus;
 use numberdesk::flows::accounts::Accounts;
 use numberdesk::flows::billing::{Billing, EntryKind};
 use numberdesk::flows::purchase::{PurchaseError, Purchases, Recovered};
@@ -159,4 +160,54 @@ fn restart(w: &World, connection: ConnectionId) -> (Arc<Context>, Purchases) {
     reopened.secrets.put(key, &secret).unwrap();
     let purchases = Purchases::new(Accounts::new(reopened.clone(), w.endpoints.clone(), fast()));
     (reopened, purchases)
+}
+
+/// A recovery pass (the background sync runs one every few seconds) must never settle a purchase
+/// that this process is placing: not while its carrier call runs, and not in the moment between
+/// its journal row being written and the call starting. Before the claim was taken inside the
+/// journal's transaction, a pass in that moment found no order, settled it "not bought", and the
+/// order then placed at the carrier stayed Failed for ever with its numbers Pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_recovery_pass_never_settles_a_purchase_being_placed() {
+    let w = world(100_000).await;
+    let picked = w.pick(w.pool_workspace.id, &local("US", None), 30).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let passes = {
+        let (purchases, stop) = (w.purchases.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut settled = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                settled.extend(purchases.recover().await.unwrap().recovered);
+            }
+            settled
+        })
+    };
+    for e164 in &picked {
+        w.purchases
+            .buy_from_pool(w.pool_workspace.id, std::slice::from_ref(e164), false)
+            .await
+            .unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let settled_by_recovery = passes.await.unwrap();
+    assert!(
+        settled_by_recovery.is_empty(),
+        "recovery took purchases under way: {settled_by_recovery:?}"
+    );
+    let orders = w.purchases.orders(w.pool_workspace.id).await.unwrap();
+    assert_eq!(orders.len(), picked.len());
+    let failed: Vec<_> = orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::Failure)
+        .map(|o| o.order_id)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "orders placed but shown failed: {failed:?}"
+    );
+    assert_eq!(w.pool_orders(), picked.len());
+    assert_eq!(
+        w.entries(w.pool_workspace.id, EntryKind::Purchase).len(),
+        picked.len()
+    );
 }
