@@ -63,6 +63,10 @@ pub enum FaultKind {
     DropAfterCommit,
     /// Carry out the request, then answer with its JSON body cut short.
     MalformedJson,
+    /// Close the connection at once without an answer, and carry the request out `millis`
+    /// later (on the sandbox's clock): the carrier that finishes after the client gave up, so
+    /// a lookup before then finds nothing.
+    CommitLate { millis: u64 },
 }
 
 /// One scripted fault: which requests it matches, how many times, and what it does.
@@ -433,6 +437,22 @@ pub(crate) async fn apply(
             let response = next.run(request).await;
             record.status = Some(response.status().as_u16());
             record.outcome = CallOutcome::Dropped;
+            shared.calls.push(record);
+            abandon(control).await
+        }
+        Some(FaultKind::CommitLate { millis }) => {
+            // The body is read now: the connection it came on is about to go.
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let late = Request::from_parts(parts, Body::from(body));
+            let clock = shared.clock.clone();
+            tokio::spawn(async move {
+                clock.sleep(Duration::from_millis(millis)).await;
+                let _ = next.run(late).await;
+            });
+            record.outcome = CallOutcome::CommittedLate;
             shared.calls.push(record);
             abandon(control).await
         }

@@ -33,6 +33,8 @@ pub enum CallOutcome {
     Hung,
     /// Carried out, answered with its JSON cut short.
     Malformed,
+    /// Closed without an answer at once, carried out later.
+    CommittedLate,
 }
 
 /// One carrier request as the sandbox received it.

@@ -78,10 +78,17 @@ pub struct JournalRow {
     pub payload_json: String,
     pub outcome: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// How often the carrier was asked about this intent after its answer was lost.
+    pub checks: i64,
+    /// How many of those answers said the carrier has nothing, and when the first came.
+    pub negatives: i64,
+    pub first_negative_at: Option<DateTime<Utc>>,
+    /// Not asked again before this.
+    pub next_check_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, workspace_id, kind, idempotency_key, state, payload_json, outcome, created_at";
+const COLUMNS: &str = "id, workspace_id, kind, idempotency_key, state, payload_json, outcome, \
+     created_at, checks, negatives, first_negative_at, next_check_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
     Ok(JournalRow {
@@ -93,6 +100,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
         payload_json: row.get(5)?,
         outcome: row.get(6)?,
         created_at: row.get(7)?,
+        checks: row.get(8)?,
+        negatives: row.get(9)?,
+        first_negative_at: row.get(10)?,
+        next_check_at: row.get(11)?,
     })
 }
 
@@ -178,6 +189,55 @@ pub fn open_with_prefix(connection: &Connection, prefix: &str) -> Result<bool, S
         [prefix],
         |r| r.get(0),
     )?)
+}
+
+/// Notes one check of an open intent at the carrier: `found_nothing` when the carrier said it
+/// has no such thing (a negative), false when it could not be asked. Returns the row as it is now.
+pub fn note_check(
+    tx: &Transaction<'_>,
+    key: &str,
+    found_nothing: bool,
+    next_check_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<JournalRow>, StoreError> {
+    tx.execute(
+        "UPDATE journal SET checks = checks + 1,
+             negatives = negatives + ?2,
+             first_negative_at = CASE WHEN ?2 = 1 THEN coalesce(first_negative_at, ?4)
+                                      ELSE first_negative_at END,
+             next_check_at = ?3, updated_at = ?4
+         WHERE idempotency_key = ?1 AND state = 'intent'",
+        params![key, i64::from(found_nothing), next_check_at, now],
+    )?;
+    get_by_key(tx, key)
+}
+
+/// Sets when a row is next looked at, whatever its state: a purchase settled "not bought" after
+/// its answer was lost stays watched for a while, in case the carrier shows it late; `None`
+/// stops watching.
+pub fn set_next_check(
+    tx: &Transaction<'_>,
+    key: &str,
+    next_check_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE journal SET next_check_at = ?2, updated_at = ?3 WHERE idempotency_key = ?1",
+        params![key, next_check_at, now],
+    )?;
+    Ok(())
+}
+
+/// Rows of this kind settled failed but still watched (see [`set_next_check`]), oldest first.
+pub fn watched(connection: &Connection, kind: JournalKind) -> Result<Vec<JournalRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM journal
+         WHERE state = 'failed' AND kind = ?1 AND next_check_at IS NOT NULL ORDER BY id"
+    ))?;
+    let rows = statement
+        .query_map([kind], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {

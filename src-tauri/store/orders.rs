@@ -194,6 +194,16 @@ pub fn set_carrier_order_id(
     Ok(())
 }
 
+/// Moves an order settled as failed back to pending: the carrier turned out to have it.
+pub fn reopen_order(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE orders SET status = 'pending', failure_reason = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = 'failure'",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
 /// Moves a pending order to `success` or `failure`; `false` if it was not pending any more.
 pub fn finish_order(
     tx: &Transaction<'_>,

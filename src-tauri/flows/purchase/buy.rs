@@ -244,58 +244,38 @@ impl Purchases {
             claim: _claim,
         } = journalled;
         let e164s = payload.e164s();
-        let mut attempt = account
+        let attempt = account
             .purchase_place(&e164s, &key, payload.target.target.as_ref())
             .await;
-        // At most one retry, and only after the account was checked and has no trace of it.
-        // "Not available" is checked too once an answer was lost: it may be our own first try.
-        let mut answer_lost = false;
-        for retry in [true, false] {
-            match attempt {
-                Ok(placed) => return self.record_bought(&key, &payload, placed).await,
-                Err(error) if error.is_ambiguous() || (answer_lost && is_gone(&error)) => {
-                    answer_lost = true;
-                    tracing::warn!(%error, order = payload.order_id, "purchase unconfirmed; checking the account");
-                    match account.purchase_find(&e164s, &key).await {
-                        Ok(Some(placed)) => {
-                            return self.record_bought(&key, &payload, placed).await
-                        }
-                        Ok(None) if is_gone(&error) => {
-                            let gone = gone_number(&error).unwrap_or_else(|| e164s[0].clone());
-                            self.record_not_bought(&key, &payload, &error.to_string(), Some(&gone))
-                                .await?;
-                            return Err(PurchaseError::NumberGone(gone));
-                        }
-                        Ok(None) if retry => {
-                            attempt = account
-                                .purchase_place(&e164s, &key, payload.target.target.as_ref())
-                                .await;
-                        }
-                        Ok(None) | Err(_) => {
-                            return Err(PurchaseError::Unconfirmed {
-                                carrier: account.kind(),
-                                numbers: e164s.join(", "),
-                            })
-                        }
-                    }
+        match attempt {
+            Ok(placed) => self.record_bought(&key, &payload, placed).await,
+            // The answer was lost after the request went out: the carrier may have it, or may
+            // still be making it. Never sent again: the account is asked once now, and then by
+            // the reconciler, patiently, until the carrier's word settles it.
+            Err(error) if error.is_ambiguous() => {
+                tracing::warn!(%error, order = payload.order_id, "purchase unconfirmed; checking the account");
+                let found = account.purchase_find(&e164s, &key).await;
+                if let Ok(Some(placed)) = found {
+                    return self.record_bought(&key, &payload, placed).await;
                 }
-                Err(error) if is_gone(&error) => {
-                    let gone = gone_number(&error).unwrap_or_else(|| e164s[0].clone());
-                    self.record_not_bought(&key, &payload, &error.to_string(), Some(&gone))
-                        .await?;
-                    return Err(PurchaseError::NumberGone(gone));
-                }
-                Err(error) => {
-                    self.record_not_bought(&key, &payload, &error.to_string(), None)
-                        .await?;
-                    return Err(error.into());
-                }
+                self.note_check(&key, matches!(found, Ok(None))).await?;
+                Err(PurchaseError::Unconfirmed {
+                    carrier: account.kind(),
+                    numbers: e164s.join(", "),
+                })
+            }
+            Err(error) if is_gone(&error) => {
+                let gone = gone_number(&error).unwrap_or_else(|| e164s[0].clone());
+                self.record_not_bought(&key, &payload, &error.to_string(), Some(&gone))
+                    .await?;
+                Err(PurchaseError::NumberGone(gone))
+            }
+            Err(error) => {
+                self.record_not_bought(&key, &payload, &error.to_string(), None)
+                    .await?;
+                Err(error.into())
             }
         }
-        Err(PurchaseError::Unconfirmed {
-            carrier: account.kind(),
-            numbers: e164s.join(", "),
-        })
     }
 }
 

@@ -63,7 +63,7 @@ pub enum PurchaseError {
     InsufficientCredits { needed: i64, available: i64 },
     #[error("{0} is no longer available: someone else bought it since your search. Nothing was bought or charged, and it is gone from the results. Pick another number.")]
     NumberGone(String),
-    #[error("{carrier} did not confirm the purchase of {numbers} and NumberDesk could not check yet. Its credits stay on hold; NumberDesk checks with {carrier} again (use Process) and will never buy or charge it twice.")]
+    #[error("{carrier} did not confirm the purchase of {numbers}, and does not show it yet. Its credits stay on hold while NumberDesk keeps asking {carrier} (for a few minutes at least); it will never buy or charge it twice, and shows the numbers as soon as {carrier} does.")]
     Unconfirmed {
         carrier: CarrierKind,
         numbers: String,

@@ -246,6 +246,9 @@ pub struct SyncReport {
     pub updates: Vec<OrderUpdate>,
     /// Journalled purchases and releases settled from what the carrier has.
     pub recovered: Vec<Recovered>,
+    /// Unconfirmed purchases asked about (or not due yet) and still open: the carrier has not
+    /// shown them, and it is too early to call them not bought.
+    pub unsettled: usize,
     /// Orders or journal rows that could not be checked this time, with why.
     pub errors: Vec<String>,
 }

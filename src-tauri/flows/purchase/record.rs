@@ -90,8 +90,12 @@ fn record_bought_in(
     ctx.store.write(|tx| {
         let journal = journal::get_by_key(tx, key)?
             .ok_or_else(|| PurchaseError::Journal(format!("no journal row {key}")))?;
-        if journal.state == JournalState::Done {
-            return Ok::<(), PurchaseError>(());
+        match journal.state {
+            JournalState::Done => return Ok::<(), PurchaseError>(()),
+            // Settled "not bought" earlier, and the carrier shows it now: its word wins, the
+            // order is open again and what it bought is recorded and charged below, once.
+            JournalState::Failed => rows::reopen_order(tx, payload.order_id, now)?,
+            JournalState::Intent => {}
         }
         let workspace_id = journal.workspace_id;
         let (status, carrier_order_id, owned): (NumberStatus, Option<&str>, Vec<&OwnedNumber>) =

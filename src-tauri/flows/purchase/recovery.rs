@@ -39,74 +39,195 @@ impl Purchases {
                 continue;
             };
             let key = row.idempotency_key.clone();
-            let still_open = blocking(self.ctx(), move |ctx| {
+            let row = match blocking(self.ctx(), move |ctx| {
                 Ok(ctx.store.read(|c| journal::get_by_key(c, &key))?)
             })
             .await?
-            .is_some_and(|now| now.state == JournalState::Intent);
-            if !still_open {
-                continue;
-            }
+            {
+                Some(row) if row.state == JournalState::Intent => row,
+                _ => continue,
+            };
             let outcome = if row.kind == JournalKind::Purchase {
-                self.recover_purchase(&row.idempotency_key, &row.payload_json)
-                    .await
+                self.recover_purchase(&row).await
             } else {
                 self.recover_release(row.workspace_id, &row.idempotency_key, &row.payload_json)
                     .await
+                    .map(Some)
             };
             match outcome {
-                Ok(recovered) => report.recovered.push(recovered),
+                Ok(Some(recovered)) => report.recovered.push(recovered),
+                Ok(None) => report.unsettled += 1,
                 Err(error) => report.errors.push(format!(
                     "An unfinished {} could not be checked yet: {error}",
                     row.kind
                 )),
             }
         }
+        self.look_again_at_written_off(report).await
+    }
+
+    /// Purchases settled "not bought" after their answer was lost are asked about again now and
+    /// then for [`WATCH_FOR_HOURS`]: a carrier that shows one late wins, and the order is opened
+    /// again, its numbers recorded and charged once.
+    async fn look_again_at_written_off(
+        &self,
+        report: &mut SyncReport,
+    ) -> Result<(), PurchaseError> {
+        let now = self.ctx().clock.now();
+        let watched = blocking(self.ctx(), |ctx| {
+            Ok(ctx
+                .store
+                .read(|c| journal::watched(c, JournalKind::Purchase))?)
+        })
+        .await?;
+        for row in watched {
+            if row.next_check_at.is_some_and(|due| due > now) {
+                continue;
+            }
+            let Some(_claim) = self.ctx().claims.try_claim(&row.idempotency_key) else {
+                continue;
+            };
+            let key = row.idempotency_key.as_str();
+            let payload: PurchasePayload = serde_json::from_str(&row.payload_json)
+                .map_err(|e| PurchaseError::Journal(e.to_string()))?;
+            let found = async {
+                let account = self
+                    .account_for(row.workspace_id, payload.flow, payload.connection_id)
+                    .await?;
+                Ok::<_, PurchaseError>(account.purchase_find(&payload.e164s(), key).await?)
+            }
+            .await;
+            match found {
+                Ok(Some(placed)) => {
+                    self.record_bought(key, &payload, placed).await?;
+                    self.set_next_check(key, None).await?;
+                    tracing::warn!(
+                        order = payload.order_id,
+                        "a purchase settled as not bought turned up at the carrier; recorded"
+                    );
+                    report.recovered.push(Recovered::Bought {
+                        order_id: payload.order_id,
+                        numbers: payload.e164s(),
+                    });
+                }
+                Ok(None) if now - row.created_at >= chrono::Duration::hours(WATCH_FOR_HOURS) => {
+                    self.set_next_check(key, None).await?;
+                }
+                Ok(None) | Err(_) => {
+                    let next = now + chrono::Duration::minutes(WATCH_EVERY_MINUTES);
+                    self.set_next_check(key, Some(next)).await?;
+                }
+            }
+        }
         Ok(())
     }
 
-    async fn recover_purchase(
+    async fn set_next_check(
         &self,
         key: &str,
-        payload_json: &str,
-    ) -> Result<Recovered, PurchaseError> {
-        let payload: PurchasePayload = serde_json::from_str(payload_json)
+        next: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), PurchaseError> {
+        let key = key.to_owned();
+        blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            Ok(ctx
+                .store
+                .write(|tx| journal::set_next_check(tx, &key, next, now))?)
+        })
+        .await
+    }
+
+    /// Asks the carrier about a purchase whose answer never came, when its next check is due.
+    /// Bought as soon as the carrier shows it; not bought only after
+    /// [`NOT_BOUGHT_AFTER_NEGATIVES`] answers of "nothing" spread over at least
+    /// [`NOT_BOUGHT_AFTER_MINUTES`] (a carrier may finish after the client gave up). `None`:
+    /// still open.
+    async fn recover_purchase(
+        &self,
+        row: &journal::JournalRow,
+    ) -> Result<Option<Recovered>, PurchaseError> {
+        let now = self.ctx().clock.now();
+        if row.next_check_at.is_some_and(|due| due > now) {
+            return Ok(None);
+        }
+        let key = row.idempotency_key.as_str();
+        let payload: PurchasePayload = serde_json::from_str(&row.payload_json)
             .map_err(|e| PurchaseError::Journal(e.to_string()))?;
-        let workspace_id = self.order_row(payload.order_id).await?.workspace_id;
         let account = self
-            .account_for(workspace_id, payload.flow, payload.connection_id)
+            .account_for(row.workspace_id, payload.flow, payload.connection_id)
             .await?;
         let e164s = payload.e164s();
-        match account.purchase_find(&e164s, key).await? {
-            Some(placed) => {
-                self.record_bought(key, &payload, placed).await?;
-                tracing::info!(
-                    order = payload.order_id,
-                    "an unfinished purchase was found at the carrier and recorded"
-                );
-                Ok(Recovered::Bought {
-                    order_id: payload.order_id,
-                    numbers: e164s,
-                })
+        let found = match account.purchase_find(&e164s, key).await {
+            Ok(found) => found,
+            Err(error) => {
+                self.note_check(key, false).await?;
+                return Err(error.into());
             }
-            None => {
-                self.record_not_bought(
-                    key,
-                    &payload,
-                    "NumberDesk stopped before the carrier took the purchase; nothing was bought or charged.",
-                    None,
-                )
-                .await?;
-                tracing::info!(
-                    order = payload.order_id,
-                    "an unfinished purchase never reached the carrier"
-                );
-                Ok(Recovered::NotBought {
-                    order_id: payload.order_id,
-                    numbers: e164s,
-                })
-            }
+        };
+        if let Some(placed) = found {
+            self.record_bought(key, &payload, placed).await?;
+            tracing::info!(
+                order = payload.order_id,
+                "an unconfirmed purchase was found at the carrier and recorded"
+            );
+            return Ok(Some(Recovered::Bought {
+                order_id: payload.order_id,
+                numbers: e164s,
+            }));
         }
+        let Some(checked) = self.note_check(key, true).await? else {
+            return Ok(None);
+        };
+        let spread = checked
+            .first_negative_at
+            .map_or(chrono::Duration::zero(), |first| now - first);
+        if checked.negatives < NOT_BOUGHT_AFTER_NEGATIVES
+            || spread < chrono::Duration::minutes(NOT_BOUGHT_AFTER_MINUTES)
+        {
+            return Ok(None);
+        }
+        self.record_not_bought(
+            key,
+            &payload,
+            "The carrier never took the purchase (checked several times over some minutes); nothing was bought or charged.",
+            None,
+        )
+        .await?;
+        self.set_next_check(
+            key,
+            Some(now + chrono::Duration::minutes(WATCH_EVERY_MINUTES)),
+        )
+        .await?;
+        tracing::info!(
+            order = payload.order_id,
+            checks = checked.checks,
+            "an unconfirmed purchase never reached the carrier"
+        );
+        Ok(Some(Recovered::NotBought {
+            order_id: payload.order_id,
+            numbers: e164s,
+        }))
+    }
+
+    /// Counts one check of an open purchase and sets when the next one is due. `None` when the
+    /// row was settled meanwhile.
+    pub(super) async fn note_check(
+        &self,
+        key: &str,
+        found_nothing: bool,
+    ) -> Result<Option<journal::JournalRow>, PurchaseError> {
+        let key = key.to_owned();
+        blocking(self.ctx(), move |ctx| {
+            let now = ctx.clock.now();
+            Ok(ctx.store.write(|tx| {
+                let Some(row) = journal::get_by_key(tx, &key)? else {
+                    return Ok(None);
+                };
+                let next = now + next_check_after(row.checks);
+                journal::note_check(tx, &key, found_nothing, next, now)
+            })?)
+        })
+        .await
     }
 
     async fn recover_release(
@@ -122,5 +243,35 @@ impl Purchases {
             phone_number_id: done.phone_number_id,
             e164: done.e164,
         })
+    }
+}
+
+/// "Not bought" needs this many answers of "nothing"...
+pub const NOT_BOUGHT_AFTER_NEGATIVES: i64 = 4;
+/// ...spread over at least this many minutes.
+pub const NOT_BOUGHT_AFTER_MINUTES: i64 = 3;
+
+/// A purchase written off after a lost answer is asked about again this often...
+pub const WATCH_EVERY_MINUTES: i64 = 15;
+/// ...for this long after it was made.
+pub const WATCH_FOR_HOURS: i64 = 24;
+
+/// The wait before the next check of an open purchase: seconds at first, then minutes.
+fn next_check_after(checks: i64) -> chrono::Duration {
+    const WAITS_SECS: [i64; 5] = [10, 30, 60, 120, 300];
+    let step = usize::try_from(checks)
+        .unwrap_or(0)
+        .min(WAITS_SECS.len() - 1);
+    chrono::Duration::seconds(WAITS_SECS[step])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_back_off_from_seconds_to_minutes() {
+        let waits: Vec<i64> = (0..7).map(|n| next_check_after(n).num_seconds()).collect();
+        assert_eq!(waits, [10, 30, 60, 120, 300, 300, 300]);
     }
 }

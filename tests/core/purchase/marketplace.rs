@@ -1,13 +1,17 @@
 //! Buying through a workspace's own Twilio or Telnyx account: active or pending, charged once,
 //! refused before any carrier call without the credits, and exactly once through a dropped
-//! connection, a timeout or a number sold since the search.
+//! connection, a timeout, a late commit or a number sold since the search.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use numberdesk::carriers::{NumberType, OrderStatus};
 use numberdesk::domain::kinds::{NumberStatus, WebhookMode};
-use numberdesk::flows::billing::EntryKind;
-use numberdesk::flows::purchase::PurchaseError;
+use numberdesk::flows::billing::{Billing, EntryKind};
+use numberdesk::flows::purchase::{PurchaseError, Recovered};
 use numberdesk::sandbox::{
-    CallOutcome, Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome,
+    CallOutcome, Carrier, FaultKind, FaultRule, ManualClock, OrderCompletion, OrderOutcome,
+    SandboxConfig,
 };
 
 use super::{local, world, world_with};
@@ -244,26 +248,14 @@ async fn a_connection_dropped_after_the_purchase_buys_and_charges_exactly_once()
     assert_eq!(w.balance(w.workspace.id), 885);
 }
 
+/// A purchase whose answer never came is not sent again (Twilio has no idempotency key, so a
+/// second POST could buy a second number or be refused as "not available" by our own first): it
+/// stays unconfirmed with its credits on hold until Twilio's word settles it.
 #[tokio::test]
-async fn a_timeout_is_checked_before_the_one_retry_and_buys_once() {
+async fn a_timed_out_purchase_is_never_sent_again_and_settles_from_the_account() {
     let w = world(1_000).await;
-    let connection = w.connect_twilio().await;
-    let mut query = local("US", Some("303"));
-    query.connection_id = Some(connection);
-    let picked = w.pick(w.workspace.id, &query, 1).await;
     // The purchase request is held past the client's timeout and never carried out.
-    w.sandbox.faults().add_rule(
-        FaultRule::once(FaultKind::Hang { millis: 3_000 })
-            .carrier(Carrier::Twilio)
-            .method("POST"),
-    );
-    let purchase = w
-        .purchases
-        .buy(w.workspace.id, Some(connection), &picked[0])
-        .await
-        .unwrap();
-    assert_eq!(purchase.numbers[0].status, NumberStatus::Active);
-    assert_eq!(w.twilio_owns(&picked[0]), 1);
+    let picked = unconfirmed_twilio_buy(&w, FaultKind::Hang { millis: 3_000 }).await;
     let calls = w.sandbox.calls();
     let post = calls
         .iter()
@@ -274,7 +266,105 @@ async fn a_timeout_is_checked_before_the_one_retry_and_buys_once() {
         .position(|c| c.method == "GET" && c.query.contains("PhoneNumber="))
         .unwrap();
     assert!(post < check, "the account is checked after the lost answer");
-    assert_eq!(w.purchase_posts(Carrier::Twilio), 2);
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 1);
+    let summary = Billing::new(&w.core).summary(w.workspace.id).unwrap();
+    assert_eq!((summary.balance, summary.on_hold), (1_000, 115));
+
+    let (recovered, _) =
+        super::recovery::recover_patiently(&w.purchases, &w, chrono::Duration::minutes(2)).await;
+    assert!(
+        matches!(&recovered[..], [Recovered::NotBought { .. }]),
+        "{recovered:?}"
+    );
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 1);
+    assert_eq!(w.twilio_owns(&picked[0]), 0);
+    assert!(w.entries(w.workspace.id, EntryKind::Purchase).is_empty());
+    assert_eq!(w.balance(w.workspace.id), 1_000);
+}
+
+/// Twilio finishes the purchase after the client gave up, and a lookup before then finds
+/// nothing. It is bought once when Twilio shows it, never sent twice, never written off early.
+#[tokio::test]
+async fn a_purchase_twilio_finishes_late_is_bought_once_and_never_sent_twice() {
+    let sandbox_clock = Arc::new(ManualClock::new());
+    let w = super::world_on(
+        1_000,
+        SandboxConfig {
+            clock: sandbox_clock.clone(),
+            ..SandboxConfig::default()
+        },
+    )
+    .await;
+    let picked = unconfirmed_twilio_buy(&w, FaultKind::CommitLate { millis: 600_000 }).await;
+    // Checks find nothing: open while they are few or close together, credits held.
+    for step in [10, 60] {
+        w.clock.advance(chrono::Duration::seconds(step));
+        let report = w.purchases.recover().await.unwrap();
+        assert_eq!(
+            (report.recovered.len(), report.unsettled),
+            (0, 1),
+            "{report:?}"
+        );
+    }
+    assert_eq!(
+        Billing::new(&w.core)
+            .summary(w.workspace.id)
+            .unwrap()
+            .on_hold,
+        115
+    );
+    // The fourth answer of "nothing", five minutes after the first: not bought, credits back.
+    w.clock.advance(chrono::Duration::seconds(240));
+    let report = w.purchases.recover().await.unwrap();
+    assert!(
+        matches!(&report.recovered[..], [Recovered::NotBought { .. }]),
+        "{report:?}"
+    );
+    assert_eq!(w.balance(w.workspace.id), 1_000);
+    assert!(w.held(w.workspace.id).is_empty());
+
+    // Twilio commits it after all. The written-off purchase is still watched: the carrier's
+    // word wins, the order opens again and the number is recorded and charged, once.
+    sandbox_clock.advance(Duration::from_secs(600));
+    while w.twilio_owns(&picked[0]) == 0 {
+        tokio::task::yield_now().await;
+    }
+    w.clock.advance(chrono::Duration::minutes(15));
+    let report = w.purchases.recover().await.unwrap();
+    assert!(
+        matches!(&report.recovered[..], [Recovered::Bought { .. }]),
+        "{report:?}"
+    );
+    let later = w.purchases.recover().await.unwrap();
+    assert!(later.recovered.is_empty(), "{later:?}");
+    let orders = w.purchases.orders(w.workspace.id).await.unwrap();
+    assert_eq!(orders[0].status, OrderStatus::Success, "{orders:?}");
+    assert_eq!(w.purchase_posts(Carrier::Twilio), 1);
+    assert_eq!(w.twilio_owns(&picked[0]), 1);
     assert_eq!(w.entries(w.workspace.id, EntryKind::Purchase).len(), 1);
     assert_eq!(w.balance(w.workspace.id), 885);
+    assert_eq!(w.held(w.workspace.id)[0].status, NumberStatus::Active);
+}
+
+/// Buys one Twilio number with `fault` on the purchase POST, which leaves it unconfirmed.
+async fn unconfirmed_twilio_buy(w: &super::World, fault: FaultKind) -> Vec<String> {
+    let connection = w.connect_twilio().await;
+    let mut query = local("US", Some("303"));
+    query.connection_id = Some(connection);
+    let picked = w.pick(w.workspace.id, &query, 1).await;
+    w.sandbox.faults().add_rule(
+        FaultRule::once(fault)
+            .carrier(Carrier::Twilio)
+            .method("POST"),
+    );
+    let error = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &picked[0])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PurchaseError::Unconfirmed { .. }),
+        "{error}"
+    );
+    picked
 }

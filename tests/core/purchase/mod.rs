@@ -62,11 +62,22 @@ pub fn pool_input(name: &str, allowance: i64) -> WorkspaceInput {
 }
 
 pub async fn world_with(allowance: i64, completion: OrderCompletion) -> World {
+    world_on(
+        allowance,
+        SandboxConfig {
+            order_completion: completion,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+}
+
+/// A world on a sandbox set up as `config` says (its seed and stock are the world's own).
+pub async fn world_on(allowance: i64, config: SandboxConfig) -> World {
     let sandbox = Sandbox::start(SandboxConfig {
         owned_numbers: 3,
         seed: 11,
-        order_completion: completion,
-        ..SandboxConfig::default()
+        ..config
     })
     .await
     .unwrap();
