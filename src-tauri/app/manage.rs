@@ -19,6 +19,7 @@ use crate::flows::manage::table::{
     TableRow,
 };
 use crate::store::agents::{AgentRow, Holding};
+use crate::store::orders::UnsettledScope;
 
 /// The Phone Numbers table.
 pub struct Numbers<'a> {
@@ -299,15 +300,29 @@ impl<'a> Carriers<'a> {
 
     /// Disconnects a carrier: optionally its numbers' previous settings restored at the carrier,
     /// then its numbers, the connection and its keyring entry go together, or nothing goes.
+    /// Purchases through it are settled first; while any stay open it refuses, unless `force`.
     pub async fn disconnect(
         &self,
         workspace_id: WorkspaceId,
         connection_id: ConnectionId,
         restore: bool,
+        force: bool,
     ) -> Result<DisconnectReport, DisconnectError> {
-        let report =
-            disconnect::disconnect(self.app.accounts(), workspace_id, connection_id, restore)
-                .await?;
+        let open = self
+            .app
+            .purchases()
+            .settle_before(UnsettledScope::Connection(workspace_id, connection_id))
+            .await
+            .map_err(|error| DisconnectError::Settle(Box::new(error)))?;
+        let report = disconnect::disconnect(
+            self.app.accounts(),
+            workspace_id,
+            connection_id,
+            restore,
+            open,
+            force,
+        )
+        .await?;
         self.app
             .inner
             .listings

@@ -13,6 +13,7 @@ use crate::flows::accounts::{AccountUnavailable, PoolAccount};
 use crate::flows::connect::{self, ConnectError};
 use crate::secrets::credentials::{Credentials, TelnyxCredentials};
 use crate::secrets::{SecretKey, SecretsError, Sensitive};
+use crate::store::orders::UnsettledScope;
 use crate::store::{settings, StoreError};
 
 /// The non-secret half of the number pool's Telnyx account.
@@ -50,6 +51,10 @@ pub enum PoolSettingsError {
     Store(#[from] StoreError),
     #[error("The number pool settings in the database are damaged ({0}); save them again.")]
     Damaged(String),
+    #[error("{0} from the number pool, and Telnyx has not settled them yet. Wait until they are Active or Failed (Process checks now), then change the pool account.")]
+    Unsettled(crate::flows::purchase::Unsettled),
+    #[error(transparent)]
+    Settle(Box<crate::flows::purchase::PurchaseError>),
     #[error(transparent)]
     Task(#[from] TaskFailed),
 }
@@ -63,6 +68,8 @@ impl UserError for PoolSettingsError {
             Self::Secrets(inner) => Classified::Wraps(inner),
             Self::Store(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
+            Self::Settle(inner) => Classified::Wraps(inner.as_ref()),
+            Self::Unsettled(_) => Classified::Kind(ErrorKind::Conflict),
             Self::NoKey | Self::TexmlNotFound { .. } => Classified::Kind(ErrorKind::InvalidInput),
             Self::Damaged(_) => Classified::Kind(ErrorKind::Storage),
         }
@@ -120,6 +127,13 @@ impl<'a> PoolSettings<'a> {
         });
         let account = self.app.accounts().draft(&credentials, false).await?;
         connect::validate(&account).await?;
+        let current = self
+            .app
+            .blocking(|ctx| Ok::<_, PoolSettingsError>(ctx.secrets.get(SecretKey::POOL)?))
+            .await?;
+        if current.is_some_and(|key| key.expose() != api_key.as_str()) {
+            self.refuse_while_open().await?;
+        }
         if let (Some(id), CarrierAccount::Telnyx(client)) = (&ids.texml_connection_id, &account) {
             client.texml_application(id).await.map_err(|error| {
                 PoolSettingsError::TexmlNotFound {
@@ -146,6 +160,7 @@ impl<'a> PoolSettings<'a> {
 
     /// Forgets the pool account: the key leaves the keyring, the ids the database.
     pub async fn clear(&self) -> Result<PoolSetup, PoolSettingsError> {
+        self.refuse_while_open().await?;
         self.app
             .blocking(|ctx| {
                 ctx.secrets.delete(SecretKey::POOL)?;
@@ -154,6 +169,22 @@ impl<'a> PoolSettings<'a> {
             .await?;
         self.app.accounts().set_pool(None)?;
         self.get().await
+    }
+
+    /// Another account (or none) could no longer settle the pool's open orders: they are
+    /// settled first, and the change refused while any stay open.
+    async fn refuse_while_open(&self) -> Result<(), PoolSettingsError> {
+        let open = self
+            .app
+            .purchases()
+            .settle_before(UnsettledScope::Pool)
+            .await
+            .map_err(|error| PoolSettingsError::Settle(Box::new(error)))?;
+        if open.is_empty() {
+            Ok(())
+        } else {
+            Err(PoolSettingsError::Unsettled(open))
+        }
     }
 
     /// Keeps ids that an older NumberDesk saved elsewhere (the desktop's settings file), unless

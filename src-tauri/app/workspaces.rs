@@ -9,6 +9,7 @@ use crate::flows::connect::connections::{ConnectionError, ConnectionSummary, Con
 use crate::flows::connect::{self, ConnectError, ConnectForm, TexmlCheck};
 use crate::flows::workspaces::{Workspace, WorkspaceError, WorkspaceInput};
 use crate::store::connections::ConnectionRow;
+use crate::store::orders::UnsettledScope;
 
 /// Every workspace, and which one a shell should open.
 #[derive(Debug, Clone)]
@@ -84,7 +85,18 @@ impl<'a> Workspaces<'a> {
 
     /// Deletes a workspace with everything in it, then its connections' keyring entries; their
     /// open clients are forgotten.
+    /// Purchases of the workspace are settled first; while any stay open it refuses, since the
+    /// numbers could no longer be recorded nor their credits given back.
     pub async fn delete(&self, id: WorkspaceId) -> Result<(), WorkspaceError> {
+        let open = self
+            .app
+            .purchases()
+            .settle_before(UnsettledScope::Workspace(id))
+            .await
+            .map_err(|error| WorkspaceError::Settle(Box::new(error)))?;
+        if !open.is_empty() {
+            return Err(WorkspaceError::Unsettled(open));
+        }
         let connections = self
             .app
             .blocking(move |ctx| ctx.delete_workspace(id))

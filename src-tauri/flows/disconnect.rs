@@ -22,10 +22,12 @@ use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::flows::connect::connections::{ConnectionError, Connections};
+use crate::flows::purchase::Unsettled;
 use crate::secrets::{SecretKey, SecretsError};
 use crate::store::agents::{self as agent_rows, AgentLoss};
 use crate::store::connections::{self as connection_rows, ConnectionRow};
 use crate::store::journal;
+use crate::store::orders::{self as order_rows, UnsettledScope};
 use crate::store::sync_state::{self, ManagedNumber};
 use crate::store::StoreError;
 
@@ -43,6 +45,10 @@ pub struct DisconnectPreview {
     pub affected_agents: Vec<AgentLoss>,
     /// Imports through this connection still running; disconnecting waits for them.
     pub running_imports: i64,
+    /// Numbers still being bought through this connection (journalled or pending orders), and
+    /// the sentence that says so; disconnecting refuses unless forced while there are any.
+    pub unsettled_numbers: Vec<String>,
+    pub unsettled: Option<String>,
     /// The sentence the dialog shows about the carrier account.
     pub note: String,
 }
@@ -83,6 +89,10 @@ pub enum DisconnectError {
     Keyring(SecretsError),
     #[error("The numbers could not be removed from the database ({0}). Nothing was removed and the carrier stays connected; try again.")]
     Store(StoreError),
+    #[error("{0} through this connection, and the carrier has not settled them yet. Wait until they are Active or Failed (Process checks now), or disconnect anyway: NumberDesk then stops tracking them and notes it in the audit log.")]
+    Unsettled(Unsettled),
+    #[error(transparent)]
+    Settle(Box<crate::flows::purchase::PurchaseError>),
     #[error(transparent)]
     Connection(ConnectionError),
     #[error(transparent)]
@@ -97,8 +107,9 @@ impl UserError for DisconnectError {
             Self::Connection(inner) => Classified::Wraps(inner),
             Self::Account(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
+            Self::Settle(inner) => Classified::Wraps(inner.as_ref()),
             Self::NotFound => Classified::Kind(ErrorKind::NotFound),
-            Self::ImportRunning => Classified::Kind(ErrorKind::Conflict),
+            Self::ImportRunning | Self::Unsettled(_) => Classified::Kind(ErrorKind::Conflict),
             Self::Keyring(_) => Classified::Kind(ErrorKind::KeyringUnavailable),
             Self::RestoreFailed { .. } => Classified::Kind(ErrorKind::Carrier),
             Self::Store(_) => Classified::Kind(ErrorKind::Storage),
@@ -162,13 +173,15 @@ pub fn preview(
     connection_id: ConnectionId,
 ) -> Result<DisconnectPreview, DisconnectError> {
     let connection = Connections::new(ctx).get(workspace_id, connection_id)?;
-    let (numbers, agents, running) = ctx.store.read(|c| {
+    let (numbers, agents, running, open) = ctx.store.read(|c| {
         Ok::<_, StoreError>((
             sync_state::of_connection(c, workspace_id, connection_id)?,
             agent_rows::holding_connection(c, workspace_id, connection_id)?,
             sync_state::running_imports(c, workspace_id, connection_id)?,
+            order_rows::unsettled(c, UnsettledScope::Connection(workspace_id, connection_id))?,
         ))
     })?;
+    let open = Unsettled(open);
     let held: Vec<&ManagedNumber> = numbers
         .iter()
         .filter(|n| n.status != NumberStatus::Released)
@@ -180,6 +193,8 @@ pub fn preview(
         restorable: held.iter().filter(|n| restorable(n)).count() as i64,
         affected_agents: agents,
         running_imports: running,
+        unsettled_numbers: open.numbers(),
+        unsettled: (!open.is_empty()).then(|| open.to_string()),
         note: format!(
             "The numbers stay in your {} account; they are only removed from NumberDesk.",
             connection.carrier
@@ -194,14 +209,25 @@ fn restorable(number: &ManagedNumber) -> bool {
         && number.carrier_number_id.is_some()
 }
 
+const FORCED_REASON: &str =
+    "The carrier was disconnected before it confirmed this purchase; check the carrier's console.";
+
 /// Disconnects the connection. With `restore`, the previous webhook settings of every number that
-/// has a snapshot are put back through that account first.
+/// has a snapshot are put back through that account first. `open` is what is still being bought
+/// through it ([`crate::flows::purchase::Purchases::settle_before`]): the disconnect refuses while
+/// there is any, unless `force`, which abandons those orders and says so in the audit log.
 pub async fn disconnect(
     accounts: &Accounts,
     workspace_id: WorkspaceId,
     connection_id: ConnectionId,
     restore: bool,
+    open: Unsettled,
+    force: bool,
 ) -> Result<DisconnectReport, DisconnectError> {
+    if !open.is_empty() && !force {
+        return Err(DisconnectError::Unsettled(open));
+    }
+    let forced_over = (!open.is_empty()).then_some(open);
     let ctx = accounts.context();
     let key = SecretKey::new(workspace_id, connection_id);
     let (connection, plan, secret, numbers) = blocking(ctx, move |ctx| {
@@ -228,18 +254,16 @@ pub async fn disconnect(
     }
 
     let removed = blocking(ctx, {
-        let (connection, restored) = (connection.clone(), restored.clone());
-        let affected_agents = plan.affected_agents.clone();
-        let number_count = plan.number_count;
+        let (connection, restored, plan) = (connection.clone(), restored.clone(), plan.clone());
         move |ctx| {
             remove(
                 ctx,
                 workspace_id,
                 &connection,
                 &restored,
-                number_count,
-                affected_agents,
+                &plan,
                 secret,
+                forced_over.as_ref(),
             )
         }
     })
@@ -268,10 +292,11 @@ fn remove(
     workspace_id: WorkspaceId,
     connection: &ConnectionRow,
     restored: &[String],
-    number_count: i64,
-    affected_agents: Vec<AgentLoss>,
+    plan: &DisconnectPreview,
     secret: Option<crate::secrets::Sensitive<String>>,
+    forced_over: Option<&Unsettled>,
 ) -> Result<usize, DisconnectError> {
+    let (number_count, affected_agents) = (plan.number_count, &plan.affected_agents);
     let connection_id = connection.id;
     let key = SecretKey::new(workspace_id, connection_id);
     let now = ctx.clock.now();
@@ -286,7 +311,7 @@ fn remove(
         if !connection_rows::delete(tx, workspace_id, connection_id)? {
             return Err(DisconnectError::NotFound);
         }
-        let summary = format!(
+        let mut summary = format!(
             "Disconnected {} \"{}\": removed {} from NumberDesk{}. They stay in the carrier account.",
             connection.carrier,
             connection.name,
@@ -300,6 +325,16 @@ fn remove(
                 )
             }
         );
+        if let Some(open) = forced_over {
+            // The user chose to leave them: settled as abandoned, so nothing asks a connection
+            // that is gone, and said so in the audit entry.
+            for order_id in open.order_ids() {
+                order_rows::abandon(tx, order_id, FORCED_REASON, now)?;
+            }
+            summary.push_str(&format!(
+                " Disconnected anyway while {open}; NumberDesk no longer tracks them, so check them in the carrier's console."
+            ));
+        }
         if !restored_for_audit.is_empty() {
             record_in(
                 tx,
@@ -334,7 +369,11 @@ fn remove(
                         "numbers": number_count,
                         "affected_agents": affected_agents,
                     })),
-                    Some(serde_json::json!({"connected": false, "restored": restored_for_audit})),
+                    Some(serde_json::json!({
+                        "connected": false,
+                        "restored": restored_for_audit,
+                        "forced_over_orders": forced_over.map(Unsettled::order_ids),
+                    })),
                 ),
             now,
         )?;

@@ -132,6 +132,10 @@ pub enum WorkspaceError {
     InvalidWebhookUrl(String),
     #[error("This workspace no longer exists.")]
     NotFound(WorkspaceId),
+    #[error("{0} in this workspace, and the carrier has not settled them yet. Wait until they are Active or Failed (Process checks now), then delete the workspace.")]
+    Unsettled(crate::flows::purchase::Unsettled),
+    #[error(transparent)]
+    Settle(Box<crate::flows::purchase::PurchaseError>),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -143,8 +147,9 @@ impl UserError for WorkspaceError {
         match self {
             Self::Store(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
+            Self::Settle(inner) => Classified::Wraps(inner.as_ref()),
             Self::NotFound(_) => Classified::Kind(ErrorKind::NotFound),
-            Self::NameTaken(_) => Classified::Kind(ErrorKind::Conflict),
+            Self::NameTaken(_) | Self::Unsettled(_) => Classified::Kind(ErrorKind::Conflict),
             Self::EmptyName
             | Self::NameTooLong(_)
             | Self::NameHasControlCharacters

@@ -354,3 +354,82 @@ pub fn touch_synced(
     )?;
     Ok(())
 }
+
+/// Which unsettled orders a destructive action must wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsettledScope {
+    /// Everything of a workspace (deleting it).
+    Workspace(WorkspaceId),
+    /// The marketplace purchases made through one connection (disconnecting it).
+    Connection(WorkspaceId, ConnectionId),
+    /// Every real workspace's number pool orders (changing or clearing the pool key).
+    Pool,
+}
+
+/// An order not settled yet: journalled and unconfirmed, or pending at the carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsettledOrder {
+    pub order_id: i64,
+    pub numbers: Vec<String>,
+}
+
+/// The orders in `scope` still pending, with their numbers (recorded ones, or those the journal
+/// says are being bought), oldest first.
+pub fn unsettled(
+    connection: &Connection,
+    scope: UnsettledScope,
+) -> Result<Vec<UnsettledOrder>, StoreError> {
+    let (condition, workspace, connection_id) = match scope {
+        UnsettledScope::Workspace(w) => ("o.workspace_id = ?1 AND ?2 IS NULL", Some(w), None),
+        UnsettledScope::Connection(w, c) => (
+            "o.workspace_id = ?1 AND o.flow = 'marketplace' AND o.connection_id = ?2",
+            Some(w),
+            Some(c),
+        ),
+        UnsettledScope::Pool => (
+            "o.flow = 'pool' AND ?1 IS NULL AND ?2 IS NULL
+             AND (SELECT is_sandbox FROM workspaces WHERE id = o.workspace_id) = 0",
+            None,
+            None,
+        ),
+    };
+    let mut statement = connection.prepare(&format!(
+        "SELECT o.id,
+            coalesce(
+              (SELECT group_concat(p.e164, ' ') FROM phone_numbers p WHERE p.order_id = o.id),
+              (SELECT group_concat(json_extract(item.value, '$.e164'), ' ')
+                 FROM journal j, json_each(j.payload_json, '$.numbers') AS item
+                WHERE j.idempotency_key = o.idempotency_key),
+              '')
+         FROM orders o WHERE o.status = 'pending' AND {condition} ORDER BY o.id"
+    ))?;
+    let rows = statement
+        .query_map(params![workspace, connection_id], |r| {
+            let numbers: String = r.get(1)?;
+            Ok(UnsettledOrder {
+                order_id: r.get(0)?,
+                numbers: numbers.split_whitespace().map(str::to_owned).collect(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Gives up on an unsettled order the user chose to leave (a forced disconnect): its journal
+/// intent is settled failed and the order failed with `reason`, so nothing keeps asking a
+/// connection that is gone and its credits are no longer held.
+pub fn abandon(
+    tx: &Transaction<'_>,
+    order_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE journal SET state = 'failed', outcome = ?2, next_check_at = NULL, updated_at = ?3
+         WHERE state = 'intent'
+           AND idempotency_key = (SELECT idempotency_key FROM orders WHERE id = ?1)",
+        params![order_id, reason, now],
+    )?;
+    finish_order(tx, order_id, "failure", Some(reason), now)?;
+    Ok(())
+}

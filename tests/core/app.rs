@@ -8,18 +8,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use numberdesk::app::context::Paths;
+use numberdesk::app::PoolSettingsError;
 use numberdesk::app::{App, AppConfig, AppEvent};
 use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::{ClientOptions, Features, NumberType};
 use numberdesk::domain::failure::{ErrorKind, UserError};
 use numberdesk::flows::audit::{AuditAction, AuditFilter};
 use numberdesk::flows::connect::ConnectForm;
+use numberdesk::flows::disconnect::DisconnectError;
 use numberdesk::flows::import::{ImportRegistry, ImportState, Importer, WebhookMode};
 use numberdesk::flows::manage::table::{NumberFilter, NumberQuery, Sort};
+use numberdesk::flows::purchase::PurchaseError;
 use numberdesk::flows::purchase::SearchQuery;
-use numberdesk::flows::workspaces::{Workspace, WorkspaceInput};
+use numberdesk::flows::workspaces::{Workspace, WorkspaceError, WorkspaceInput};
 use numberdesk::logging::Redactor;
-use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig, SandboxHandle};
+use numberdesk::sandbox::{
+    Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome, Sandbox, SandboxConfig,
+    SandboxHandle,
+};
 use numberdesk::secrets::{MemorySecretStore, SecretStore, Sensitive};
 
 use crate::support::{input, TestDir};
@@ -91,6 +97,28 @@ impl AppWorld {
             twilio_auth_token: Some(Sensitive::new(account.auth_token.clone())),
             ..ConnectForm::default()
         }
+    }
+
+    /// The first US local number a search offers `workspace` (through `connection`, or from
+    /// the pool).
+    pub async fn first_local_offer(
+        &self,
+        workspace: WorkspaceId,
+        connection: Option<ConnectionId>,
+    ) -> String {
+        let query = SearchQuery {
+            country: "US".into(),
+            types: vec![NumberType::Local],
+            connection_id: connection,
+            ..SearchQuery::default()
+        };
+        let results = self
+            .app
+            .purchases()
+            .search(workspace, &query)
+            .await
+            .unwrap();
+        results.offers[0].e164.to_string()
     }
 
     pub async fn workspace(&self, input: WorkspaceInput) -> Workspace {
@@ -468,7 +496,7 @@ async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_
     let report = w
         .app
         .carriers()
-        .disconnect(acme.id, connection, true)
+        .disconnect(acme.id, connection, true, false)
         .await
         .unwrap();
     assert_eq!((report.removed_numbers, report.restored.len()), (4, 4));
@@ -745,4 +773,160 @@ async fn an_import_is_watched_and_cancelled_only_from_its_own_workspace() {
         .await
         .unwrap();
     assert_eq!((last.state, last.done), (ImportState::Finished, 3));
+}
+
+/// Break 3 of issue 11: a disconnect or a workspace deletion while a purchase is unconfirmed
+/// made it impossible to settle (credits held for ever, or a number bought and never recorded).
+/// Both now settle what they can and refuse, naming the number; a disconnect can be forced,
+/// which abandons the purchase, frees its credits and says so in the audit log.
+#[tokio::test]
+async fn disconnect_and_workspace_deletion_wait_for_an_unconfirmed_purchase_unless_forced() {
+    let w = app_world(5, memory()).await;
+    let acme = w.workspace(input("Acme")).await;
+    let (connection, _) = w.connect_twilio(acme.id).await;
+    let e164 = w.first_local_offer(acme.id, Some(connection)).await;
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::Hang { millis: 3_000 })
+            .carrier(Carrier::Twilio)
+            .method("POST"),
+    );
+    let unconfirmed = w
+        .app
+        .purchases()
+        .buy(acme.id, Some(connection), &e164)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unconfirmed, PurchaseError::Unconfirmed { .. }),
+        "{unconfirmed}"
+    );
+    let on_hold = || async {
+        w.app
+            .workspaces()
+            .credits(acme.id)
+            .await
+            .unwrap()
+            .summary
+            .on_hold
+    };
+    assert_eq!(on_hold().await, 115);
+
+    let preview = w
+        .app
+        .carriers()
+        .preview_disconnect(acme.id, connection)
+        .await
+        .unwrap();
+    assert_eq!(preview.unsettled_numbers, vec![e164.clone()]);
+    let refused = w
+        .app
+        .carriers()
+        .disconnect(acme.id, connection, false, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, DisconnectError::Unsettled(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains(&e164), "{refused}");
+    let refused = w.app.workspaces().delete(acme.id).await.unwrap_err();
+    assert!(
+        matches!(refused, WorkspaceError::Unsettled(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains(&e164), "{refused}");
+    assert_eq!(
+        w.app.workspaces().connections(acme.id).await.unwrap().len(),
+        1
+    );
+
+    w.app
+        .carriers()
+        .disconnect(acme.id, connection, false, true)
+        .await
+        .unwrap();
+    assert_eq!(on_hold().await, 0);
+    let log = w
+        .app
+        .audit()
+        .query(acme.id, AuditFilter::default())
+        .await
+        .unwrap();
+    let disconnect = log
+        .entries
+        .iter()
+        .find(|e| e.action == AuditAction::Disconnect.as_str())
+        .unwrap();
+    assert!(
+        disconnect.summary.contains("Disconnected anyway") && disconnect.summary.contains(&e164),
+        "{disconnect:?}"
+    );
+    // Nothing is left that a background pass would keep asking a gone connection about.
+    let pass = w.app.purchases().sync_pending().await.unwrap();
+    assert!(pass.errors.is_empty() && pass.unsettled == 0, "{pass:?}");
+    w.app.workspaces().delete(acme.id).await.unwrap();
+}
+
+/// Break 3 for the number pool: changing or clearing the pool key while a pool order is
+/// pending left it with no account able to settle it. Now refused until the order settles.
+#[tokio::test]
+async fn the_pool_account_cannot_change_while_a_pool_order_is_pending() {
+    let w = app_world(5, memory()).await;
+    // Each refusal first asks Telnyx (one poll); the order completes at the sixth.
+    w.sandbox
+        .faults()
+        .set_order_completion(OrderCompletion::Polls {
+            polls: 6,
+            outcome: OrderOutcome::Success,
+        });
+    let agency = &w.sandbox.telnyx_accounts()[1];
+    w.app
+        .pool()
+        .save(agency.api_key.clone(), None, None)
+        .await
+        .unwrap();
+    let client = w.workspace(pool_input("Agency client")).await;
+    let e164 = w.first_local_offer(client.id, None).await;
+    w.app
+        .purchases()
+        .buy_from_pool(client.id, std::slice::from_ref(&e164), false)
+        .await
+        .unwrap();
+
+    let refused = w.app.pool().clear().await.unwrap_err();
+    assert!(
+        matches!(refused, PoolSettingsError::Unsettled(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains(&e164), "{refused}");
+    let other = &w.sandbox.telnyx_accounts()[0];
+    let refused = w
+        .app
+        .pool()
+        .save(other.api_key.clone(), None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, PoolSettingsError::Unsettled(_)),
+        "{refused:?}"
+    );
+    // The same key again (to change its ids) is fine: it can still settle the order.
+    w.app
+        .pool()
+        .save(agency.api_key.clone(), None, None)
+        .await
+        .unwrap();
+
+    // Once Telnyx completes it, the change goes through.
+    let mut refusals = 0;
+    while let Err(error) = w.app.pool().clear().await {
+        assert!(
+            matches!(error, PoolSettingsError::Unsettled(_)),
+            "{error:?}"
+        );
+        refusals += 1;
+        assert!(refusals < 10, "the order never settled");
+    }
+    let orders = w.app.purchases().orders(client.id).await.unwrap();
+    assert_eq!(orders[0].status, numberdesk::carriers::OrderStatus::Success);
 }

@@ -139,3 +139,52 @@ impl PurchaseError {
         )
     }
 }
+
+/// Orders a destructive action must wait for (see `store::orders::unsettled`), as the sentence
+/// its refusal shows: "2 numbers (+1…, +1…) in order 7 are still being bought".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unsettled(pub Vec<crate::store::orders::UnsettledOrder>);
+
+impl Unsettled {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn numbers(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|o| o.numbers.iter().cloned())
+            .collect()
+    }
+
+    pub fn order_ids(&self) -> Vec<i64> {
+        self.0.iter().map(|o| o.order_id).collect()
+    }
+}
+
+impl std::fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 5;
+        let numbers = self.numbers();
+        let ids: Vec<String> = self.order_ids().iter().map(i64::to_string).collect();
+        let mut listed = numbers
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if numbers.len() > SHOWN {
+            listed.push_str(&format!(" and {} more", numbers.len() - SHOWN));
+        }
+        let what = match numbers.len() {
+            1 => "1 number".to_owned(),
+            n => format!("{n} numbers"),
+        };
+        let orders = match ids.len() {
+            1 => format!("order {}", ids[0]),
+            _ => format!("orders {}", ids.join(", ")),
+        };
+        let verb = if numbers.len() == 1 { "is" } else { "are" };
+        write!(f, "{what} ({listed}) in {orders} {verb} still being bought")
+    }
+}

@@ -35,7 +35,7 @@ mod recovery;
 mod release;
 mod search;
 
-pub use error::PurchaseError;
+pub use error::{PurchaseError, Unsettled};
 pub use numbering::{credits_for, validate_area_code, validate_country};
 
 use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};

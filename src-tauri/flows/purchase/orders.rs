@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     blocking, purchased_from, FailedNumber, OrderSummary, OrderUpdate, Purchase, PurchaseError,
-    Purchases, SyncReport,
+    Purchases, SyncReport, Unsettled,
 };
 use crate::app::blocking::TaskFailed;
 use crate::app::context::Context;
@@ -21,7 +21,7 @@ use crate::carriers::{NumberOrder, OrderStatus};
 use crate::domain::kinds::NumberStatus;
 use crate::flows::billing;
 use crate::store::credits;
-use crate::store::orders::{self as rows, HeldNumber, OrderRow};
+use crate::store::orders::{self as rows, HeldNumber, OrderRow, UnsettledScope};
 
 impl Purchases {
     /// The Process button: syncs one number's order now, or (with `None`) every pending order of
@@ -60,6 +60,31 @@ impl Purchases {
         self.recover_into(Some(workspace_id), &mut report).await?;
         self.sync_orders(orders, &mut report).await;
         Ok(report)
+    }
+
+    /// Before an action that would leave purchases impossible to settle (a disconnect, deleting
+    /// a workspace, changing the pool account): settles what the carriers can settle now, and
+    /// returns the orders in `scope` that are still open. The action refuses while any are.
+    pub async fn settle_before(&self, scope: UnsettledScope) -> Result<Unsettled, PurchaseError> {
+        let round = match scope {
+            UnsettledScope::Workspace(w) | UnsettledScope::Connection(w, _) => {
+                self.process(w, None).await
+            }
+            UnsettledScope::Pool => self.sync_pending().await,
+        };
+        match round {
+            Ok(report) => {
+                for error in &report.errors {
+                    tracing::info!(%error, "an order could not be settled before the action");
+                }
+            }
+            Err(error) => tracing::info!(%error, "orders could not be settled before the action"),
+        }
+        let open = blocking(self.ctx(), move |ctx| {
+            Ok(ctx.store.read(|c| rows::unsettled(c, scope))?)
+        })
+        .await?;
+        Ok(Unsettled(open))
     }
 
     /// One round of the background task: settles unconfirmed purchases and releases, then syncs

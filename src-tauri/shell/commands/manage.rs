@@ -261,10 +261,11 @@ pub async fn disconnect_carrier(
     workspace_id: WorkspaceId,
     connection_id: ConnectionId,
     restore: bool,
+    force: Option<bool>,
 ) -> Result<DisconnectReport, IpcError> {
     let carriers = state.app.carriers();
     Ok(carriers
-        .disconnect(workspace_id, connection_id, restore)
+        .disconnect(workspace_id, connection_id, restore, force.unwrap_or(false))
         .await?)
 }
 

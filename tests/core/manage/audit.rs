@@ -1,7 +1,6 @@
 //! The audit log: filters, CSV export, and no secret ever written into it.
 
 use numberdesk::flows::audit::{AuditFilter, AuditLog};
-use numberdesk::flows::disconnect::{self};
 use numberdesk::flows::import::WebhookMode;
 use numberdesk::flows::manage::agents::{AgentSlot, Agents};
 use numberdesk::flows::manage::regions::{self};
@@ -28,9 +27,7 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
     sync::sync_connection(&w.accounts(), w.workspace.id, twilio.row.id)
         .await
         .unwrap();
-    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
-        .await
-        .unwrap();
+    w.disconnect(twilio.row.id, true).await.unwrap();
 
     let log = AuditLog::new(&w.core);
     let everything = log.query(w.workspace.id, &AuditFilter::default()).unwrap();

@@ -49,9 +49,7 @@ async fn disconnect_restores_the_previous_settings_and_removes_numbers_connectio
         preview.note
     );
 
-    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
-        .await
-        .unwrap();
+    let report = w.disconnect(twilio.row.id, true).await.unwrap();
     assert_eq!(report.removed_numbers, 4);
     assert_eq!(report.restored.len(), 4);
 
@@ -96,9 +94,7 @@ async fn disconnect_whose_keyring_deletion_fails_keeps_the_carrier_connected() {
         .connect_and_import(&w.twilio_form(), 3, WebhookMode::OutboundOnly)
         .await;
     w.memory.as_ref().unwrap().fail_deletes(true);
-    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
-        .await
-        .unwrap_err();
+    let error = w.disconnect(twilio.row.id, false).await.unwrap_err();
     assert!(matches!(error, DisconnectError::Keyring(_)), "{error:?}");
     let text = error.to_string();
     assert!(text.contains("keyring"), "{text}");
@@ -117,9 +113,7 @@ async fn disconnect_whose_keyring_deletion_fails_keeps_the_carrier_connected() {
 
     // Once the keyring works, the same disconnect goes through.
     w.memory.as_ref().unwrap().fail_deletes(false);
-    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
-        .await
-        .unwrap();
+    w.disconnect(twilio.row.id, false).await.unwrap();
     assert!(!w.connection_exists(twilio.row.id));
     assert_eq!(w.secret_count(), 0);
 }
@@ -146,9 +140,7 @@ async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numb
             .times(None),
     );
 
-    let error = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, true)
-        .await
-        .unwrap_err();
+    let error = w.disconnect(twilio.row.id, true).await.unwrap_err();
     let DisconnectError::RestoreFailed {
         failed,
         left_restored,
@@ -218,9 +210,7 @@ async fn disconnect_whose_carrier_restore_fails_keeps_everything_and_points_numb
     );
 
     // Without the restore, the disconnect goes through.
-    let report = disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
-        .await
-        .unwrap();
+    let report = w.disconnect(twilio.row.id, false).await.unwrap();
     assert_eq!(report.removed_numbers, 4);
     assert!(report.restored.is_empty());
     assert!(!w.connection_exists(twilio.row.id));
@@ -248,9 +238,7 @@ async fn disconnect_deletes_the_entry_from_the_real_keyring() {
         .await;
     let key = SecretKey::new(w.workspace.id, twilio.row.id);
     assert!(keyring.get(key).unwrap().is_some());
-    disconnect::disconnect(&w.accounts(), w.workspace.id, twilio.row.id, false)
-        .await
-        .unwrap();
+    w.disconnect(twilio.row.id, false).await.unwrap();
     assert!(keyring.get(key).unwrap().is_none());
     assert!(!w.connection_exists(twilio.row.id));
     assert!(w.all(NumberFilter::default(), Sort::default()).is_empty());

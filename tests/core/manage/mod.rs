@@ -86,6 +86,26 @@ struct Connected {
 }
 
 impl World {
+    /// Disconnects `connection` through the flow, with nothing being bought through it.
+    pub async fn disconnect(
+        &self,
+        connection: ConnectionId,
+        restore: bool,
+    ) -> Result<
+        numberdesk::flows::disconnect::DisconnectReport,
+        numberdesk::flows::disconnect::DisconnectError,
+    > {
+        numberdesk::flows::disconnect::disconnect(
+            &self.accounts(),
+            self.workspace.id,
+            connection,
+            restore,
+            numberdesk::flows::purchase::Unsettled::default(),
+            false,
+        )
+        .await
+    }
+
     fn twilio_form(&self) -> ConnectForm {
         let account = &self.sandbox.twilio_accounts()[0];
         ConnectForm {

@@ -123,6 +123,8 @@ import { call } from "./core.js";
  * @property {number} restorable numbers whose previous webhook settings can be put back
  * @property {AgentLoss[]} affected_agents
  * @property {number} running_imports
+ * @property {string[]} unsettled_numbers numbers still being bought through the connection
+ * @property {string | null} unsettled the sentence that says so (disconnect refuses unless forced)
  * @property {string} note
  * @typedef {{ connection_id: number, name: string, removed_numbers: number, restored: string[], affected_agents: AgentLoss[] }} DisconnectReport
  *
@@ -330,14 +332,16 @@ export function previewDisconnect(workspaceId, connectionId) {
 
 /**
  * Removes the connection, its numbers and its keyring entry; with `restore`, the previous
- * webhook settings are put back at the carrier first. On failure nothing is removed.
+ * webhook settings are put back at the carrier first. On failure nothing is removed. While
+ * purchases through it are unsettled it is refused, unless `force` (audited).
  * @param {number} workspaceId
  * @param {number} connectionId
  * @param {boolean} restore
+ * @param {boolean} [force]
  * @returns {Promise<DisconnectReport>}
  */
-export function disconnectCarrier(workspaceId, connectionId, restore) {
-  return call("disconnect_carrier", { workspaceId, connectionId, restore });
+export function disconnectCarrier(workspaceId, connectionId, restore, force = false) {
+  return call("disconnect_carrier", { workspaceId, connectionId, restore, force });
 }
 
 /**

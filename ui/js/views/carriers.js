@@ -210,6 +210,13 @@ export function mount(root, ctx) {
       checked: false,
       attrs: { "data-testid": "restore-webhooks" },
     });
+    const force = checkboxField({
+      name: "forceDisconnect",
+      label: "Disconnect anyway",
+      description: "NumberDesk stops tracking these purchases and notes it in the audit log; check them in the carrier's console.",
+      checked: false,
+      attrs: { "data-testid": "disconnect-force" },
+    });
     const error = formErrorSlot();
     const report = await openDialog({
       title: `Disconnect ${preview.name}?`,
@@ -238,6 +245,10 @@ export function mount(root, ctx) {
         preview.running_imports > 0
           ? callout({ kind: "warning", testid: "disconnect-running-import", children: h("p", { class: "callout__text" }, "An import through this connection is still running. Cancel it or wait for it to finish first.") })
           : null,
+        preview.unsettled
+          ? callout({ kind: "warning", testid: "disconnect-unsettled", children: h("p", { class: "callout__text" }, `${preview.unsettled}. Wait until they are Active or Failed (Process checks now), or disconnect anyway.`) })
+          : null,
+        preview.unsettled ? force.el : null,
         preview.restorable > 0 ? restore.el : null,
         h("p", { class: "dialog__text" }, "The credentials are deleted from the system keyring."),
         error.el,
@@ -246,7 +257,7 @@ export function mount(root, ctx) {
       onConfirm: async () => {
         error.clear();
         try {
-          return await ctx.api.disconnectCarrier(workspaceId, connection.id, preview.restorable > 0 && restore.input.checked);
+          return await ctx.api.disconnectCarrier(workspaceId, connection.id, preview.restorable > 0 && restore.input.checked, Boolean(preview.unsettled) && force.input.checked);
         } catch (e) {
           error.show(e && typeof e === "object" && "message" in e ? String(e.message) : "The carrier could not be disconnected.");
           throw e;
