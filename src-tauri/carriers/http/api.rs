@@ -344,19 +344,49 @@ pub trait NumberPages: Send {
 
     /// How far the walk has come.
     fn progress(&self) -> ListProgress;
+
+    /// Whose listing it is, for its errors.
+    fn carrier(&self) -> CarrierKind;
 }
 
-/// Every number a walk hands out, calling `progress` after each page.
+/// More pages than any account has (a thousand numbers a page at Telnyx, fifty at least at
+/// Twilio): a listing this long is a carrier handing out pages for ever.
+pub(crate) const MAX_PAGES: usize = 20_000;
+
+/// Every number a walk hands out, calling `progress` after each page. A carrier that pages for
+/// ever is stopped with a clear error: at a page that brings no number not seen before (an
+/// empty page that still says "more", or any page repeated, in whatever cycle) or past
+/// [`MAX_PAGES`].
 pub(crate) async fn all_numbers(
     mut pages: impl NumberPages,
     mut progress: impl FnMut(ListProgress),
 ) -> Result<Vec<OwnedNumber>, CarrierError> {
     let mut all = Vec::new();
     while let Some(page) = pages.next_page().await? {
+        let so_far = pages.progress();
+        if page.is_empty() {
+            return Err(endless(
+                pages.carrier(),
+                format!(
+                    "page {} of the number listing brought no number not seen before",
+                    so_far.pages
+                ),
+            ));
+        }
+        if so_far.pages > MAX_PAGES {
+            return Err(endless(
+                pages.carrier(),
+                format!("the number listing went past {MAX_PAGES} pages"),
+            ));
+        }
         all.extend(page);
-        progress(pages.progress());
+        progress(so_far);
     }
     Ok(all)
+}
+
+fn endless(carrier: CarrierKind, detail: String) -> CarrierError {
+    CarrierError::NotUnderstood { carrier, detail }
 }
 
 /// Helpers for the clients' unit tests of their error mapping.
@@ -417,5 +447,106 @@ mod base_url_tests {
                 "{bad}: {error:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::*;
+
+    /// A carrier's listing as a script of pages, each a list of numbers (ids are the numbers).
+    struct Script {
+        pages: Vec<Vec<&'static str>>,
+        next: usize,
+        seen: Seen,
+        /// Goes round the script for ever instead of ending.
+        cycle: bool,
+    }
+
+    impl NumberPages for Script {
+        async fn next_page(&mut self) -> Result<Option<Vec<OwnedNumber>>, CarrierError> {
+            let at = if self.cycle {
+                self.next % self.pages.len()
+            } else if self.next < self.pages.len() {
+                self.next
+            } else {
+                return Ok(None);
+            };
+            self.next += 1;
+            let page = self.pages[at].clone();
+            Ok(Some(self.seen.fresh(page, |n| n, owned)))
+        }
+
+        fn progress(&self) -> ListProgress {
+            ListProgress {
+                fetched: self.seen.count(),
+                pages: self.next,
+                total: None,
+            }
+        }
+
+        fn carrier(&self) -> CarrierKind {
+            CarrierKind::Telnyx
+        }
+    }
+
+    fn owned(e164: &str) -> OwnedNumber {
+        serde_json::from_value(serde_json::json!({
+            "carrier_id": e164, "e164": e164, "friendly_name": null, "number_type": null,
+            "region": null, "features": null, "state": "active",
+            "routing": crate::carriers::Routing::Telnyx(crate::carriers::TelnyxRouting::default()),
+        }))
+        .expect("an owned number")
+    }
+
+    fn script(pages: Vec<Vec<&'static str>>, cycle: bool) -> Script {
+        Script {
+            pages,
+            next: 0,
+            seen: Seen::default(),
+            cycle,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_ends_is_read_whole_and_repeats_are_dropped() {
+        let pages = script(
+            vec![
+                vec!["+12125550101", "+12125550102"],
+                vec!["+12125550102", "+12125550103"],
+            ],
+            false,
+        );
+        let all = all_numbers(pages, |_| {}).await.unwrap();
+        let numbers: Vec<String> = all.iter().map(|n| n.e164.to_string()).collect();
+        assert_eq!(numbers, ["+12125550101", "+12125550102", "+12125550103"]);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_goes_round_in_a_cycle_stops_with_a_clear_error() {
+        let pages = script(
+            vec![
+                vec!["+12125550101"],
+                vec!["+12125550102"],
+                vec!["+12125550103"],
+            ],
+            true,
+        );
+        let error = all_numbers(pages, |_| {}).await.unwrap_err();
+        assert!(error.to_string().contains("page 4"), "{error}");
+        assert!(
+            error.to_string().contains("no number not seen before"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_page_that_says_more_stops_the_listing() {
+        let pages = script(vec![vec!["+12125550101"], vec![]], true);
+        let error = all_numbers(pages, |_| {}).await.unwrap_err();
+        assert!(
+            matches!(error, CarrierError::NotUnderstood { .. }),
+            "{error:?}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use super::client::{more_pages, TelnyxClient, TelnyxNumberUpdate, MAX_PAGE_SIZE}
 use super::wire;
 use crate::carriers::http::{all_numbers, Context, Lane, NumberPages, Safety, Seen};
 use crate::carriers::{
-    CarrierError, ListProgress, MessagingAssignment, OwnedNumber, ReleaseOutcome,
+    CarrierError, CarrierKind, ListProgress, MessagingAssignment, OwnedNumber, ReleaseOutcome,
 };
 
 impl TelnyxClient {
@@ -195,5 +195,9 @@ impl NumberPages for TelnyxNumberPager {
                 .total_results
                 .and_then(|total| usize::try_from(total).ok()),
         }
+    }
+
+    fn carrier(&self) -> CarrierKind {
+        CarrierKind::Telnyx
     }
 }

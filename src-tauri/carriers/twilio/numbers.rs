@@ -6,7 +6,9 @@ use reqwest::Url;
 use super::client::{is_e164, TwilioClient, TwilioNumberUpdate, CARRIER, MAX_PAGE_SIZE};
 use super::wire;
 use crate::carriers::http::{all_numbers, join, Context, Lane, NumberPages, Safety, Seen};
-use crate::carriers::{CarrierError, InboundRegion, ListProgress, OwnedNumber, ReleaseOutcome};
+use crate::carriers::{
+    CarrierError, CarrierKind, InboundRegion, ListProgress, OwnedNumber, ReleaseOutcome,
+};
 
 impl TwilioClient {
     /// A pager over every owned number, `page_size` at a time (at most 1000).
@@ -185,6 +187,10 @@ impl NumberPages for TwilioNumberPager {
             pages: self.pages,
             total: None,
         }
+    }
+
+    fn carrier(&self) -> CarrierKind {
+        CarrierKind::Twilio
     }
 }
 
