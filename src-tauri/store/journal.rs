@@ -38,6 +38,13 @@ impl Claims {
         })
     }
 
+    /// The key just made for a new intent, claimed before the intent is written. It is taken
+    /// only if keys collide, which the store reports as a conflict.
+    pub fn claim_new(&self, key: &str) -> Result<Claim, StoreError> {
+        self.try_claim(key)
+            .ok_or_else(|| StoreError::Conflict(format!("the new journal key {key} is taken")))
+    }
+
     pub fn is_claimed(&self, key: &str) -> bool {
         self.lock().contains(key)
     }
@@ -238,6 +245,21 @@ pub fn watched(connection: &Connection, kind: JournalKind) -> Result<Vec<Journal
         .query_map([kind], from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+/// For a reconciler: the row of `key` under a claim, when nobody else holds the key and the row
+/// is still an open intent (it may have been settled since the reconciler listed it).
+pub fn claim_open(
+    claims: &Claims,
+    connection: &Connection,
+    key: &str,
+) -> Result<Option<(Claim, JournalRow)>, StoreError> {
+    let Some(claim) = claims.try_claim(key) else {
+        return Ok(None);
+    };
+    Ok(get_by_key(connection, key)?
+        .filter(|row| row.state == JournalState::Intent)
+        .map(|row| (claim, row)))
 }
 
 pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {

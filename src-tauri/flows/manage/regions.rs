@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::app::blocking::{blocking, TaskFailed};
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::CarrierError;
-use crate::domain::kinds::{CarrierKind, JournalKind, JournalState, NumberStatus};
+use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::store::journal::{self, Claim};
@@ -244,9 +244,7 @@ async fn change_connection(
                 .iter()
                 .map(|n| {
                     let key = journal::fresh_key(tx, JournalKind::Region, &n.e164)?;
-                    let claim = ctx.claims.try_claim(&key).ok_or_else(|| {
-                        StoreError::Conflict(format!("the new key {key} is taken"))
-                    })?;
+                    let claim = ctx.claims.claim_new(&key)?;
                     let payload = serde_json::json!({
                         "phone_number_id": n.id,
                         "e164": n.e164,
@@ -404,18 +402,17 @@ pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
     let mut result = Reconciled::default();
     for row in open {
         // A change under way holds its rows; under our own claim the row is read again.
-        let Some(_claim) = ctx.claims.try_claim(&row.idempotency_key) else {
-            continue;
-        };
         let key = row.idempotency_key.clone();
-        let still_open = blocking(ctx, move |ctx| {
-            Ok::<_, RegionError>(ctx.store.read(|c| journal::get_by_key(c, &key))?)
+        let Some((_claim, row)) = blocking(ctx, move |ctx| {
+            Ok::<_, RegionError>(
+                ctx.store
+                    .read(|c| journal::claim_open(&ctx.claims, c, &key))?,
+            )
         })
         .await?
-        .is_some_and(|now| now.state == JournalState::Intent);
-        if !still_open {
+        else {
             continue;
-        }
+        };
         let Ok(intent) = serde_json::from_str::<Intent>(&row.payload_json) else {
             settle(accounts, row.id, false, "unreadable journal entry").await?;
             result.settled += 1;

@@ -186,10 +186,7 @@ impl Purchases {
                 }
                 let key = new_key("buy");
                 // Claimed before the row can be seen, so no recovery pass takes it meanwhile.
-                let claim = ctx
-                    .claims
-                    .try_claim(&key)
-                    .ok_or_else(|| PurchaseError::Journal(format!("the new key {key} is taken")))?;
+                let claim = ctx.claims.claim_new(&key)?;
                 let order_id = rows::insert_order(
                     tx,
                     workspace_id,

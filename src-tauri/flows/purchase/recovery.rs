@@ -6,7 +6,7 @@ use super::{
     blocking, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload, SyncReport,
 };
 use crate::domain::ids::WorkspaceId;
-use crate::domain::kinds::{JournalKind, JournalState};
+use crate::domain::kinds::JournalKind;
 use crate::store::journal;
 
 impl Purchases {
@@ -35,17 +35,15 @@ impl Purchases {
             }
             // Whoever holds the key (the purchase itself, or another pass) settles it; under our
             // own claim the row is read again, since it may have been settled meanwhile.
-            let Some(_claim) = self.ctx().claims.try_claim(&row.idempotency_key) else {
-                continue;
-            };
             let key = row.idempotency_key.clone();
-            let row = match blocking(self.ctx(), move |ctx| {
-                Ok(ctx.store.read(|c| journal::get_by_key(c, &key))?)
+            let Some((_claim, row)) = blocking(self.ctx(), move |ctx| {
+                Ok(ctx
+                    .store
+                    .read(|c| journal::claim_open(&ctx.claims, c, &key))?)
             })
             .await?
-            {
-                Some(row) if row.state == JournalState::Intent => row,
-                _ => continue,
+            else {
+                continue;
             };
             let outcome = if row.kind == JournalKind::Purchase {
                 self.recover_purchase(&row).await

@@ -69,9 +69,7 @@ impl Purchases {
                     ));
                 }
                 let key = journal::fresh_key(tx, JournalKind::Release, &subject)?;
-                let claim = ctx.claims.try_claim(&key).ok_or_else(|| {
-                    PurchaseError::Journal(format!("the new key {key} is taken"))
-                })?;
+                let claim = ctx.claims.claim_new(&key)?;
                 let payload = ReleasePayload {
                     phone_number_id,
                     e164: number.e164.clone(),
