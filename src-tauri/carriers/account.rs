@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::carriers::{
     AccountInfo, AvailableNumber, CarrierError, CarrierKind, ClientOptions, CountryPricing,
     InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder, NumberSearch,
-    OwnedNumber, ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate, TelnyxOrderRequest,
-    TexmlApplication, TwilioClient, TwilioCredentials as TwilioClientCredentials,
-    TwilioNumberUpdate, TwilioPurchase, TwilioUrls, WebhookMethod,
+    OrderStatus, OwnedNumber, ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate,
+    TelnyxOrderRequest, TexmlApplication, TwilioClient,
+    TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase, TwilioUrls,
+    WebhookMethod,
 };
 use crate::domain::target::ManagedTarget;
 use crate::secrets::credentials::{Credentials, TwilioAuth};
@@ -408,12 +409,20 @@ impl CarrierAccount {
                 Ok((!found.is_empty()).then_some(Placed::Bought(found)))
             }
             CarrierAccount::Telnyx(client) => {
-                let orders = client.list_number_orders(Some(key)).await?;
-                match orders.into_iter().next() {
-                    // Lines in a list carry no status: fetch the order itself.
-                    Some(order) => Ok(Some(Placed::Ordered(client.number_order(&order.id).await?))),
-                    None => Ok(None),
+                // One request can become two orders with this reference (sent twice on the way);
+                // the one that took the numbers decides. Lines in a list carry no status, so
+                // each order is fetched.
+                let mut best: Option<NumberOrder> = None;
+                for listed in client.list_number_orders(Some(key)).await? {
+                    let order = client.number_order(&listed.id).await?;
+                    if best
+                        .as_ref()
+                        .map_or(true, |b| order_rank(&order) > order_rank(b))
+                    {
+                        best = Some(order);
+                    }
                 }
+                Ok(best.map(Placed::Ordered))
             }
         }
     }
@@ -441,6 +450,23 @@ impl CarrierAccount {
             CarrierAccount::Telnyx(client) => client.release_phone_number(carrier_id).await,
         }
     }
+}
+
+/// Which of several orders with one reference holds the purchase: one that took numbers
+/// (success, then pending) over one that failed, and among those the one with more numbers
+/// bought.
+fn order_rank(order: &NumberOrder) -> (u8, usize) {
+    let status = match order.status {
+        OrderStatus::Success => 2,
+        OrderStatus::Pending => 1,
+        OrderStatus::Failure => 0,
+    };
+    let bought = order
+        .numbers
+        .iter()
+        .filter(|n| n.status != Some(OrderStatus::Failure))
+        .count();
+    (status, bought)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,7 +67,17 @@ pub enum FaultKind {
     /// later (on the sandbox's clock): the carrier that finishes after the client gave up, so
     /// a lookup before then finds nothing.
     CommitLate { millis: u64 },
+    /// Telnyx `POST /number_orders`: carry the order out, and a moment later a second order with
+    /// the same `customer_reference` and numbers arrives (a request sent twice on the way, as a
+    /// retrying proxy does). The second fails, its numbers being taken, and is listed first.
+    /// Then the connection closes without an answer, so the client can only look the orders up.
+    DuplicateOrder,
 }
+
+/// Put in a request's extensions by [`FaultKind::DuplicateOrder`]: the order handler places the
+/// failed twin after the order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DuplicateOrder;
 
 /// One scripted fault: which requests it matches, how many times, and what it does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -434,6 +444,15 @@ pub(crate) async fn apply(
             abandon(control).await
         }
         Some(FaultKind::DropAfterCommit) => {
+            let response = next.run(request).await;
+            record.status = Some(response.status().as_u16());
+            record.outcome = CallOutcome::Dropped;
+            shared.calls.push(record);
+            abandon(control).await
+        }
+        Some(FaultKind::DuplicateOrder) => {
+            let mut request = request;
+            request.extensions_mut().insert(DuplicateOrder);
             let response = next.run(request).await;
             record.status = Some(response.status().as_u16());
             record.outcome = CallOutcome::Dropped;

@@ -81,6 +81,8 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
 pub(super) struct Caller {
     shared: Arc<Shared>,
     account: usize,
+    /// The request is to be carried out twice ([`super::faults::FaultKind::DuplicateOrder`]).
+    duplicate: bool,
 }
 
 impl FromRequestParts<Arc<Shared>> for Caller {
@@ -100,6 +102,10 @@ impl FromRequestParts<Arc<Shared>> for Caller {
         Ok(Caller {
             shared: Arc::clone(shared),
             account,
+            duplicate: parts
+                .extensions
+                .get::<super::faults::DuplicateOrder>()
+                .is_some(),
         })
     }
 }

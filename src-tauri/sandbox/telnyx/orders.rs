@@ -291,9 +291,25 @@ pub(super) async fn create_order(caller: Caller, body: Bytes) -> Reply {
         completion,
     };
     let reply = order_with_numbers(&order);
+    let twin = caller.duplicate.then(|| NumberOrder {
+        status: OrderStatus::Failure,
+        ..order.clone()
+    });
     let seq = record.orders.keys().next_back().copied().unwrap_or(0) + 1;
     record.orders_by_id.insert(order_id, seq);
     record.orders.insert(seq, order);
+    if let Some(mut twin) = twin {
+        // The same request again: its numbers are taken by the first, so it fails at once.
+        twin.id = world.uuid();
+        twin.sub_number_order_id = world.uuid();
+        for line in &mut twin.lines {
+            line.id = world.uuid();
+        }
+        let record = &mut world.telnyx[account];
+        let seq = seq + 1;
+        record.orders_by_id.insert(twin.id.clone(), seq);
+        record.orders.insert(seq, twin);
+    }
     Ok(data(&reply))
 }
 

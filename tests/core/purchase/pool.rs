@@ -10,7 +10,7 @@ use numberdesk::carriers::OrderStatus;
 use numberdesk::flows::accounts::{AccountUnavailable, Accounts};
 use numberdesk::flows::billing::EntryKind;
 use numberdesk::flows::purchase::{PurchaseError, Purchases};
-use numberdesk::sandbox::{Carrier, OrderCompletion, OrderOutcome};
+use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, OrderCompletion, OrderOutcome};
 
 use super::{fast, local, world, world_with};
 
@@ -32,6 +32,49 @@ async fn a_pool_order_dropped_after_commit_is_found_by_its_reference_and_charged
     assert_eq!(w.pool_orders(), 1);
     assert_eq!(w.purchase_posts(Carrier::Telnyx), 1);
     assert_eq!(w.entries(w.pool_workspace.id, EntryKind::Purchase).len(), 3);
+    assert_eq!(w.balance(w.pool_workspace.id), 1_000 - 345);
+}
+
+/// Break 2 of issue 11: a request that became two orders with one reference (the second failed,
+/// its numbers taken, and is listed first). The purchase used to be settled from the first
+/// order listed: refunded and Failed while the numbers were bought.
+#[tokio::test]
+async fn a_pool_order_sent_twice_on_the_way_is_settled_from_the_order_that_took_the_numbers() {
+    let w = world(1_000).await;
+    let picked = w
+        .pick(w.pool_workspace.id, &local("US", Some("404")), 3)
+        .await;
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::DuplicateOrder)
+            .carrier(Carrier::Telnyx)
+            .method("POST")
+            .path_contains("/number_orders"),
+    );
+    let purchase = w
+        .purchases
+        .buy_from_pool(w.pool_workspace.id, &picked, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.pool_orders(),
+        2,
+        "the sandbox holds the order and its failed twin"
+    );
+    assert_eq!(w.purchase_posts(Carrier::Telnyx), 1);
+    assert_eq!(purchase.numbers.len(), 3);
+    assert!(
+        purchase
+            .numbers
+            .iter()
+            .all(|n| n.status != NumberStatus::Failed),
+        "{:?}",
+        purchase.numbers
+    );
+    let held = w.held(w.pool_workspace.id);
+    assert_eq!(held.len(), 3);
+    assert!(held.iter().all(|n| n.status != NumberStatus::Failed));
+    assert_eq!(w.entries(w.pool_workspace.id, EntryKind::Purchase).len(), 3);
+    assert!(w.entries(w.pool_workspace.id, EntryKind::Refund).is_empty());
     assert_eq!(w.balance(w.pool_workspace.id), 1_000 - 345);
 }
 
