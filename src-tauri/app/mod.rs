@@ -288,7 +288,7 @@ impl App {
         tokio::spawn(async move {
             app.pool().load().await;
             let regions = app.clone();
-            tokio::spawn(async move { regions.reconcile_regions_until_stopped().await });
+            tokio::spawn(async move { regions.reconcile_until_stopped().await });
             let stop = app.inner.stop.clone();
             app.purchases()
                 .run_background_sync(app.inner.order_sync_every, stop, move |update| {
@@ -299,20 +299,22 @@ impl App {
         });
     }
 
-    /// Region changes left unconfirmed (a lost answer, or a crash) are settled from what Twilio
-    /// has, at start and then every sync interval until the App stops.
-    async fn reconcile_regions_until_stopped(&self) {
+    /// Region changes and import changes left unconfirmed (a lost answer, or a crash) are
+    /// settled from what the carriers have, at start and then every sync interval until the App
+    /// stops.
+    async fn reconcile_until_stopped(&self) {
         loop {
-            match crate::flows::manage::regions::reconcile(self.accounts()).await {
-                Ok(done) if done.settled + done.left > 0 => {
-                    tracing::info!(
-                        settled = done.settled,
-                        left = done.left,
-                        "region changes reconciled"
-                    )
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "region changes could not be reconciled"),
+            let pass = crate::flows::reconcile::pass(self.accounts()).await;
+            if !pass.is_empty() {
+                tracing::info!(
+                    regions_settled = pass.regions.settled,
+                    regions_left = pass.regions.left,
+                    imports_confirmed = pass.import_changes.confirmed.len(),
+                    imports_undone = pass.import_changes.undone.len(),
+                    imports_left = pass.import_changes.left,
+                    errors = ?pass.errors,
+                    "carrier changes reconciled"
+                );
             }
             tokio::select! {
                 () = self.inner.stop.cancelled() => return,

@@ -236,6 +236,9 @@ stored_kind! {
         Restore = "restore",
         /// A number pointed at NumberDesk again after a restore that did not go through.
         Reapply = "reapply",
+        /// A managed import's change at the carrier that may have gone through although its
+        /// call failed: the number is recorded, and the carrier's word settles it.
+        ImportChange = "import_change",
     }
 }
 

@@ -10,4 +10,5 @@ pub mod disconnect;
 pub mod import;
 pub mod manage;
 pub mod purchase;
+pub mod reconcile;
 pub mod workspaces;

@@ -321,6 +321,20 @@ impl FaultControl {
         );
     }
 
+    /// The second call of a Telnyx number update fails: the next `count` messaging PATCHes
+    /// (`PATCH /v2/phone_numbers/{id}/messaging`, sent after the connection PATCH went through)
+    /// whose path contains `path_contains` (a number's id, or `""` for any) answer `status`, and
+    /// change nothing. `None` hits every one until the faults are cleared.
+    pub fn fail_telnyx_messaging(&self, path_contains: &str, count: Option<u32>, status: u16) {
+        self.add_rule(FaultRule {
+            carrier: Some(Carrier::Telnyx),
+            method: Some("PATCH".into()),
+            path_contains: Some(format!("{path_contains}/messaging")),
+            times: count,
+            fault: FaultKind::ServerError { status },
+        });
+    }
+
     /// The next `count` requests to `carrier` get a JSON body cut short.
     pub fn malformed_json_next(&self, carrier: Carrier, count: u32) {
         self.add_rule(

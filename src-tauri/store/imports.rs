@@ -1,6 +1,8 @@
 //! The import journal: one `imports` row per import and one `import_items` row per number. Items
-//! move pending -> done | failed | cancelled; a running import found at start is resumed from its
-//! pending items, so nothing is lost and nothing is done twice.
+//! move pending -> done | failed | cancelled | unconfirmed; a running import found at start is
+//! resumed from its pending items, so nothing is lost and nothing is done twice. An unconfirmed
+//! item (changed at the carrier, its answer lost or its second call failed) moves on to done or
+//! failed when the reconciler has asked the carrier.
 
 use crate::domain::ids::{ConnectionId, WorkspaceId};
 use chrono::{DateTime, Utc};
@@ -48,6 +50,7 @@ pub struct ItemCounts {
     pub done: i64,
     pub failed: i64,
     pub cancelled: i64,
+    pub unconfirmed: i64,
 }
 
 const IMPORT_COLUMNS: &str =
@@ -204,8 +207,9 @@ pub fn count_attempt(
     Ok(())
 }
 
-/// Moves a pending item to `state` ('done', 'failed' or 'cancelled') with an optional reason.
-/// Returns false if it was no longer pending (another worker, or a cancel, got there first).
+/// Moves a pending item to `state` ('done', 'failed', 'cancelled' or 'unconfirmed') with an
+/// optional reason. Returns false if it was no longer pending (another worker, or a cancel, got
+/// there first).
 pub fn settle_item(
     tx: &Transaction<'_>,
     import_id: i64,
@@ -214,11 +218,50 @@ pub fn settle_item(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    move_item(tx, (import_id, e164), "pending", state, reason, now)
+}
+
+/// Moves an unconfirmed item to 'done' or 'failed' once the carrier has been asked. False if it
+/// was not unconfirmed.
+pub fn settle_unconfirmed(
+    tx: &Transaction<'_>,
+    import_id: i64,
+    e164: &str,
+    state: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    move_item(tx, (import_id, e164), "unconfirmed", state, reason, now)
+}
+
+fn move_item(
+    tx: &Transaction<'_>,
+    (import_id, e164): (i64, &str),
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     Ok(tx.execute(
-        "UPDATE import_items SET state = ?3, reason = ?4, updated_at = ?5
-         WHERE import_id = ?1 AND e164 = ?2 AND state = 'pending'",
-        params![import_id, e164, state, reason, now],
+        "UPDATE import_items SET state = ?4, reason = ?5, updated_at = ?6
+         WHERE import_id = ?1 AND e164 = ?2 AND state = ?3",
+        params![import_id, e164, from, to, reason, now],
     )? == 1)
+}
+
+/// One item of an import.
+pub fn item(
+    connection: &Connection,
+    import_id: i64,
+    e164: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {ITEM_COLUMNS} FROM import_items WHERE import_id = ?1 AND e164 = ?2"),
+            params![import_id, e164],
+            item_from_row,
+        )
+        .optional()?)
 }
 
 /// Cancels every item still pending; returns how many.
@@ -261,6 +304,7 @@ pub fn counts(connection: &Connection, import_id: i64) -> Result<ItemCounts, Sto
             "pending" => counts.pending = count,
             "done" => counts.done = count,
             "failed" => counts.failed = count,
+            "unconfirmed" => counts.unconfirmed = count,
             _ => counts.cancelled = count,
         }
     }

@@ -114,6 +114,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
     })
 }
 
+/// The wait before the next check of an open intent whose answer was lost: seconds at first,
+/// then minutes, so a carrier that finishes late is given time without being asked in a loop.
+pub fn next_check_after(checks: i64) -> chrono::Duration {
+    const WAITS_SECS: [i64; 5] = [10, 30, 60, 120, 300];
+    let step = usize::try_from(checks)
+        .unwrap_or(0)
+        .min(WAITS_SECS.len() - 1);
+    chrono::Duration::seconds(WAITS_SECS[step])
+}
+
 /// Writes the intent of a side effect, before it happens. `key` makes the row unique.
 pub fn intend(
     tx: &Transaction<'_>,
@@ -219,6 +229,26 @@ pub fn note_check(
     get_by_key(tx, key)
 }
 
+/// [`note_check`] with the next check after [`next_check_after`] the row's checks so far. `None`
+/// when there is no such row.
+pub fn note_check_backing_off(
+    tx: &Transaction<'_>,
+    key: &str,
+    found_nothing: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<JournalRow>, StoreError> {
+    let Some(row) = get_by_key(tx, key)? else {
+        return Ok(None);
+    };
+    note_check(
+        tx,
+        key,
+        found_nothing,
+        now + next_check_after(row.checks),
+        now,
+    )
+}
+
 /// Sets when a row is next looked at, whatever its state: a purchase settled "not bought" after
 /// its answer was lost stays watched for a while, in case the carrier shows it late; `None`
 /// stops watching.
@@ -318,4 +348,15 @@ pub fn numbers_in_flight(
         .query_map([workspace_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(numbers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_check_after;
+
+    #[test]
+    fn checks_back_off_from_seconds_to_minutes() {
+        let waits: Vec<i64> = (0..7).map(|n| next_check_after(n).num_seconds()).collect();
+        assert_eq!(waits, [10, 30, 60, 120, 300, 300, 300]);
+    }
 }

@@ -138,6 +138,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0005_settings.sql")),
         M::up(include_str!("migrations/0006_e164_digits.sql")),
         M::up(include_str!("migrations/0007_journal_checks.sql")),
+        M::up(include_str!("migrations/0008_import_unconfirmed.sql")),
     ])
 }
 
@@ -254,6 +255,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert_eq!(store.schema_version().unwrap(), 8);
     }
 }

@@ -154,6 +154,19 @@ pub fn held_e164s(
     Ok(held)
 }
 
+/// Removes a number recorded by an import whose change at the carrier was undone (its snapshot
+/// and agent assignments go with it). False when it was not there.
+pub fn delete(
+    tx: &Transaction<'_>,
+    workspace_id: WorkspaceId,
+    number_id: PhoneNumberId,
+) -> Result<bool, StoreError> {
+    Ok(tx.execute(
+        "DELETE FROM phone_numbers WHERE workspace_id = ?1 AND id = ?2",
+        params![workspace_id, number_id],
+    )? == 1)
+}
+
 /// Keeps the carrier's configuration of a number from before NumberDesk changed it.
 pub fn save_snapshot(
     tx: &Transaction<'_>,

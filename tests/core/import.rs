@@ -151,6 +151,14 @@ impl World {
     }
 }
 
+/// What Telnyx has for the number now.
+async fn telnyx_routing(account: &CarrierAccount, id: &str) -> numberdesk::carriers::TelnyxRouting {
+    match account.fetch_number(id).await.unwrap().routing {
+        Routing::Telnyx(routing) => routing,
+        Routing::Twilio(_) => panic!("a Telnyx number"),
+    }
+}
+
 async fn listed(account: &CarrierAccount) -> Vec<OwnedNumber> {
     account.list_numbers(&mut |_| {}).await.unwrap()
 }
@@ -755,4 +763,211 @@ async fn an_import_resumed_long_after_it_started_reads_each_configuration_again(
         Some("https://changed.example/voice"),
         "the snapshot came from the hour-old listing, not from the carrier"
     );
+}
+
+impl World {
+    /// One pass of the import-change reconciler, through accounts opened from the rows.
+    async fn reconcile(&self) -> numberdesk::flows::import::reconcile::Reconciled {
+        let accounts = numberdesk::flows::accounts::Accounts::new(
+            self.core.clone(),
+            self.endpoints.clone(),
+            fast(),
+        );
+        numberdesk::flows::import::reconcile::reconcile(&accounts)
+            .await
+            .unwrap()
+    }
+
+    /// Imports these numbers (managed), in this order, and waits for the end.
+    async fn import_these(
+        &self,
+        connection: &ConnectionRow,
+        account: &Arc<CarrierAccount>,
+        picked: &[&OwnedNumber],
+    ) -> numberdesk::flows::import::ImportProgress {
+        let picked: Vec<OwnedNumber> = picked.iter().map(|n| (*n).clone()).collect();
+        self.import(
+            connection,
+            account,
+            &picked,
+            picked.len(),
+            WebhookMode::Managed,
+        )
+        .await
+    }
+
+    /// A Telnyx number whose voice connection and messaging profile both differ from the
+    /// import's target, so both PATCHes of a managed import change it.
+    fn telnyx_number_elsewhere<'a>(
+        &self,
+        listed: &'a [OwnedNumber],
+        connection: &ConnectionRow,
+    ) -> &'a OwnedNumber {
+        let telnyx = &self.sandbox.telnyx_accounts()[0];
+        listed
+            .iter()
+            .find(|n| match &n.routing {
+                Routing::Telnyx(r) => {
+                    r.connection_id.as_deref() != Some(&telnyx.texml_application_id)
+                        && r.messaging_profile_id != connection.messaging_profile_id
+                }
+                Routing::Twilio(_) => false,
+            })
+            .expect("the sandbox seeds numbers on other connections and profiles")
+    }
+
+    fn snapshot_of(&self, e164: &str) -> Option<Routing> {
+        let row = self.held().into_iter().find(|n| n.e164 == e164)?;
+        let saved = self
+            .core
+            .store
+            .read(|c| numbers::snapshot(c, row.id))
+            .unwrap()?;
+        Some(serde_json::from_str(&saved).unwrap())
+    }
+}
+
+/// Break 4 of issue 11: Telnyx's messaging PATCH fails after the connection PATCH went through.
+/// The number used to be reported failed and left out of the table while its calls already went
+/// to the workspace, so a disconnect could never restore it. Now it is recorded at once with its
+/// snapshot, unconfirmed, and the reconciler finishes the change.
+#[tokio::test]
+async fn a_telnyx_number_whose_messaging_call_failed_is_recorded_with_its_snapshot_and_finished() {
+    let w = world(20).await;
+    let (connection, account) = w.connect(&w.telnyx_form()).await;
+    let listed = listed(&account).await;
+    let telnyx = &w.sandbox.telnyx_accounts()[0];
+    let victim = w.telnyx_number_elsewhere(&listed, &connection);
+    let others: Vec<&OwnedNumber> = listed
+        .iter()
+        .filter(|n| n.e164 != victim.e164)
+        .take(3)
+        .collect();
+    w.sandbox
+        .faults()
+        .fail_telnyx_messaging(&victim.carrier_id, Some(1), 422);
+    let progress = w
+        .import_these(
+            &connection,
+            &account,
+            &[others[0], victim, others[1], others[2]],
+        )
+        .await;
+    assert_eq!(
+        (progress.done, progress.failed, progress.unconfirmed),
+        (3, 0, 1),
+        "{:?}",
+        progress.failures
+    );
+    assert_eq!(progress.failures[0].e164, victim.e164);
+    assert!(
+        progress.failures[0].reason.contains("not confirmed"),
+        "{}",
+        progress.failures[0].reason
+    );
+    // Half-changed at Telnyx, and in the table with the user's original settings saved.
+    let now = telnyx_routing(&account, &victim.carrier_id).await;
+    assert_eq!(
+        now.connection_id.as_deref(),
+        Some(telnyx.texml_application_id.as_str())
+    );
+    assert_ne!(now.messaging_profile_id, connection.messaging_profile_id);
+    assert_eq!(w.held().len(), 4);
+    assert_eq!(
+        w.snapshot_of(victim.e164.as_str()),
+        Some(victim.routing.clone())
+    );
+
+    let pass = w.reconcile().await;
+    assert_eq!(pass.confirmed, vec![victim.e164.to_string()], "{pass:?}");
+    let now = telnyx_routing(&account, &victim.carrier_id).await;
+    assert_eq!(now.messaging_profile_id, connection.messaging_profile_id);
+    let after = w.importer().progress(progress.import_id).unwrap();
+    assert_eq!((after.done, after.failed, after.unconfirmed), (4, 0, 0));
+    assert!(after.failures.is_empty());
+    // Nothing left for a second pass.
+    let again = w.reconcile().await;
+    assert!(again.is_empty(), "{again:?}");
+}
+
+/// When Telnyx keeps refusing the messaging call, the reconciler puts the user's settings back
+/// and the number is not imported: nothing is left half-changed.
+#[tokio::test]
+async fn a_change_the_carrier_refuses_for_good_is_undone_and_the_number_not_imported() {
+    let w = world(20).await;
+    let (connection, account) = w.connect(&w.telnyx_form()).await;
+    let listed = listed(&account).await;
+    let victim = w.telnyx_number_elsewhere(&listed, &connection);
+    let other = listed.iter().find(|n| n.e164 != victim.e164).unwrap();
+    // The import's messaging call and the reconciler's are refused; putting the user's
+    // profile back is not.
+    w.sandbox
+        .faults()
+        .fail_telnyx_messaging(&victim.carrier_id, Some(2), 422);
+
+    let progress = w
+        .import_these(&connection, &account, &[victim, other])
+        .await;
+    assert_eq!((progress.done, progress.unconfirmed), (1, 1));
+    let pass = w.reconcile().await;
+    assert_eq!(pass.undone, vec![victim.e164.to_string()], "{pass:?}");
+    assert_eq!(
+        account
+            .fetch_number(&victim.carrier_id)
+            .await
+            .unwrap()
+            .routing,
+        victim.routing,
+        "the user's own settings are back at Telnyx"
+    );
+    let held: Vec<String> = w.held().into_iter().map(|n| n.e164).collect();
+    assert_eq!(held.len(), 1);
+    assert!(!held.contains(&victim.e164.to_string()));
+    let after = w.importer().progress(progress.import_id).unwrap();
+    assert_eq!((after.done, after.failed, after.unconfirmed), (1, 1, 0));
+    assert!(
+        after.failures[0].reason.contains("put back"),
+        "{:?}",
+        after.failures
+    );
+}
+
+/// Break 4 for Twilio: the update was applied but every answer was lost. The number is recorded
+/// unconfirmed at once, and the reconciler confirms it from what Twilio has, sending nothing.
+#[tokio::test]
+async fn a_twilio_update_applied_with_its_answers_lost_is_recorded_then_confirmed_without_resending(
+) {
+    let w = world(4).await;
+    let (connection, account) = w.connect(&w.twilio_form()).await;
+    let listed = listed(&account).await;
+    let victim = &listed[2];
+    w.sandbox.faults().add_rule(
+        numberdesk::sandbox::FaultRule::once(numberdesk::sandbox::FaultKind::DropAfterCommit)
+            .carrier(Carrier::Twilio)
+            .method("POST")
+            .path_contains(&victim.carrier_id)
+            .times(None),
+    );
+    let progress = w
+        .import(&connection, &account, &listed, 4, WebhookMode::Managed)
+        .await;
+    assert_eq!(
+        (progress.done, progress.failed, progress.unconfirmed),
+        (3, 0, 1),
+        "{:?}",
+        progress.failures
+    );
+    assert_eq!(w.held().len(), 4);
+    assert_eq!(
+        w.snapshot_of(victim.e164.as_str()),
+        Some(victim.routing.clone())
+    );
+    w.sandbox.faults().clear();
+    let posts = w.twilio_number_calls_that_changed_something();
+
+    let pass = w.reconcile().await;
+    assert_eq!(pass.confirmed, vec![victim.e164.to_string()], "{pass:?}");
+    assert_eq!(w.twilio_number_calls_that_changed_something(), posts);
+    let after = w.importer().progress(progress.import_id).unwrap();
+    assert_eq!((after.done, after.unconfirmed), (4, 0));
 }

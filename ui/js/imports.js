@@ -19,7 +19,7 @@ import { formatCount, plural } from "./format.js";
  * @param {ImportProgress} progress
  */
 export function processedCount(progress) {
-  return progress.done + progress.failed + progress.cancelled;
+  return progress.done + progress.failed + progress.cancelled + (progress.unconfirmed ?? 0);
 }
 
 /**
@@ -32,7 +32,7 @@ export function importProgressBar(label) {
   return {
     el: bar.el,
     update(progress) {
-      bar.update({ done: processedCount(progress), total: progress.total, failures: progress.failed });
+      bar.update({ done: processedCount(progress), total: progress.total, failures: progress.failed + (progress.unconfirmed ?? 0) });
       bar.el.dataset.state = progress.state;
       bar.el.dataset.imported = String(progress.done);
     },
@@ -47,13 +47,17 @@ export function importProgressBar(label) {
  */
 export function importSummary(progress) {
   const cancelled = progress.state === "cancelled" || progress.cancelled > 0;
-  const kind = progress.failed > 0 || cancelled ? "warning" : "success";
+  const unconfirmed = progress.unconfirmed ?? 0;
+  const kind = progress.failed > 0 || unconfirmed > 0 || cancelled ? "warning" : "success";
   const title =
     progress.done === progress.total
       ? `Imported all ${plural(progress.total, "number")}.`
       : `Imported ${formatCount(progress.done)} of ${plural(progress.total, "number")}.`;
   const details = [
     progress.failed > 0 ? `${formatCount(progress.failed)} failed (reasons below; the others were not held up by them).` : null,
+    unconfirmed > 0
+      ? `${formatCount(unconfirmed)} changed at the carrier but not confirmed: ${unconfirmed === 1 ? "it is" : "they are"} in your numbers with the previous settings saved, and NumberDesk asks the carrier again to finish or undo the change.`
+      : null,
     cancelled ? `${formatCount(progress.cancelled)} not imported because the import was cancelled.` : null,
   ].filter(Boolean);
 
@@ -73,7 +77,7 @@ export function importSummary(progress) {
       rowAttrs: (row) => ({ "data-testid": "import-failure", "data-e164": row.e164 }),
     });
     table.el.classList.add("data-table--compact");
-    failureList = h("div", { class: "import-summary__failures" }, h("h3", { class: "section-title" }, `Failed (${formatCount(progress.failures.length)})`), table.el);
+    failureList = h("div", { class: "import-summary__failures" }, h("h3", { class: "section-title" }, `${unconfirmed > 0 ? "Failed or not confirmed" : "Failed"} (${formatCount(progress.failures.length)})`), table.el);
   }
 
   return h(
@@ -85,6 +89,7 @@ export function importSummary(progress) {
       "data-done": String(progress.done),
       "data-failed": String(progress.failed),
       "data-cancelled": String(progress.cancelled),
+      "data-unconfirmed": String(unconfirmed),
     },
     callout({ kind, title, children: details.length ? h("p", { class: "callout__text" }, details.join(" ")) : null }),
     failureList,

@@ -401,6 +401,7 @@ function onImportFinished(progress) {
   const { workspace, where } = workspaceOf(progress.workspaceId);
   const counts = [`${progress.done} ${progress.done === 1 ? "number" : "numbers"} imported`];
   if (progress.failed) counts.push(`${progress.failed} failed`);
+  if (progress.unconfirmed) counts.push(`${progress.unconfirmed} changed at the carrier, being confirmed`);
   if (progress.cancelled) counts.push(`${progress.cancelled} not started`);
   const verb = progress.state === "cancelled" ? "was cancelled" : "finished";
   showToast(`The import NumberDesk resumed${where} ${verb}: ${counts.join(", ")}.`, { kind: progress.failed && !progress.done ? "error" : "success" });

@@ -200,7 +200,7 @@ pub fn orders(out: &mut impl Write, report: &SyncReport) -> Result<(), Failure> 
 
 /// One line, rewritten in place.
 pub fn progress_line(progress: &ImportProgress) {
-    let settled = progress.done + progress.failed + progress.cancelled;
+    let settled = progress.done + progress.failed + progress.cancelled + progress.unconfirmed;
     eprint!(
         "\rImport {}: {settled}/{} ({} imported, {} failed)   ",
         progress.import_id, progress.total, progress.done, progress.failed
@@ -212,6 +212,12 @@ pub fn import_summary(progress: &ImportProgress) {
         "Import {}: {} imported, {} failed, {} cancelled of {}.",
         progress.import_id, progress.done, progress.failed, progress.cancelled, progress.total
     );
+    if progress.unconfirmed > 0 {
+        eprintln!(
+            "{} changed at the carrier but not confirmed yet; the app asks the carrier again at its next sync.",
+            progress.unconfirmed
+        );
+    }
     for failure in &progress.failures {
         eprintln!("  {}: {}", failure.e164, failure.reason);
     }

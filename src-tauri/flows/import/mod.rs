@@ -32,6 +32,8 @@ use crate::store::imports::{self, ImportRow, ItemRow, NewItem};
 use crate::store::numbers::{self, NewNumber};
 use crate::store::StoreError;
 
+pub mod reconcile;
+
 /// Numbers worked on at once, per request the carrier currently allows in flight. Each number
 /// makes two calls one after the other, so two per slot keep every slot busy (which the adaptive
 /// limiter needs in order to grow), while the queue stays short enough that a cancel takes effect
@@ -82,6 +84,10 @@ pub struct ImportProgress {
     pub done: i64,
     pub failed: i64,
     pub cancelled: i64,
+    /// Recorded with their snapshot after a change at the carrier that may have gone through
+    /// although its call failed; the reconciler settles them. They are listed in `failures`
+    /// with their reason too.
+    pub unconfirmed: i64,
     pub failures: Vec<ImportFailure>,
 }
 
@@ -447,6 +453,8 @@ struct Job {
 /// How one number ended in this run.
 enum Settled {
     Imported,
+    /// Recorded with its snapshot, its change at the carrier not confirmed (the reason says why).
+    Unconfirmed(String),
     /// Cancelled before anything at the carrier changed: it stays pending until the run marks
     /// every pending item cancelled.
     Skipped,
@@ -460,8 +468,16 @@ impl Job {
         let reason = match outcome {
             Ok(settled) => {
                 let mut tally = self.tally.lock().unwrap_or_else(|p| p.into_inner());
-                if let Settled::Imported = settled {
-                    tally.done += 1;
+                match settled {
+                    Settled::Imported => tally.done += 1,
+                    Settled::Unconfirmed(reason) => {
+                        tally.unconfirmed += 1;
+                        tally.failures.push(ImportFailure {
+                            e164: item.e164.clone(),
+                            reason,
+                        });
+                    }
+                    Settled::Skipped => {}
                 }
                 return tally.clone();
             }
@@ -537,12 +553,62 @@ impl Job {
                 if self.cancel.is_cancelled() {
                     return Ok(Settled::Skipped);
                 }
-                self.account
+                if let Err(error) = self
+                    .account
                     .apply(&item.carrier_number_id, &before, &self.target)
-                    .await?;
+                    .await
+                {
+                    return self
+                        .after_failed_change(item, listed, snapshot, &before, error)
+                        .await;
+                }
                 Some(snapshot)
             }
         };
+        self.record(item, listed, snapshot, None).await
+    }
+
+    /// The change at the carrier failed: whether anything changed is the carrier's word. A
+    /// refusal that left the number as it was fails the number, as any failure before a change.
+    /// Otherwise (a lost answer, which the carrier may still carry out, or Telnyx's messaging
+    /// call failing after the connection call went through) the number is recorded now with its
+    /// snapshot, so a disconnect can put it back, and left unconfirmed for the reconciler.
+    async fn after_failed_change(
+        &self,
+        item: &ItemRow,
+        listed: OwnedNumber,
+        snapshot: String,
+        before: &Routing,
+        error: CarrierError,
+    ) -> Result<Settled, ImportError> {
+        if !error.is_ambiguous() {
+            match self.account.fetch_number(&item.carrier_number_id).await {
+                // Gone from the account, or as it was: nothing of ours is on it.
+                Err(CarrierError::NotFound { .. }) => return Err(error.into()),
+                Ok(now) if changes(&now.routing, &self.target) == changes(before, &self.target) => {
+                    return Err(error.into())
+                }
+                _ => {}
+            }
+        }
+        tracing::warn!(import = self.row.id, number = %item.e164, %error, "a change at the carrier is not confirmed; the number is recorded and checked again");
+        let reason = format!(
+            "Changed at the carrier but not confirmed ({}). It is in your numbers with its previous settings saved, and NumberDesk asks the carrier again to finish or undo the change.",
+            error.to_string().trim_end_matches('.')
+        );
+        self.record(item, listed, Some(snapshot), Some(reason))
+            .await
+    }
+
+    /// Records the number with its snapshot and settles its item in one transaction: done, or
+    /// unconfirmed with `unconfirmed`'s reason and an intent for the reconciler.
+    async fn record(
+        &self,
+        item: &ItemRow,
+        listed: OwnedNumber,
+        snapshot: Option<String>,
+        unconfirmed: Option<String>,
+    ) -> Result<Settled, ImportError> {
         let (ctx, row, mode, e164) = (
             self.ctx.clone(),
             self.row.clone(),
@@ -577,10 +643,21 @@ impl Job {
                 if let Some(snapshot) = &snapshot {
                     numbers::save_snapshot(tx, number_id, snapshot, now)?;
                 }
-                imports::settle_item(tx, row.id, &e164, "done", None, now)?;
+                match &unconfirmed {
+                    None => {
+                        imports::settle_item(tx, row.id, &e164, "done", None, now)?;
+                    }
+                    Some(reason) => {
+                        imports::settle_item(tx, row.id, &e164, "unconfirmed", Some(reason), now)?;
+                        reconcile::intend(tx, &row, &e164, number_id, now)?;
+                    }
+                }
                 Ok::<_, StoreError>(())
             })?;
-            Ok(Settled::Imported)
+            Ok(match unconfirmed {
+                None => Settled::Imported,
+                Some(reason) => Settled::Unconfirmed(reason),
+            })
         })
         .await
     }
@@ -676,6 +753,7 @@ fn progress_of(row: &ImportRow, items: &[ItemRow]) -> ImportProgress {
         done: 0,
         failed: 0,
         cancelled: 0,
+        unconfirmed: 0,
         failures: Vec::new(),
     };
     for item in items {
@@ -689,6 +767,13 @@ fn progress_of(row: &ImportRow, items: &[ItemRow]) -> ImportProgress {
                 });
             }
             "cancelled" => progress.cancelled += 1,
+            "unconfirmed" => {
+                progress.unconfirmed += 1;
+                progress.failures.push(ImportFailure {
+                    e164: item.e164.clone(),
+                    reason: item.reason.clone().unwrap_or_default(),
+                });
+            }
             _ => {}
         }
     }

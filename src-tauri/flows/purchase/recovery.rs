@@ -217,13 +217,9 @@ impl Purchases {
         let key = key.to_owned();
         blocking(self.ctx(), move |ctx| {
             let now = ctx.clock.now();
-            Ok(ctx.store.write(|tx| {
-                let Some(row) = journal::get_by_key(tx, &key)? else {
-                    return Ok(None);
-                };
-                let next = now + next_check_after(row.checks);
-                journal::note_check(tx, &key, found_nothing, next, now)
-            })?)
+            Ok(ctx
+                .store
+                .write(|tx| journal::note_check_backing_off(tx, &key, found_nothing, now))?)
         })
         .await
     }
@@ -253,23 +249,3 @@ pub const NOT_BOUGHT_AFTER_MINUTES: i64 = 3;
 pub const WATCH_EVERY_MINUTES: i64 = 15;
 /// ...for this long after it was made.
 pub const WATCH_FOR_HOURS: i64 = 24;
-
-/// The wait before the next check of an open purchase: seconds at first, then minutes.
-fn next_check_after(checks: i64) -> chrono::Duration {
-    const WAITS_SECS: [i64; 5] = [10, 30, 60, 120, 300];
-    let step = usize::try_from(checks)
-        .unwrap_or(0)
-        .min(WAITS_SECS.len() - 1);
-    chrono::Duration::seconds(WAITS_SECS[step])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn checks_back_off_from_seconds_to_minutes() {
-        let waits: Vec<i64> = (0..7).map(|n| next_check_after(n).num_seconds()).collect();
-        assert_eq!(waits, [10, 30, 60, 120, 300, 300, 300]);
-    }
-}

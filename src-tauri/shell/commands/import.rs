@@ -128,6 +128,7 @@ pub struct ImportProgressDto {
     done: i64,
     failed: i64,
     cancelled: i64,
+    unconfirmed: i64,
     failures: Vec<ImportFailureDto>,
 }
 
@@ -146,6 +147,7 @@ impl From<ImportProgress> for ImportProgressDto {
             done: p.done,
             failed: p.failed,
             cancelled: p.cancelled,
+            unconfirmed: p.unconfirmed,
             failures: p
                 .failures
                 .into_iter()

@@ -88,6 +88,7 @@ import { call, openChannel, engineMissing, listen } from "./core.js";
  * @property {number} done numbers imported
  * @property {number} failed
  * @property {number} cancelled
+ * @property {number} unconfirmed changed at the carrier, not confirmed yet (also in failures)
  * @property {ImportFailure[]} failures
  */
 
