@@ -299,8 +299,8 @@ impl App {
         });
     }
 
-    /// Region changes and import changes left unconfirmed (a lost answer, or a crash) are
-    /// settled from what the carriers have, at start and then every sync interval until the App
+    /// Region changes, import changes and disconnects left unsettled (a lost answer, or a
+    /// crash) are settled from what the carriers have, at start and then every sync interval until the App
     /// stops.
     async fn reconcile_until_stopped(&self) {
         loop {
@@ -312,6 +312,8 @@ impl App {
                     imports_confirmed = pass.import_changes.confirmed.len(),
                     imports_undone = pass.import_changes.undone.len(),
                     imports_left = pass.import_changes.left,
+                    disconnects_rolled_back = pass.disconnects.settled,
+                    disconnects_left = pass.disconnects.left,
                     errors = ?pass.errors,
                     "carrier changes reconciled"
                 );

@@ -234,6 +234,9 @@ stored_kind! {
         Region = "region",
         /// A number's previous settings put back at disconnect.
         Restore = "restore",
+        /// A disconnect that restores numbers first: open while it restores, settled done with
+        /// the removal, failed when it was rolled back.
+        Disconnect = "disconnect",
         /// A number pointed at NumberDesk again after a restore that did not go through.
         Reapply = "reapply",
         /// A managed import's change at the carrier that may have gone through although its

@@ -9,7 +9,7 @@
 //! again later is a fresh import.
 
 use crate::domain::failure::{Classified, ErrorKind, UserError};
-use crate::domain::ids::{ConnectionId, WorkspaceId};
+use crate::domain::ids::{ConnectionId, PhoneNumberId, WorkspaceId};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -18,7 +18,8 @@ use crate::app::blocking::{blocking, TaskFailed};
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::Routing;
-use crate::domain::kinds::{CarrierKind, JournalKind, NumberStatus};
+use crate::domain::kinds::{CarrierKind, JournalKind, JournalState, NumberStatus};
+use crate::domain::target::changes;
 use crate::flows::accounts::{run_bounded, AccountUnavailable, Accounts, ItemFailed};
 use crate::flows::audit::{record_in, AuditAction, AuditRecord, AuditTarget};
 use crate::flows::connect::connections::{ConnectionError, Connections};
@@ -91,6 +92,14 @@ pub enum DisconnectError {
     Store(StoreError),
     #[error("{0} through this connection, and the carrier has not settled them yet. Wait until they are Active or Failed (Process checks now), or disconnect anyway: NumberDesk then stops tracking them and notes it in the audit log.")]
     Unsettled(Unsettled),
+    /// Removing failed after the restore went through at the carrier: the restored numbers were
+    /// pointed at NumberDesk again (all but `left_restored`).
+    #[error("{cause}{}", undone_text(*.pointed_back, .left_restored))]
+    AfterRestore {
+        cause: Box<DisconnectError>,
+        pointed_back: usize,
+        left_restored: Vec<String>,
+    },
     #[error(transparent)]
     Settle(Box<crate::flows::purchase::PurchaseError>),
     #[error(transparent)]
@@ -108,6 +117,7 @@ impl UserError for DisconnectError {
             Self::Account(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
             Self::Settle(inner) => Classified::Wraps(inner.as_ref()),
+            Self::AfterRestore { cause, .. } => Classified::Wraps(cause.as_ref()),
             Self::NotFound => Classified::Kind(ErrorKind::NotFound),
             Self::ImportRunning | Self::Unsettled(_) => Classified::Kind(ErrorKind::Conflict),
             Self::Keyring(_) => Classified::Kind(ErrorKind::KeyringUnavailable),
@@ -149,6 +159,24 @@ fn left_text(left: &[String]) -> String {
             left.join(", ")
         )
     }
+}
+
+fn undone_text(pointed_back: usize, left: &[String]) -> String {
+    let mut text = String::new();
+    if pointed_back > 0 {
+        text.push_str(&format!(
+            " The previous settings of {} had already been put back at the carrier; they were pointed at NumberDesk again.",
+            count(pointed_back)
+        ));
+    }
+    if !left.is_empty() {
+        text.push_str(&format!(
+            " {} kept their previous settings at the carrier ({}); Sync shows them as drifted.",
+            count(left.len()),
+            left.join(", ")
+        ));
+    }
+    text
 }
 
 impl From<StoreError> for DisconnectError {
@@ -246,28 +274,77 @@ pub async fn disconnect(
     })
     .await?;
 
-    let mut restored = Vec::new();
+    // With a restore, the disconnect is an intent of its own, held while it runs: a crash before
+    // the removal leaves it open, and the reconciler rolls it back (see [`reconcile`]).
+    let mut begun: Option<Begun> = None;
+    let mut restored_numbers = Vec::new();
     if restore {
         let account = accounts.connection(workspace_id, connection_id).await?;
         let to_restore: Vec<ManagedNumber> = numbers.into_iter().filter(restorable).collect();
-        restored = restore_all(ctx, workspace_id, &account, to_restore).await?;
+        if !to_restore.is_empty() {
+            let started = begin(
+                ctx,
+                workspace_id,
+                connection_id,
+                &to_restore,
+                account.clone(),
+            )
+            .await?;
+            match restore_all(ctx, workspace_id, &account, to_restore, &started.key).await {
+                Ok(done) => restored_numbers = done,
+                Err(error) => {
+                    close_intent(
+                        ctx,
+                        &started.key,
+                        "restore failed; restored numbers pointed back",
+                    )
+                    .await?;
+                    return Err(error);
+                }
+            }
+            begun = Some(started);
+        }
     }
+    let restored: Vec<String> = restored_numbers.iter().map(|n| n.e164.clone()).collect();
 
     let removed = blocking(ctx, {
         let (connection, restored, plan) = (connection.clone(), restored.clone(), plan.clone());
+        let intent = begun.as_ref().map(|b| b.key.clone());
         move |ctx| {
             remove(
                 ctx,
                 workspace_id,
                 &connection,
-                &restored,
+                (&restored, intent.as_deref()),
                 &plan,
                 secret,
                 forced_over.as_ref(),
             )
         }
     })
-    .await?;
+    .await;
+    let removed = match (removed, begun) {
+        (Ok(removed), _) => removed,
+        (Err(error), None) => return Err(error),
+        (Err(error), Some(begun)) => {
+            // Nothing was removed, yet the carrier has the previous settings of the restored
+            // numbers: point them at NumberDesk again, and say so.
+            let total = restored_numbers.len();
+            let left_restored =
+                reapply(ctx, workspace_id, &begun.account, restored_numbers).await?;
+            close_intent(
+                ctx,
+                &begun.key,
+                "removal failed; restored numbers pointed back",
+            )
+            .await?;
+            return Err(DisconnectError::AfterRestore {
+                cause: Box::new(error),
+                pointed_back: total - left_restored.len(),
+                left_restored,
+            });
+        }
+    };
     accounts.forget(workspace_id, connection_id);
     tracing::info!(
         workspace = workspace_id.get(),
@@ -291,7 +368,7 @@ fn remove(
     ctx: &Context,
     workspace_id: WorkspaceId,
     connection: &ConnectionRow,
-    restored: &[String],
+    (restored, intent): (&[String], Option<&str>),
     plan: &DisconnectPreview,
     secret: Option<crate::secrets::Sensitive<String>>,
     forced_over: Option<&Unsettled>,
@@ -377,6 +454,9 @@ fn remove(
                 ),
             now,
         )?;
+        if let Some(intent) = intent {
+            journal::settle_by_key(tx, intent, "done", Some("disconnected"), now)?;
+        }
         // Last, inside the transaction: if the keyring refuses, everything above rolls back.
         ctx.secrets.delete(key).map_err(DisconnectError::Keyring)?;
         Ok(removed)
@@ -402,7 +482,8 @@ async fn restore_all(
     workspace_id: WorkspaceId,
     account: &Arc<CarrierAccount>,
     numbers: Vec<ManagedNumber>,
-) -> Result<Vec<String>, DisconnectError> {
+    parent: &str,
+) -> Result<Vec<ManagedNumber>, DisconnectError> {
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
@@ -412,6 +493,7 @@ async fn restore_all(
             "e164": n.e164,
             "carrier_number_id": n.carrier_number_id,
             "connection_id": n.connection_id,
+            "parent": parent,
         })
     };
     let outcomes = journalled(
@@ -441,7 +523,7 @@ async fn restore_all(
         }
     }
     if failed.is_empty() {
-        return Ok(done.into_iter().map(|n| n.e164).collect());
+        return Ok(done);
     }
     tracing::warn!(
         failed = failed.len(),
@@ -472,14 +554,7 @@ async fn reapply(
     let Some(connection_id) = numbers.first().and_then(|n| n.connection_id) else {
         return Ok(Vec::new());
     };
-    let target = blocking(ctx, move |ctx| {
-        Ok::<_, DisconnectError>(crate::flows::manage::sync::target_of(
-            ctx,
-            workspace_id,
-            connection_id,
-        )?)
-    })
-    .await?;
+    let target = target_of(ctx, workspace_id, connection_id).await?;
     let Some(target) = target else {
         return Ok(numbers.into_iter().map(|n| n.e164).collect());
     };
@@ -564,4 +639,259 @@ where
     })
     .await?;
     Ok(outcomes)
+}
+
+/// A disconnect with a restore under way: its journal intent, held by this process.
+struct Begun {
+    _claim: journal::Claim,
+    key: String,
+    account: Arc<CarrierAccount>,
+}
+
+/// Writes the disconnect's intent, claimed inside its transaction, before anything is restored.
+async fn begin(
+    ctx: &Arc<Context>,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+    numbers: &[ManagedNumber],
+    account: Arc<CarrierAccount>,
+) -> Result<Begun, DisconnectError> {
+    let ids: Vec<PhoneNumberId> = numbers.iter().map(|n| n.id).collect();
+    let (claim, key) = blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        let payload = serde_json::json!({ "connection_id": connection_id, "numbers": ids });
+        Ok::<_, DisconnectError>(ctx.store.write(|tx| {
+            let key = journal::fresh_key(
+                tx,
+                JournalKind::Disconnect,
+                &connection_id.get().to_string(),
+            )?;
+            let claim = ctx.claims.claim_new(&key)?;
+            journal::intend(
+                tx,
+                workspace_id,
+                JournalKind::Disconnect,
+                &key,
+                &payload.to_string(),
+                now,
+            )?;
+            Ok::<_, StoreError>((claim, key))
+        })?)
+    })
+    .await?;
+    Ok(Begun {
+        _claim: claim,
+        key,
+        account,
+    })
+}
+
+/// Settles the disconnect's intent as failed (it did not happen) with this outcome.
+async fn close_intent(
+    ctx: &Arc<Context>,
+    key: &str,
+    outcome: &'static str,
+) -> Result<(), DisconnectError> {
+    let key = key.to_owned();
+    blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        ctx.store
+            .write(|tx| journal::settle_by_key(tx, &key, "failed", Some(outcome), now))?;
+        Ok::<_, DisconnectError>(())
+    })
+    .await
+}
+
+/// What [`reconcile`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RolledBack {
+    /// Numbers an interrupted disconnect had restored, pointed at NumberDesk again.
+    pub pointed_back: Vec<String>,
+    /// Disconnect intents settled.
+    pub settled: usize,
+    /// Left for the next pass: the carrier could not be asked, or a number could not be pointed
+    /// back yet.
+    pub left: usize,
+}
+
+/// The one payload field [`reconcile`] reads of a disconnect's intent.
+#[derive(serde::Deserialize)]
+struct DisconnectIntent {
+    connection_id: ConnectionId,
+}
+
+/// Settles disconnects a crash cut short between their first restore and their removal. Such a
+/// disconnect did not happen: the connection and its numbers are still in NumberDesk, so the
+/// numbers it had put back at the carrier are pointed at NumberDesk again (after asking the
+/// carrier what each has), its steps are closed, and the audit log says so. The user can
+/// disconnect again.
+pub async fn reconcile(accounts: &Accounts) -> Result<RolledBack, DisconnectError> {
+    let ctx = accounts.context();
+    let open = blocking(ctx, |ctx| {
+        Ok::<_, DisconnectError>(
+            ctx.store
+                .read(|c| journal::claim_unfinished(&ctx.claims, c, &[JournalKind::Disconnect]))?,
+        )
+    })
+    .await?;
+    let mut result = RolledBack::default();
+    for (_claim, row) in open {
+        match roll_back(accounts, &row).await? {
+            Some(pointed_back) => {
+                result.pointed_back.extend(pointed_back);
+                result.settled += 1;
+            }
+            None => result.left += 1,
+        }
+    }
+    Ok(result)
+}
+
+/// Rolls one interrupted disconnect back; `None` when it must wait for the next pass.
+async fn roll_back(
+    accounts: &Accounts,
+    row: &journal::JournalRow,
+) -> Result<Option<Vec<String>>, DisconnectError> {
+    let ctx = accounts.context();
+    let workspace_id = row.workspace_id;
+    let key = row.idempotency_key.clone();
+    let Ok(intent) = serde_json::from_str::<DisconnectIntent>(&row.payload_json) else {
+        finish_roll_back(ctx, row, None, &[]).await?;
+        return Ok(Some(Vec::new()));
+    };
+    let connection_id = intent.connection_id;
+    let (connection, touched) = blocking(ctx, {
+        let key = key.clone();
+        move |ctx| {
+            Ok::<_, DisconnectError>(ctx.store.read(|c| {
+                let connection = connection_rows::get(c, workspace_id, connection_id)?;
+                let steps = journal::with_parent(c, JournalKind::Restore, &key)?;
+                let ids: Vec<PhoneNumberId> = steps
+                    .iter()
+                    .filter_map(|step| {
+                        serde_json::from_str::<serde_json::Value>(&step.payload_json).ok()
+                    })
+                    .filter_map(|payload| {
+                        serde_json::from_value(payload["phone_number_id"].clone()).ok()
+                    })
+                    .collect();
+                let numbers = sync_state::by_ids(c, workspace_id, &ids)?;
+                Ok::<_, StoreError>((connection, numbers))
+            })?)
+        }
+    })
+    .await?;
+    let Some(connection) = connection else {
+        // Removed after all (the removal settles the intent, so this is only a safety net).
+        finish_roll_back(ctx, row, None, &[]).await?;
+        return Ok(Some(Vec::new()));
+    };
+    let Ok(account) = accounts.connection(workspace_id, connection_id).await else {
+        return Ok(None);
+    };
+    let target = target_of(ctx, workspace_id, connection_id).await?;
+    let Some(target) = target else {
+        // Nothing could have been pointed at NumberDesk through this connection.
+        finish_roll_back(ctx, row, Some(&connection), &[]).await?;
+        return Ok(Some(Vec::new()));
+    };
+    // Ask first: only a number that does not have the workspace's settings is pointed back.
+    let mut off_target = Vec::new();
+    for number in touched {
+        let carrier_id = number.carrier_number_id.clone().unwrap_or_default();
+        let on_target = match account.fetch_number(&carrier_id).await {
+            Ok(now) => changes(&now.routing, &target).is_empty(),
+            // Gone from the account, or refused for good: nothing to point back.
+            Err(error) => !error.is_ambiguous() && !error.is_transient(),
+        };
+        if !on_target {
+            off_target.push(number);
+        }
+    }
+    let e164s: Vec<String> = off_target.iter().map(|n| n.e164.clone()).collect();
+    let left = reapply(ctx, workspace_id, &account, off_target).await?;
+    if !left.is_empty() {
+        tracing::warn!(
+            journal = row.id,
+            left = left.len(),
+            "an interrupted disconnect could not point every number back yet"
+        );
+        return Ok(None);
+    }
+    finish_roll_back(ctx, row, Some(&connection), &e164s).await?;
+    Ok(Some(e164s))
+}
+
+/// Closes an interrupted disconnect and its open restore steps, with the audit entry.
+async fn finish_roll_back(
+    ctx: &Arc<Context>,
+    row: &journal::JournalRow,
+    connection: Option<&ConnectionRow>,
+    pointed_back: &[String],
+) -> Result<(), DisconnectError> {
+    let (id, workspace_id, key) = (row.id, row.workspace_id, row.idempotency_key.clone());
+    let connection = connection.cloned();
+    let pointed_back = pointed_back.to_vec();
+    blocking(ctx, move |ctx| {
+        let now = ctx.clock.now();
+        ctx.store.write(|tx| {
+            for step in journal::with_parent(tx, JournalKind::Restore, &key)? {
+                if step.state == JournalState::Intent {
+                    journal::settle(tx, step.id, false, "interrupted disconnect, rolled back", now)?;
+                }
+            }
+            let outcome = match &connection {
+                Some(_) => "interrupted; rolled back",
+                None => "disconnected",
+            };
+            if !journal::settle(tx, id, connection.is_none(), outcome, now)? {
+                return Ok(());
+            }
+            if let Some(connection) = &connection {
+                let mut summary = format!(
+                    "A disconnect of {} \"{}\" was interrupted before it finished; the carrier stays connected.",
+                    connection.carrier, connection.name
+                );
+                if !pointed_back.is_empty() {
+                    summary.push_str(&format!(
+                        " {} whose previous settings it had put back point at NumberDesk again.",
+                        count(pointed_back.len())
+                    ));
+                }
+                summary.push_str(" Disconnect again to finish.");
+                record_in(
+                    tx,
+                    &ctx.redactor,
+                    workspace_id,
+                    &AuditRecord::new(
+                        AuditAction::Disconnect,
+                        AuditTarget::carrier(connection.carrier),
+                        summary,
+                    )
+                    .connection(connection.name.clone())
+                    .numbers(pointed_back.clone()),
+                    now,
+                )?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok::<_, DisconnectError>(())
+    })
+    .await
+}
+
+/// What the connection's managed numbers are set to at the carrier, if it manages any.
+async fn target_of(
+    ctx: &Arc<Context>,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+) -> Result<Option<crate::domain::target::ManagedTarget>, DisconnectError> {
+    blocking(ctx, move |ctx| {
+        Ok::<_, DisconnectError>(crate::flows::manage::sync::target_of(
+            ctx,
+            workspace_id,
+            connection_id,
+        )?)
+    })
+    .await
 }

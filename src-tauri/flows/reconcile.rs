@@ -1,11 +1,12 @@
 //! The one reconciler of the carrier side effects that are not purchases (those settle with the
-//! order sync, `flows::purchase::recovery`): region changes and the unconfirmed changes of managed
-//! imports. Each kind asks the carrier what is true through its own connection's account; the
+//! order sync, `flows::purchase::recovery`): region changes, the unconfirmed changes of managed
+//! imports, and disconnects a crash cut short mid-restore. Each kind asks the carrier what is true through its own connection's account; the
 //! App runs a pass at start and every sync interval.
 
 use serde::Serialize;
 
 use crate::flows::accounts::Accounts;
+use crate::flows::disconnect;
 use crate::flows::import::reconcile as import_changes;
 use crate::flows::manage::regions;
 
@@ -14,6 +15,7 @@ use crate::flows::manage::regions;
 pub struct Pass {
     pub regions: regions::Reconciled,
     pub import_changes: import_changes::Reconciled,
+    pub disconnects: disconnect::RolledBack,
     pub errors: Vec<String>,
 }
 
@@ -21,6 +23,7 @@ impl Pass {
     pub fn is_empty(&self) -> bool {
         self.regions.settled + self.regions.left == 0
             && self.import_changes.is_empty()
+            && self.disconnects.settled + self.disconnects.left == 0
             && self.errors.is_empty()
     }
 }
@@ -35,6 +38,12 @@ pub async fn pass(accounts: &Accounts) -> Pass {
     match import_changes::reconcile(accounts).await {
         Ok(done) => pass.import_changes = done,
         Err(error) => pass.errors.push(format!("Import changes: {error}")),
+    }
+    match disconnect::reconcile(accounts).await {
+        Ok(done) => pass.disconnects = done,
+        Err(error) => pass
+            .errors
+            .push(format!("Interrupted disconnects: {error}")),
     }
     pass
 }

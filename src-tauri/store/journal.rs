@@ -292,6 +292,24 @@ pub fn claim_open(
         .map(|row| (claim, row)))
 }
 
+/// For a reconciler's pass: the open intents of these kinds that nobody in this process holds,
+/// each under a claim taken now. Listing and claiming happen in one read, so every row is as the
+/// claim found it.
+pub fn claim_unfinished(
+    claims: &Claims,
+    connection: &Connection,
+    kinds: &[JournalKind],
+) -> Result<Vec<(Claim, JournalRow)>, StoreError> {
+    Ok(unfinished(connection, kinds)?
+        .into_iter()
+        .filter_map(|row| {
+            claims
+                .try_claim(&row.idempotency_key)
+                .map(|claim| (claim, row))
+        })
+        .collect())
+}
+
 pub fn get_by_key(connection: &Connection, key: &str) -> Result<Option<JournalRow>, StoreError> {
     Ok(connection
         .query_row(
@@ -318,6 +336,23 @@ pub fn unfinished(
         .into_iter()
         .filter(|row| kinds.contains(&row.kind))
         .collect())
+}
+
+/// Rows of `kind` written as steps of the intent `parent` (their payload's `parent`), oldest
+/// first, whatever their state.
+pub fn with_parent(
+    connection: &Connection,
+    kind: JournalKind,
+    parent: &str,
+) -> Result<Vec<JournalRow>, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM journal
+         WHERE kind = ?1 AND json_extract(payload_json, '$.parent') = ?2 ORDER BY id"
+    ))?;
+    let rows = statement
+        .query_map(params![kind, parent], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 /// Credits held by purchases of the workspace under way: journalled, not settled yet. The

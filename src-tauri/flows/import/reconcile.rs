@@ -97,31 +97,20 @@ enum Outcome {
 /// connection's account.
 pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, ImportError> {
     let ctx = accounts.context();
-    let open = blocking(ctx, |ctx| {
-        Ok::<_, ImportError>(
-            ctx.store
-                .read(|c| journal::unfinished(c, &[JournalKind::ImportChange]))?,
-        )
-    })
-    .await?;
+    let open =
+        blocking(ctx, |ctx| {
+            Ok::<_, ImportError>(ctx.store.read(|c| {
+                journal::claim_unfinished(&ctx.claims, c, &[JournalKind::ImportChange])
+            })?)
+        })
+        .await?;
     let mut result = Reconciled::default();
-    for row in open {
+    for (_claim, row) in open {
         let now = ctx.clock.now();
         if row.next_check_at.is_some_and(|due| due > now) {
             result.left += 1;
             continue;
         }
-        let key = row.idempotency_key.clone();
-        let Some((_claim, row)) = blocking(ctx, move |ctx| {
-            Ok::<_, ImportError>(
-                ctx.store
-                    .read(|c| journal::claim_open(&ctx.claims, c, &key))?,
-            )
-        })
-        .await?
-        else {
-            continue;
-        };
         match settle_one(accounts, &row).await? {
             Outcome::Confirmed(e164) => result.confirmed.push(e164),
             Outcome::Undone(e164) => result.undone.push(e164),

@@ -392,27 +392,16 @@ pub async fn reconcile(accounts: &Accounts) -> Result<Reconciled, RegionError> {
         to: String,
     }
     let ctx = accounts.context();
+    // A change under way holds its rows; the others are claimed for this pass.
     let open = blocking(ctx, |ctx| {
         Ok::<_, RegionError>(
             ctx.store
-                .read(|c| journal::unfinished(c, &[JournalKind::Region]))?,
+                .read(|c| journal::claim_unfinished(&ctx.claims, c, &[JournalKind::Region]))?,
         )
     })
     .await?;
     let mut result = Reconciled::default();
-    for row in open {
-        // A change under way holds its rows; under our own claim the row is read again.
-        let key = row.idempotency_key.clone();
-        let Some((_claim, row)) = blocking(ctx, move |ctx| {
-            Ok::<_, RegionError>(
-                ctx.store
-                    .read(|c| journal::claim_open(&ctx.claims, c, &key))?,
-            )
-        })
-        .await?
-        else {
-            continue;
-        };
+    for (_claim, row) in open {
         let Ok(intent) = serde_json::from_str::<Intent>(&row.payload_json) else {
             settle(accounts, row.id, false, "unreadable journal entry").await?;
             result.settled += 1;

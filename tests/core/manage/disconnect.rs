@@ -1,8 +1,9 @@
 //! Disconnecting a carrier: the previous settings restored, the numbers, the connection and its
 //! credentials removed, and what is kept when the keyring or the carrier fails.
 
-use numberdesk::domain::ids::PhoneNumberId;
-use numberdesk::domain::kinds::CarrierKind;
+use numberdesk::domain::ids::{ConnectionId, PhoneNumberId};
+use numberdesk::domain::kinds::{CarrierKind, JournalKind};
+use numberdesk::store::journal;
 use std::sync::Arc;
 
 use numberdesk::flows::audit::AuditAction;
@@ -11,7 +12,7 @@ use numberdesk::flows::import::{ImportRegistry, Importer, ManagedTarget, Webhook
 use numberdesk::flows::manage::agents::{AgentSlot, Agents};
 use numberdesk::flows::manage::table::{NumberFilter, Sort};
 use numberdesk::logging::Redactor;
-use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
+use numberdesk::sandbox::{CallOutcome, Carrier, FaultKind, FaultRule};
 use numberdesk::secrets::{KeyringStore, SecretKey, SecretStore};
 
 use super::{twilio_routing, world, world_with};
@@ -242,4 +243,164 @@ async fn disconnect_deletes_the_entry_from_the_real_keyring() {
     assert!(keyring.get(key).unwrap().is_none());
     assert!(!w.connection_exists(twilio.row.id));
     assert!(w.all(NumberFilter::default(), Sort::default()).is_empty());
+}
+
+/// The managed Twilio target of the connection: what "pointing at NumberDesk" means.
+fn voice_url_of(w: &super::World, connection: ConnectionId) -> String {
+    let target = Importer::new(w.core.clone(), ImportRegistry::default())
+        .target(w.workspace.id, connection)
+        .unwrap();
+    let ManagedTarget::Twilio { voice_url, .. } = target else {
+        panic!("a Twilio connection")
+    };
+    voice_url
+}
+
+/// No disconnect and no restore step is left open in the journal.
+fn assert_nothing_open(w: &super::World) {
+    let open = w
+        .core
+        .store
+        .read(|c| journal::unfinished(c, &[JournalKind::Disconnect, JournalKind::Restore]))
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+}
+
+/// Where each number's calls go at Twilio now.
+async fn voice_urls(connected: &super::Connected, count: usize) -> Vec<Option<String>> {
+    let mut urls = Vec::new();
+    for number in &connected.listed[..count] {
+        let now = connected
+            .account
+            .fetch_number(&number.carrier_id)
+            .await
+            .unwrap();
+        urls.push(twilio_routing(&now).voice_url);
+    }
+    urls
+}
+
+/// Break 5 of issue 11: every restore went through, then the keyring refused to delete the
+/// credentials. The message used to say "nothing was removed" while the numbers no longer pointed
+/// at the agents. Now they are pointed back, and the message says so.
+#[tokio::test]
+async fn a_keyring_failure_after_the_restore_points_the_numbers_back_and_says_so() {
+    let w = world(10).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 3, WebhookMode::Managed)
+        .await;
+    let ours = voice_url_of(&w, twilio.row.id);
+    w.memory.as_ref().unwrap().fail_deletes(true);
+
+    let error = w.disconnect(twilio.row.id, true).await.unwrap_err();
+    let DisconnectError::AfterRestore {
+        cause,
+        pointed_back,
+        left_restored,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert!(
+        matches!(cause.as_ref(), DisconnectError::Keyring(_)),
+        "{cause:?}"
+    );
+    assert_eq!((*pointed_back, left_restored.len()), (3, 0));
+    let text = error.to_string();
+    assert!(text.contains("stays connected"), "{text}");
+    assert!(text.contains("pointed at NumberDesk again"), "{text}");
+    assert_eq!(voice_urls(&twilio, 3).await, vec![Some(ours); 3]);
+    assert!(w.connection_exists(twilio.row.id));
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 3);
+    assert_nothing_open(&w);
+}
+
+/// Break 5 of issue 11: the app dies while a disconnect is restoring (three numbers restored, one
+/// call hanging). NumberDesk still shows the connection and its numbers as managed, so the
+/// reconciler asks Twilio and points the restored ones back; the audit log says what happened.
+/// Before, its journal rows were never read back and the three stayed restored.
+#[tokio::test]
+async fn a_disconnect_killed_mid_restore_is_rolled_back_by_the_reconciler() {
+    let w = world(10).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 4, WebhookMode::Managed)
+        .await;
+    let ours = voice_url_of(&w, twilio.row.id);
+    let hanging = &twilio.listed[3];
+    w.sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::Hang { millis: 600_000 })
+            .carrier(Carrier::Twilio)
+            .method("POST")
+            .path_contains(&hanging.carrier_id),
+    );
+    let restores_answered = |w: &super::World| {
+        w.sandbox
+            .calls()
+            .iter()
+            .filter(|c| {
+                c.method == "POST"
+                    && c.path.contains("/IncomingPhoneNumbers/")
+                    && c.outcome == CallOutcome::Answered
+            })
+            .count()
+    };
+    let before = restores_answered(&w);
+    let task = tokio::spawn({
+        let (accounts, workspace, connection) = (w.accounts(), w.workspace.id, twilio.row.id);
+        async move {
+            disconnect::disconnect(
+                &accounts,
+                workspace,
+                connection,
+                true,
+                numberdesk::flows::purchase::Unsettled::default(),
+                false,
+            )
+            .await
+        }
+    });
+    while restores_answered(&w) < before + 3
+        || !w
+            .sandbox
+            .calls()
+            .iter()
+            .any(|c| c.outcome == CallOutcome::Hung)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let urls = voice_urls(&twilio, 4).await;
+    assert_eq!(
+        urls.iter()
+            .filter(|u| u.as_deref() == Some(ours.as_str()))
+            .count(),
+        1,
+        "three restored, the hanging one unchanged: {urls:?}"
+    );
+
+    let pass = numberdesk::flows::reconcile::pass(&w.accounts()).await;
+    assert!(pass.errors.is_empty(), "{:?}", pass.errors);
+    assert_eq!(pass.disconnects.settled, 1, "{:?}", pass.disconnects);
+    assert_eq!(pass.disconnects.pointed_back.len(), 3);
+    assert!(!pass
+        .disconnects
+        .pointed_back
+        .contains(&hanging.e164.to_string()));
+    assert_eq!(voice_urls(&twilio, 4).await, vec![Some(ours); 4]);
+    assert!(w.connection_exists(twilio.row.id));
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 4);
+    let entries = w.audit(AuditAction::Disconnect);
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0].summary.contains("interrupted"),
+        "{}",
+        entries[0].summary
+    );
+    assert_nothing_open(&w);
+    // Nothing left for another pass, and the disconnect can be made again.
+    let again = numberdesk::flows::reconcile::pass(&w.accounts()).await;
+    assert!(again.is_empty(), "{again:?}");
+    w.disconnect(twilio.row.id, false).await.unwrap();
+    assert!(!w.connection_exists(twilio.row.id));
 }
