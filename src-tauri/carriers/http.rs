@@ -57,6 +57,11 @@ pub struct ClientOptions {
     /// What the retries wait on and the deadline is measured by; `None` is real time. A test
     /// gives one that records the waits or moves a sandbox's clock instead of sleeping.
     pub retry_clock: Option<Arc<dyn RetryClock>>,
+    /// A whole listing of an account's numbers (every page, with its retries) may take this
+    /// long, on the retry clock.
+    pub listing_deadline: Duration,
+    /// An answer's body longer than this is not read on: the carrier is misbehaving.
+    pub max_reply_bytes: usize,
 }
 
 impl Default for ClientOptions {
@@ -73,6 +78,8 @@ impl Default for ClientOptions {
             user_agent: concat!("NumberDesk/", env!("CARGO_PKG_VERSION")).to_string(),
             http_client: None,
             retry_clock: None,
+            listing_deadline: Duration::from_secs(30 * 60),
+            max_reply_bytes: 32 << 20,
         }
     }
 }
@@ -140,6 +147,34 @@ pub(crate) enum NoReply {
     Timeout,
     /// A description without the URL (it names the account).
     Network(String),
+    /// The body went on past [`ClientOptions::max_reply_bytes`].
+    TooLarge {
+        limit: usize,
+    },
+}
+
+/// The overall time budget of one listing, on the transport's retry clock.
+#[derive(Debug, Clone)]
+pub(crate) struct ListingDeadline {
+    clock: Arc<dyn RetryClock>,
+    started: Duration,
+    pub limit: Duration,
+}
+
+impl ListingDeadline {
+    pub fn passed(&self) -> bool {
+        self.clock.now().saturating_sub(self.started) > self.limit
+    }
+
+    /// A budget measured by `clock`, from now (the unit tests of the listing walk).
+    #[cfg(test)]
+    pub fn on(clock: Arc<dyn RetryClock>, limit: Duration) -> ListingDeadline {
+        ListingDeadline {
+            started: clock.now(),
+            clock,
+            limit,
+        }
+    }
 }
 
 /// Sends requests for one carrier account through its limiter, retrying as the options say.
@@ -263,8 +298,13 @@ impl Transport {
                     let no_reply = match failure {
                         Attempt::Timeout => NoReply::Timeout,
                         Attempt::Unsent(detail) | Attempt::Lost(detail) => NoReply::Network(detail),
+                        Attempt::TooLarge => NoReply::TooLarge {
+                            limit: self.options.max_reply_bytes,
+                        },
                     };
-                    let may_repeat = safety == Safety::Repeatable || certainly_unsent;
+                    // Asking again for a flood would bring the same flood.
+                    let may_repeat = (safety == Safety::Repeatable || certainly_unsent)
+                        && !matches!(no_reply, NoReply::TooLarge { .. });
                     if !may_repeat || transient_failures > self.options.transient_retries {
                         return Err(no_reply);
                     }
@@ -280,6 +320,15 @@ impl Transport {
         }
     }
 
+    /// A listing's budget, starting now.
+    pub fn listing_deadline(&self) -> ListingDeadline {
+        ListingDeadline {
+            clock: self.clock.clone(),
+            started: self.clock.now(),
+            limit: self.options.listing_deadline,
+        }
+    }
+
     /// How long since `start` on the retry clock.
     fn since(&self, start: Duration) -> Duration {
         self.clock.now().saturating_sub(start)
@@ -289,10 +338,17 @@ impl Transport {
         let response = request.send().await.map_err(classify)?;
         let status = response.status();
         let retry_after = retry_after(response.headers(), std::time::SystemTime::now());
-        let body = response.bytes().await.map_err(classify)?;
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.options.max_reply_bytes {
+                return Err(Attempt::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Reply {
             status,
-            body: body.to_vec(),
+            body,
             retry_after,
         })
     }
@@ -304,6 +360,8 @@ enum Attempt {
     Unsent(String),
     /// The connection broke after the request may have been sent.
     Lost(String),
+    /// The body went on past the limit.
+    TooLarge,
 }
 
 fn classify(error: reqwest::Error) -> Attempt {

@@ -72,6 +72,9 @@ pub enum FaultKind {
     /// retrying proxy does). The second fails, its numbers being taken, and is listed first.
     /// Then the connection closes without an answer, so the client can only look the orders up.
     DuplicateOrder,
+    /// Answer 200 with a body that never ends (blanks, as fast as the client reads): the carrier
+    /// gone mad. Nothing is changed.
+    EndlessBody,
 }
 
 /// Put in a request's extensions by [`FaultKind::DuplicateOrder`]: the order handler places the
@@ -488,6 +491,20 @@ pub(crate) async fn apply(
             record.outcome = CallOutcome::CommittedLate;
             shared.calls.push(record);
             abandon(control).await
+        }
+        Some(FaultKind::EndlessBody) => {
+            record.status = Some(200);
+            shared.calls.push(record);
+            let blanks = Bytes::from_static(&[b' '; 16 * 1024]);
+            let stream = futures_util::stream::repeat_with(move || {
+                Ok::<_, std::convert::Infallible>(blanks.clone())
+            });
+            let mut response = Response::new(Body::from_stream(stream));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
         }
         Some(FaultKind::MalformedJson) => {
             let response = next.run(request).await;

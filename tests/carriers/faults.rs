@@ -204,30 +204,43 @@ async fn malformed_json_is_not_understood() {
     let telnyx = support::telnyx(&sandbox);
     sandbox.faults().malformed_json_next(Carrier::Twilio, 1);
     let error = twilio.list_incoming_numbers().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            CarrierError::NotUnderstood {
-                carrier: CarrierKind::Twilio,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_not_understood(&error, CarrierKind::Twilio);
     sandbox.faults().malformed_json_next(Carrier::Telnyx, 1);
     let error = telnyx.list_texml_applications().await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            CarrierError::NotUnderstood {
-                carrier: CarrierKind::Telnyx,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_not_understood(&error, CarrierKind::Telnyx);
     // The next call is fine again.
     assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
+}
+
+/// A reply that never ends is read only up to the cap, reported as not understood, and not asked
+/// for again (the next would be the same flood).
+#[tokio::test]
+async fn an_endless_reply_stops_at_the_size_cap_and_is_not_asked_again() {
+    let sandbox = support::start(3).await;
+    let options = ClientOptions {
+        max_reply_bytes: 1 << 20,
+        ..support::fast_options()
+    };
+    let twilio = support::twilio_with(&sandbox, support::twilio_token(&sandbox), options);
+    sandbox.faults().add_rule(
+        FaultRule::once(FaultKind::EndlessBody)
+            .carrier(Carrier::Twilio)
+            .method("GET")
+            .times(None),
+    );
+    let error = twilio.list_incoming_numbers().await.unwrap_err();
+    assert_not_understood(&error, CarrierKind::Twilio);
+    assert!(error.to_string().contains("past 1 MB"), "{error}");
+    assert_eq!(sandbox.calls().len(), 1, "asked once");
+    sandbox.faults().clear();
+    assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
+}
+
+fn assert_not_understood(error: &CarrierError, kind: CarrierKind) {
+    assert!(
+        matches!(error, CarrierError::NotUnderstood { carrier, .. } if *carrier == kind),
+        "{error:?}"
+    );
 }
 
 /// When each call to `carrier` arrived on the sandbox's clock, and what it was answered.

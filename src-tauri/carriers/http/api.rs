@@ -10,7 +10,7 @@ use std::future::Future;
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-use super::{Lane, NoReply, Reply, Safety, Transport};
+use super::{Lane, ListingDeadline, NoReply, Reply, Safety, Transport};
 use crate::carriers::{
     CarrierError, CarrierKind, ListProgress, NumberSearch, OwnedNumber, ReleaseOutcome,
 };
@@ -167,6 +167,13 @@ fn no_reply(carrier: CarrierKind, failure: NoReply) -> CarrierError {
     match failure {
         NoReply::Timeout => CarrierError::Timeout { carrier },
         NoReply::Network(detail) => CarrierError::Network { carrier, detail },
+        NoReply::TooLarge { limit } => CarrierError::NotUnderstood {
+            carrier,
+            detail: format!(
+                "its answer went on past {} MB and was not read further",
+                limit >> 20
+            ),
+        },
     }
 }
 
@@ -359,11 +366,22 @@ pub(crate) const MAX_PAGES: usize = 20_000;
 /// [`MAX_PAGES`].
 pub(crate) async fn all_numbers(
     mut pages: impl NumberPages,
+    deadline: ListingDeadline,
     mut progress: impl FnMut(ListProgress),
 ) -> Result<Vec<OwnedNumber>, CarrierError> {
     let mut all = Vec::new();
     while let Some(page) = pages.next_page().await? {
         let so_far = pages.progress();
+        if deadline.passed() {
+            return Err(endless(
+                pages.carrier(),
+                format!(
+                    "the number listing was still going after {} minutes ({} pages)",
+                    deadline.limit.as_secs() / 60,
+                    so_far.pages
+                ),
+            ));
+        }
         if page.is_empty() {
             return Err(endless(
                 pages.carrier(),
@@ -499,6 +517,60 @@ mod paging_tests {
         .expect("an owned number")
     }
 
+    /// A retry clock that moves `step` on each reading: with ten minutes, a listing whose every
+    /// page is slow; with none, one that takes no time.
+    #[derive(Debug)]
+    struct Stepping {
+        step: std::time::Duration,
+        readings: std::sync::atomic::AtomicU32,
+    }
+
+    impl crate::carriers::http::RetryClock for Stepping {
+        fn now(&self) -> std::time::Duration {
+            let n = self
+                .readings
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.step * n
+        }
+
+        fn wait(&self, _: std::time::Duration) -> crate::carriers::http::RetryWait {
+            Box::pin(std::future::ready(()))
+        }
+    }
+
+    fn deadline(step: std::time::Duration, limit: std::time::Duration) -> ListingDeadline {
+        let clock = Stepping {
+            step,
+            readings: Default::default(),
+        };
+        ListingDeadline::on(std::sync::Arc::new(clock), limit)
+    }
+
+    /// A budget no scripted listing reaches (its clock never moves).
+    fn no_deadline() -> ListingDeadline {
+        deadline(
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs(60),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_outlasts_its_deadline_stops_with_a_clear_error() {
+        let numbers: Vec<&'static str> = (0..10)
+            .map(|i| &*Box::leak(format!("+121255501{i:02}").into_boxed_str()))
+            .collect();
+        let pages = script(numbers.into_iter().map(|n| vec![n]).collect(), false);
+        let limit = deadline(
+            std::time::Duration::from_secs(600),
+            std::time::Duration::from_secs(30 * 60),
+        );
+        let error = all_numbers(pages, limit, |_| {}).await.unwrap_err();
+        assert!(
+            error.to_string().contains("still going after 30 minutes"),
+            "{error}"
+        );
+    }
+
     fn script(pages: Vec<Vec<&'static str>>, cycle: bool) -> Script {
         Script {
             pages,
@@ -517,7 +589,7 @@ mod paging_tests {
             ],
             false,
         );
-        let all = all_numbers(pages, |_| {}).await.unwrap();
+        let all = all_numbers(pages, no_deadline(), |_| {}).await.unwrap();
         let numbers: Vec<String> = all.iter().map(|n| n.e164.to_string()).collect();
         assert_eq!(numbers, ["+12125550101", "+12125550102", "+12125550103"]);
     }
@@ -532,7 +604,7 @@ mod paging_tests {
             ],
             true,
         );
-        let error = all_numbers(pages, |_| {}).await.unwrap_err();
+        let error = all_numbers(pages, no_deadline(), |_| {}).await.unwrap_err();
         assert!(error.to_string().contains("page 4"), "{error}");
         assert!(
             error.to_string().contains("no number not seen before"),
@@ -543,7 +615,7 @@ mod paging_tests {
     #[tokio::test]
     async fn an_empty_page_that_says_more_stops_the_listing() {
         let pages = script(vec![vec!["+12125550101"], vec![]], true);
-        let error = all_numbers(pages, |_| {}).await.unwrap_err();
+        let error = all_numbers(pages, no_deadline(), |_| {}).await.unwrap_err();
         assert!(
             matches!(error, CarrierError::NotUnderstood { .. }),
             "{error:?}"

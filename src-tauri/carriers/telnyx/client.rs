@@ -73,7 +73,7 @@ pub(super) struct Inner {
     /// `{base_url}/v2`.
     api: Url,
     api_key: Sensitive<String>,
-    transport: Transport,
+    pub(super) transport: Transport,
 }
 
 impl TelnyxClient {

@@ -38,7 +38,12 @@ impl TelnyxClient {
         &self,
         progress: impl FnMut(ListProgress),
     ) -> Result<Vec<OwnedNumber>, CarrierError> {
-        all_numbers(self.phone_numbers(MAX_PAGE_SIZE), progress).await
+        all_numbers(
+            self.phone_numbers(MAX_PAGE_SIZE),
+            self.inner.transport.listing_deadline(),
+            progress,
+        )
+        .await
     }
 
     /// The owned number with exactly this E.164 number, if the account has it (after an order

@@ -182,7 +182,7 @@ pub(super) struct Inner {
     pub(super) pricing: Url,
     pub(super) routes: Url,
     credentials: TwilioCredentials,
-    transport: Transport,
+    pub(super) transport: Transport,
 }
 
 fn is_sid(text: &str, prefix: &str) -> bool {
