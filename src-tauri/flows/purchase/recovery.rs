@@ -5,6 +5,8 @@
 use super::{
     blocking, PurchaseError, PurchasePayload, Purchases, Recovered, ReleasePayload, SyncReport,
 };
+use crate::carriers::account::Placed;
+use crate::carriers::OrderStatus;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::kinds::JournalKind;
 use crate::store::journal;
@@ -61,7 +63,7 @@ impl Purchases {
                 )),
             }
         }
-        self.look_again_at_written_off(report).await
+        self.look_again_at_written_off(workspace_id, report).await
     }
 
     /// Purchases settled "not bought" after their answer was lost are asked about again now and
@@ -69,6 +71,7 @@ impl Purchases {
     /// again, its numbers recorded and charged once.
     async fn look_again_at_written_off(
         &self,
+        workspace_id: Option<WorkspaceId>,
         report: &mut SyncReport,
     ) -> Result<(), PurchaseError> {
         let now = self.ctx().clock.now();
@@ -79,42 +82,71 @@ impl Purchases {
         })
         .await?;
         for row in watched {
-            if row.next_check_at.is_some_and(|due| due > now) {
+            if workspace_id.is_some_and(|id| id != row.workspace_id)
+                || row.next_check_at.is_some_and(|due| due > now)
+            {
                 continue;
             }
             let Some(_claim) = self.ctx().claims.try_claim(&row.idempotency_key) else {
                 continue;
             };
-            let key = row.idempotency_key.as_str();
-            let payload: PurchasePayload = serde_json::from_str(&row.payload_json)
-                .map_err(|e| PurchaseError::Journal(e.to_string()))?;
-            let found = async {
-                let account = self
-                    .account_for(row.workspace_id, payload.flow, payload.connection_id)
-                    .await?;
-                Ok::<_, PurchaseError>(account.purchase_find(&payload.e164s(), key).await?)
+            // One row that cannot be looked at does not stop the others.
+            if let Err(error) = self.look_again_at(&row, now, report).await {
+                report.errors.push(format!(
+                    "A purchase written off earlier could not be checked again yet: {error}"
+                ));
             }
-            .await;
-            match found {
-                Ok(Some(placed)) => {
-                    self.record_bought(key, &payload, placed).await?;
-                    self.set_next_check(key, None).await?;
-                    tracing::warn!(
-                        order = payload.order_id,
-                        "a purchase settled as not bought turned up at the carrier; recorded"
-                    );
-                    report.recovered.push(Recovered::Bought {
-                        order_id: payload.order_id,
-                        numbers: payload.e164s(),
-                    });
-                }
-                Ok(None) if now - row.created_at >= chrono::Duration::hours(WATCH_FOR_HOURS) => {
-                    self.set_next_check(key, None).await?;
-                }
-                Ok(None) | Err(_) => {
-                    let next = now + chrono::Duration::minutes(WATCH_EVERY_MINUTES);
-                    self.set_next_check(key, Some(next)).await?;
-                }
+        }
+        Ok(())
+    }
+
+    async fn look_again_at(
+        &self,
+        row: &journal::JournalRow,
+        now: chrono::DateTime<chrono::Utc>,
+        report: &mut SyncReport,
+    ) -> Result<(), PurchaseError> {
+        let key = row.idempotency_key.as_str();
+        let payload: PurchasePayload = match serde_json::from_str(&row.payload_json) {
+            Ok(payload) => payload,
+            Err(error) => {
+                // Unreadable: reported once, then no longer watched.
+                self.set_next_check(key, None).await?;
+                return Err(PurchaseError::Journal(error.to_string()));
+            }
+        };
+        let found = async {
+            let account = self
+                .account_for(row.workspace_id, payload.flow, payload.connection_id)
+                .await?;
+            Ok::<_, PurchaseError>(account.purchase_find(&payload.e164s(), key).await?)
+        }
+        .await;
+        // A failed order with the reference is the carrier saying "not bought" once more.
+        let found = found.map(|placed| {
+            placed.filter(|placed| {
+                !matches!(placed, Placed::Ordered(order) if order.status == OrderStatus::Failure)
+            })
+        });
+        match found {
+            Ok(Some(placed)) => {
+                self.record_bought(key, &payload, placed).await?;
+                self.set_next_check(key, None).await?;
+                tracing::warn!(
+                    order = payload.order_id,
+                    "a purchase settled as not bought turned up at the carrier; recorded"
+                );
+                report.recovered.push(Recovered::Bought {
+                    order_id: payload.order_id,
+                    numbers: payload.e164s(),
+                });
+            }
+            Ok(None) if now - row.created_at >= chrono::Duration::hours(WATCH_FOR_HOURS) => {
+                self.set_next_check(key, None).await?;
+            }
+            Ok(None) | Err(_) => {
+                let next = now + chrono::Duration::minutes(WATCH_EVERY_MINUTES);
+                self.set_next_check(key, Some(next)).await?;
             }
         }
         Ok(())
