@@ -18,13 +18,12 @@ use numberdesk::app::context::Paths;
 use numberdesk::app::{App, AppConfig, ORDER_SYNC_EVERY};
 use numberdesk::carriers::account::CarrierEndpoints;
 use numberdesk::carriers::{
-    ClientOptions, Features, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
+    ClientOptions, NumberSearch, NumberType, Sensitive, TwilioClient, TwilioCredentials,
 };
 use numberdesk::clock::SystemClock;
 use numberdesk::flows::accounts::PoolAccount;
 use numberdesk::flows::connect::ConnectForm;
 use numberdesk::flows::purchase::SearchQuery;
-use numberdesk::flows::workspaces::WorkspaceInput;
 use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{OrderCompletion, OrderOutcome, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::MemorySecretStore;
@@ -73,19 +72,9 @@ fn twilio_form(sandbox: &SandboxHandle) -> ConnectForm {
     }
 }
 
-fn workspace(name: &str, pool: bool) -> WorkspaceInput {
-    WorkspaceInput {
-        name: name.into(),
-        plan: if pool { "unlimited" } else { "standard" }.into(),
-        flags: if pool {
-            vec!["flex_phone_self-serve".into()]
-        } else {
-            vec![]
-        },
-        monthly_credit_allowance: 1_000_000,
-        webhook_base_url: "https://voice.example.com".into(),
-    }
-}
+#[path = "bench_world.rs"]
+mod bench_world;
+use bench_world::workspace;
 
 #[path = "window_probe.rs"]
 mod window_probe;
@@ -246,17 +235,7 @@ async fn main() -> anyhow::Result<()> {
         },
         ClientOptions::default(),
     )?;
-    let query = SearchQuery {
-        connection_id: Some(connection.id),
-        country: "US".into(),
-        area_code: None,
-        types: vec![NumberType::Local],
-        features: Features {
-            voice: true,
-            ..Features::default()
-        },
-        limit: Some(50),
-    };
+    let query = bench_world::us_local(Some(connection.id));
     let search = NumberSearch {
         country: "US".into(),
         number_type: Some(NumberType::Local),

@@ -197,6 +197,41 @@ pub(crate) struct FaultState {
     rules: Mutex<Vec<FaultRule>>,
     rule_count: AtomicUsize,
     order_completion: Mutex<OrderCompletion>,
+    chaos: Mutex<Option<ChaosState>>,
+}
+
+/// Faults at random: each carrier request that no rule matches meets one of `kinds` with
+/// probability `percent` in 100, drawn from a seeded generator so a run can be repeated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chaos {
+    pub percent: u8,
+    pub kinds: Vec<FaultKind>,
+    pub seed: u64,
+}
+
+#[derive(Debug)]
+struct ChaosState {
+    chaos: Chaos,
+    rng: u64,
+}
+
+impl ChaosState {
+    /// splitmix64: small, seeded, and good enough to pick faults.
+    fn next(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn roll(&mut self) -> Option<FaultKind> {
+        if self.chaos.kinds.is_empty() || self.next() % 100 >= u64::from(self.chaos.percent) {
+            return None;
+        }
+        let pick = usize::try_from(self.next() % self.chaos.kinds.len() as u64).unwrap_or(0);
+        self.chaos.kinds.get(pick).cloned()
+    }
 }
 
 impl FaultState {
@@ -209,11 +244,17 @@ impl FaultState {
             rules: Mutex::new(Vec::new()),
             rule_count: AtomicUsize::new(0),
             order_completion: Mutex::new(order_completion),
+            chaos: Mutex::new(None),
         }
     }
 
     pub fn order_completion(&self) -> OrderCompletion {
         *lock(&self.order_completion)
+    }
+
+    /// A random fault for a request no rule matched, while chaos is on.
+    fn roll_chaos(&self) -> Option<FaultKind> {
+        lock(&self.chaos).as_mut().and_then(ChaosState::roll)
     }
 
     /// Takes the first rule matching this request, using up one of its hits.
@@ -356,13 +397,22 @@ impl FaultControl {
         self.shared.write().taken.insert(phone_number.to_string())
     }
 
+    /// Faults at random from now on (see [`Chaos`]); `None` stops them.
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        *lock(&self.shared.faults.chaos) = chaos.map(|chaos| ChaosState {
+            rng: chaos.seed,
+            chaos,
+        });
+    }
+
     /// How Telnyx orders created from now on complete.
     pub fn set_order_completion(&self, completion: OrderCompletion) {
         *lock(&self.shared.faults.order_completion) = completion;
     }
 
-    /// Removes every fault: no latency, no cap, no rules. Order completion is kept.
+    /// Removes every fault: no latency, no cap, no rules, no chaos. Order completion is kept.
     pub fn clear(&self) {
+        self.set_chaos(None);
         self.set_latency(Duration::ZERO);
         self.set_concurrency_cap(None, Duration::from_secs(1));
         let mut rules = lock(&self.shared.faults.rules);
@@ -440,7 +490,10 @@ pub(crate) async fn apply(
         shared.clock.sleep(Duration::from_millis(latency)).await;
     }
 
-    match faults.take_rule(carrier, &method, &path) {
+    let fault = faults
+        .take_rule(carrier, &method, &path)
+        .or_else(|| faults.roll_chaos());
+    match fault {
         None => {
             let response = next.run(request).await;
             finish(&shared, record, response)

@@ -33,7 +33,8 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use faults::{
-    Carrier, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion, OrderOutcome,
+    Carrier, Chaos, FaultControl, FaultKind, FaultRule, FaultSnapshot, OrderCompletion,
+    OrderOutcome,
 };
 pub use inspect::{CallOutcome, CallRecord};
 pub use snapshot::{AccountState, NumberState, OrderState};
