@@ -14,13 +14,14 @@
 //!    reconciler), on a clock it moves two minutes a pass, until nothing is open;
 //! 4. the bench compares the database with the sandbox's own state.
 //!
-//! Flows so far: marketplace purchase (Twilio), pool order (Telnyx), release, managed import of
-//! 2,000 numbers. Figures: runs per flow and, summed over every run, `numbers_lost` (at the
+//! Flows: marketplace purchase (Twilio), pool order (Telnyx), release, region change of 50
+//! numbers, managed import of 2,000 numbers, disconnect with restore (of 20 managed numbers). Figures: runs per flow and, summed over every run, `numbers_lost` (at the
 //! carrier, unknown to NumberDesk), `numbers_doubled`, `double_charges`, `credits_lost` (charged
 //! without a number, or a number held uncharged), `unsettled_after_settle` and
 //! `wrong_carrier_state` (NumberDesk and the carrier disagree). The last line is one JSON object.
 //!
-//! Usage: `torture_bench [--runs N] [--flows marketplace,pool,release,import] [--seed S]`.
+//! Usage: `torture_bench [--runs N] [--flows marketplace,pool,release,region,import,disconnect]
+//! [--seed S]`.
 //! It needs a Secret Service keyring (`scripts/bench.sh torture_bench` starts one).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -55,7 +56,19 @@ const COMMIT_LATE_MS: u64 = 300;
 const SETTLE_PASSES: usize = 40;
 const SETTLE_STEP: chrono::Duration = chrono::Duration::minutes(2);
 
-const FLOWS: [&str; 4] = ["marketplace", "pool", "release", "import"];
+const FLOWS: [&str; 6] = [
+    "marketplace",
+    "pool",
+    "release",
+    "region",
+    "import",
+    "disconnect",
+];
+/// Numbers the region flow moves, and the disconnect flow restores.
+const REGION_NUMBERS: usize = 50;
+const DISCONNECT_NUMBERS: usize = 20;
+/// Where the region flow moves them.
+const REGION: &str = "ie1";
 
 // ---------------------------------------------------------------------------------------------
 // What the worker hands back
@@ -69,6 +82,8 @@ struct Prepared {
     subject: Vec<String>,
     /// The number to release.
     number_id: Option<PhoneNumberId>,
+    /// The numbers to move to another region.
+    number_ids: Vec<PhoneNumberId>,
 }
 
 /// What NumberDesk holds after `worker settle`.
@@ -82,8 +97,10 @@ struct Settled {
     net_charges: BTreeMap<String, i64>,
     /// Open journal intents, pending orders, unconfirmed import items and running imports.
     open: usize,
-    /// Managed numbers with the carrier id NumberDesk keeps for each.
-    managed: BTreeMap<String, String>,
+    /// Each held Twilio number's inbound region as NumberDesk has it.
+    regions: BTreeMap<String, Option<String>>,
+    /// Carrier connections left in the workspace.
+    connections: usize,
     passes: usize,
 }
 
@@ -169,13 +186,37 @@ async fn pick(
         .collect())
 }
 
+/// The first `count` numbers of the connection's account.
+async fn importable(
+    app: &App,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    let listed = app
+        .imports()
+        .list_importable(workspace_id, connection_id)
+        .await?;
+    Ok(listed
+        .numbers
+        .iter()
+        .take(count)
+        .map(|c| c.number.e164.to_string())
+        .collect())
+}
+
 async fn setup(app: &App, flow: &str) -> anyhow::Result<Prepared> {
     let pool = flow == "pool";
     let workspace = app
         .workspaces()
         .create(bench_world::workspace("Torture", pool))
         .await?;
-    let account = if flow == "import" { 1 } else { 0 };
+    // The import reads the second Twilio account; region and disconnect work on the third.
+    let account = match flow {
+        "import" => 1,
+        "region" | "disconnect" => 2,
+        _ => 0,
+    };
     let connection_id = if pool {
         None
     } else {
@@ -191,6 +232,7 @@ async fn setup(app: &App, flow: &str) -> anyhow::Result<Prepared> {
         connection_id,
         subject: Vec::new(),
         number_id: None,
+        number_ids: Vec::new(),
     };
     match flow {
         "marketplace" => prepared.subject = pick(app, workspace.id, connection_id, 2).await?,
@@ -206,15 +248,30 @@ async fn setup(app: &App, flow: &str) -> anyhow::Result<Prepared> {
         }
         "import" => {
             let connection = connection_id.context("a connection")?;
-            let listed = app
+            prepared.subject = importable(app, workspace.id, connection, IMPORT_NUMBERS).await?;
+        }
+        "region" | "disconnect" => {
+            let connection = connection_id.context("a connection")?;
+            let (count, mode) = if flow == "region" {
+                (REGION_NUMBERS, WebhookMode::OutboundOnly)
+            } else {
+                (DISCONNECT_NUMBERS, WebhookMode::Managed)
+            };
+            prepared.subject = importable(app, workspace.id, connection, count).await?;
+            let import = app
                 .imports()
-                .list_importable(workspace.id, connection)
+                .start(workspace.id, connection, prepared.subject.clone(), mode)
                 .await?;
-            prepared.subject = listed
-                .numbers
-                .iter()
-                .take(IMPORT_NUMBERS)
-                .map(|c| c.number.e164.to_string())
+            let done = app.imports().watch(import, |_| true).await?;
+            if done.done != count as i64 {
+                bail!("the {flow} flow's setup imported {} of {count}", done.done);
+            }
+            prepared.number_ids = app
+                .context()
+                .store
+                .read(|c| numberdesk::store::numbers::list(c, workspace.id))?
+                .into_iter()
+                .map(|n| n.id)
                 .collect();
         }
         other => bail!("unknown flow {other}"),
@@ -241,6 +298,19 @@ async fn run(app: &App, flow: &str, prepared: &Prepared) -> anyhow::Result<()> {
         "release" => {
             let id = prepared.number_id.context("a number to release")?;
             let _ = app.purchases().release(workspace, id).await;
+        }
+        "region" => {
+            let _ = app
+                .carriers()
+                .set_inbound_region(workspace, &prepared.number_ids, REGION)
+                .await;
+        }
+        "disconnect" => {
+            let connection = connection.context("a connection")?;
+            let _ = app
+                .carriers()
+                .disconnect(workspace, connection, true, false)
+                .await;
         }
         "import" => {
             let connection = connection.context("a connection")?;
@@ -310,32 +380,34 @@ fn read_state(app: &App) -> anyhow::Result<Settled> {
             open,
             ..Settled::default()
         };
-        let mut rows = c.prepare(
-            "SELECT e164, status, webhook_mode, coalesce(carrier_number_id, '') FROM phone_numbers",
-        )?;
+        let mut rows =
+            c.prepare("SELECT e164, status, carrier, inbound_region FROM phone_numbers")?;
         let numbers = rows.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         for number in numbers {
-            let (e164, status, mode, carrier_id) = number?;
+            let (e164, status, carrier, region) = number?;
             match status.as_str() {
                 "released" => {
                     settled.released.insert(e164);
                 }
                 "failed" => {}
                 _ => {
-                    if mode == "managed" {
-                        settled.managed.insert(e164.clone(), carrier_id);
+                    if carrier == "twilio" {
+                        settled.regions.insert(e164.clone(), region);
                     }
                     *settled.held.entry(e164).or_default() += 1;
                 }
             }
         }
+        let connections: i64 =
+            c.query_row("SELECT count(*) FROM carrier_connections", [], |r| r.get(0))?;
+        settled.connections = usize::try_from(connections).unwrap_or(0);
         let mut charges = c.prepare(
             "SELECT e164, sum(CASE kind WHEN 'purchase' THEN 1 ELSE -1 END) FROM credit_entries
              WHERE kind IN ('purchase', 'refund') AND e164 IS NOT NULL GROUP BY e164",
@@ -413,6 +485,13 @@ impl Losses {
     }
 }
 
+/// One number as the carrier has it.
+#[derive(Debug, Clone)]
+struct AtCarrier {
+    voice_url: Option<String>,
+    region: Option<String>,
+}
+
 /// splitmix64, seeded: kill moments a run can repeat.
 struct Random(u64);
 
@@ -486,10 +565,10 @@ impl Bench {
     ) -> anyhow::Result<(Losses, Duration)> {
         let data = self.root.join(format!("{flow}-{index}"));
         std::fs::create_dir_all(&data)?;
+        let before = self.carrier_numbers(flow);
         self.finish("setup", flow, &data)?;
         let prepared: Prepared =
             serde_json::from_slice(&std::fs::read(data.join("prepared.json"))?)?;
-        let before = self.carrier_numbers(flow);
 
         self.chaos(seed);
         let started = Instant::now();
@@ -529,11 +608,12 @@ impl Bench {
         Ok((losses, lasted))
     }
 
-    /// The numbers the flow's carrier account holds now: e164 → (carrier id, voice URL).
-    fn carrier_numbers(&self, flow: &str) -> HashMap<String, (String, Option<String>)> {
+    /// The numbers the flow's carrier account holds now.
+    fn carrier_numbers(&self, flow: &str) -> HashMap<String, AtCarrier> {
         let id = match flow {
             "pool" => self.sandbox.telnyx_accounts()[1].organization_id.clone(),
             "import" => self.sandbox.twilio_accounts()[1].account_sid.clone(),
+            "region" | "disconnect" => self.sandbox.twilio_accounts()[2].account_sid.clone(),
             _ => self.sandbox.twilio_accounts()[0].account_sid.clone(),
         };
         let state = self.sandbox.account_state(&id, true);
@@ -541,7 +621,13 @@ impl Bench {
             .map(|s| {
                 s.numbers
                     .into_iter()
-                    .map(|n| (n.phone_number, (n.id, n.voice_url)))
+                    .map(|n| {
+                        let at = AtCarrier {
+                            voice_url: n.voice_url,
+                            region: n.voice_region,
+                        };
+                        (n.phone_number, at)
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -552,7 +638,7 @@ impl Bench {
         flow: &str,
         prepared: &Prepared,
         settled: &Settled,
-        before: &HashMap<String, (String, Option<String>)>,
+        before: &HashMap<String, AtCarrier>,
     ) -> Losses {
         let at_carrier = self.carrier_numbers(flow);
         let mut losses = Losses {
@@ -597,8 +683,8 @@ impl Bench {
                     return losses;
                 };
                 for e164 in &prepared.subject {
-                    let now = at_carrier.get(e164).and_then(|(_, url)| url.clone());
-                    let was = before.get(e164).and_then(|(_, url)| url.clone());
+                    let now = at_carrier.get(e164).and_then(|at| at.voice_url.clone());
+                    let was = before.get(e164).and_then(|at| at.voice_url.clone());
                     let ours = now.as_deref() == Some(voice_url.as_str());
                     match (held(e164), ours) {
                         (true, true) => {}
@@ -607,6 +693,41 @@ impl Bench {
                         // Pointed at us by this run and not in NumberDesk: lost.
                         (false, true) if was != now => losses.numbers_lost += 1,
                         (false, _) => {}
+                    }
+                }
+            }
+            "region" => {
+                for e164 in &prepared.subject {
+                    let ours = settled.regions.get(e164).cloned().flatten();
+                    let theirs = at_carrier.get(e164).and_then(|at| at.region.clone());
+                    if !held(e164) {
+                        losses.numbers_lost += 1;
+                    } else if ours.as_deref().unwrap_or("us1") != theirs.as_deref().unwrap_or("us1")
+                    {
+                        // NumberDesk shows another region than the one Twilio routes through.
+                        losses.wrong_carrier_state += 1;
+                    }
+                }
+            }
+            "disconnect" => {
+                let target = ManagedTarget::twilio("https://voice.example.com");
+                let ManagedTarget::Twilio { voice_url, .. } = &target else {
+                    return losses;
+                };
+                let disconnected = settled.connections == 0;
+                for e164 in &prepared.subject {
+                    let now = at_carrier.get(e164).and_then(|at| at.voice_url.clone());
+                    let was = before.get(e164).and_then(|at| at.voice_url.clone());
+                    if disconnected {
+                        // Gone from NumberDesk: the user's own settings are back.
+                        if now != was {
+                            losses.wrong_carrier_state += 1;
+                        }
+                    } else if !held(e164) {
+                        losses.numbers_lost += 1;
+                    } else if now.as_deref() != Some(voice_url.as_str()) {
+                        // Still shown as managed, yet the carrier routes it elsewhere.
+                        losses.wrong_carrier_state += 1;
                     }
                 }
             }
@@ -634,6 +755,7 @@ async fn bench() -> anyhow::Result<()> {
     let sandbox = Sandbox::start(SandboxConfig {
         owned_numbers: 5,
         owned_numbers_other_accounts: IMPORT_NUMBERS,
+        accounts_per_carrier: 3,
         seed,
         ..SandboxConfig::default()
     })
