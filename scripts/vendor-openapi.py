@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Writes the trimmed OpenAPI documents that tests/sandbox/schema.rs checks sandbox replies against.
+"""Writes the trimmed OpenAPI documents the carrier sandbox checks every request against
+(src-tauri/sandbox/spec.rs) and tests/sandbox/schema.rs checks sandbox replies against.
 
 Usage: python3 scripts/vendor-openapi.py SOURCE [OUT]
 
 SOURCE is a folder laid out as the carriers publish their specifications: twilio/spec/json/*.json
 (twilio/twilio-oai) and telnyx/spec3.yml (team-telnyx/openapi), with twilio/LICENSE beside them.
-OUT defaults to tests/fixtures/openapi in this repository.
+OUT defaults to src-tauri/sandbox/openapi in this repository.
 
-The schema tests only read the `responses` of the operations listed in OPERATIONS and whatever
-those responses reach through `$ref`. This script keeps exactly that, copied unchanged, so the
-tests are as strict as against the full documents while the repository holds a few hundred
-kilobytes instead of six megabytes, and the tests never parse the 4 MB Telnyx YAML. After
+The sandbox reads the `parameters` and `requestBody` of the operations listed in OPERATIONS, the
+schema tests their `responses`, and both whatever those reach through `$ref`. This script keeps
+exactly that, copied unchanged, so both are as strict as against the full documents while the
+repository holds a few hundred kilobytes instead of six megabytes, and nothing parses the 4 MB
+Telnyx YAML. After
 writing, it reads every output back and checks that each kept operation and each kept component
 equals its source and that every `$ref` resolves inside the output.
 """
@@ -23,8 +25,9 @@ import sys
 
 import yaml
 
-# The operations the schema tests check, by document: path -> methods. A test checking a new
-# operation fails with "no operation" until it is added here and this script is run again.
+# The operations the sandbox serves and the schema tests check, by document: path -> methods. A
+# request to an operation not listed is a violation, and a test checking one fails with "no
+# operation", until it is added here and this script is run again.
 OPERATIONS = {
     "twilio_api_v2010": {
         "/2010-04-01/Accounts/{Sid}.json": ["get"],
@@ -41,8 +44,10 @@ OPERATIONS = {
             "get"
         ],
         "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json": ["get", "post"],
+        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/Local.json": ["get", "post"],
+        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/Mobile.json": ["get", "post"],
         "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json": ["get", "post"],
-        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json": ["get", "post"],
+        "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json": ["get", "post", "delete"],
     },
     "twilio_pricing_v1": {
         "/v1/PhoneNumbers/Countries": ["get"],
@@ -60,7 +65,7 @@ OPERATIONS = {
         "/number_orders/{number_order_id}": ["get"],
         "/phone_numbers": ["get"],
         "/phone_numbers/{id}": ["get", "patch", "delete"],
-        "/phone_numbers/{id}/messaging": ["patch"],
+        "/phone_numbers/{id}/messaging": ["get", "patch"],
         "/texml_applications": ["get"],
         "/texml_applications/{id}": ["get"],
     },
@@ -165,8 +170,13 @@ def place(into, segments, value):
     into[segments[-1]] = value
 
 
+# What is kept of each listed operation.
+KEPT_PARTS = ("parameters", "requestBody", "responses")
+
+
 def trim(name, root):
-    """The document with only the listed operations' responses and what they reference."""
+    """The document with only the listed operations' requests and responses and what they
+    reference."""
     out = {"openapi": root["openapi"], "info": {}}
     for key in ("title", "version", "license"):
         if key in root.get("info", {}):
@@ -175,8 +185,13 @@ def trim(name, root):
     for path, methods in OPERATIONS[name].items():
         for method in methods:
             operation = root["paths"][path][method]
-            place(out, ["paths", path, method, "responses"], operation["responses"])
-            pending.extend(refs(operation["responses"]))
+            for part in KEPT_PARTS:
+                if part in operation:
+                    place(out, ["paths", path, method, part], operation[part])
+                    pending.extend(refs(operation[part]))
+        if "parameters" in root["paths"][path]:
+            place(out, ["paths", path, "parameters"], root["paths"][path]["parameters"])
+            pending.extend(refs(root["paths"][path]["parameters"]))
     # Whole components are kept (`/components/<kind>/<name>`), so a `$ref` into one's insides
     # resolves too.
     kept = set()
@@ -196,8 +211,9 @@ def verify(name, source, trimmed):
     """Fails unless every kept part equals its source and every `$ref` resolves in the copy."""
     for path, methods in OPERATIONS[name].items():
         for method in methods:
-            if trimmed["paths"][path][method]["responses"] != source["paths"][path][method]["responses"]:
-                raise SystemExit(f"{name}: {method} {path} differs from its source")
+            for part in KEPT_PARTS:
+                if trimmed["paths"][path][method].get(part) != source["paths"][path][method].get(part):
+                    raise SystemExit(f"{name}: {method} {path} {part} differs from its source")
     for kind, members in trimmed.get("components", {}).items():
         for member, value in members.items():
             if value != source["components"][kind][member]:
@@ -214,7 +230,7 @@ def main(arguments):
         raise SystemExit(__doc__)
     source_dir = pathlib.Path(arguments[0])
     repo = pathlib.Path(__file__).resolve().parent.parent
-    out_dir = pathlib.Path(arguments[1]) if len(arguments) == 2 else repo / "tests/fixtures/openapi"
+    out_dir = pathlib.Path(arguments[1]) if len(arguments) == 2 else repo / "src-tauri/sandbox/openapi"
     for name, (source_path, out_path) in DOCUMENTS.items():
         source = load(source_dir / source_path)
         trimmed = trim(name, source)

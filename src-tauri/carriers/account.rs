@@ -11,8 +11,8 @@ use crate::carriers::{
     InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder, NumberSearch,
     OrderStatus, OwnedNumber, ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate,
     TelnyxOrderRequest, TexmlApplication, TwilioClient,
-    TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase, TwilioUrls,
-    WebhookMethod,
+    TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase,
+    TwilioRouting, TwilioUrls, WebhookMethod,
 };
 use crate::domain::target::ManagedTarget;
 use crate::secrets::credentials::{Credentials, TwilioAuth};
@@ -207,22 +207,16 @@ impl CarrierAccount {
                 },
             ) => {
                 // An application or SIP trunk on the number takes calls before the voice URL
-                // does: take them off, or the new URLs would never be used.
-                let set = |sid: &Option<String>| sid.as_deref().is_some_and(|s| !s.is_empty());
-                let (voice_app, sms_app, trunk) = match before {
-                    Routing::Twilio(now) => (
-                        set(&now.voice_application_sid),
-                        set(&now.sms_application_sid),
-                        set(&now.trunk_sid),
-                    ),
-                    Routing::Telnyx(_) => (false, false, false),
+                // does: the wanted configuration has none, so they are taken off.
+                let now = match before {
+                    Routing::Twilio(now) => now.clone(),
+                    Routing::Telnyx(_) => TwilioRouting::default(),
                 };
-                let update = TwilioNumberUpdate {
-                    voice_application_sid: voice_app.then(String::new),
-                    sms_application_sid: sms_app.then(String::new),
-                    trunk_sid: trunk.then(String::new),
-                    ..twilio_webhooks(voice_url, sms_url, status_callback)
-                };
+                let wanted = twilio_webhooks(voice_url, sms_url, status_callback);
+                let update = TwilioNumberUpdate::towards(&wanted, &now);
+                if update.is_empty() {
+                    return Ok(());
+                }
                 client.update_incoming_number(carrier_id, &update).await?;
                 Ok(())
             }
@@ -254,8 +248,16 @@ impl CarrierAccount {
     pub async fn restore(&self, carrier_id: &str, snapshot: &Routing) -> Result<(), CarrierError> {
         match (self, snapshot) {
             (CarrierAccount::Twilio(client), Routing::Twilio(saved)) => {
-                let update = TwilioNumberUpdate::restore(saved);
-                client.update_incoming_number(carrier_id, &update).await?;
+                // Read first, so only what differs is sent (and a number already back is left).
+                let now = client.fetch_incoming_number(carrier_id).await?;
+                let now = match now.routing {
+                    Routing::Twilio(now) => now,
+                    Routing::Telnyx(_) => TwilioRouting::default(),
+                };
+                let update = TwilioNumberUpdate::towards(saved, &now);
+                if !update.is_empty() {
+                    client.update_incoming_number(carrier_id, &update).await?;
+                }
                 Ok(())
             }
             (CarrierAccount::Telnyx(client), Routing::Telnyx(saved)) => {
@@ -293,16 +295,17 @@ impl CarrierAccount {
     }
 }
 
-/// The managed webhooks of a Twilio number, every one called with POST.
-fn twilio_webhooks(voice_url: &str, sms_url: &str, status_callback: &str) -> TwilioNumberUpdate {
-    TwilioNumberUpdate {
+/// The managed configuration of a Twilio number: our webhooks, every one called with POST, and
+/// no application or trunk in front of them.
+fn twilio_webhooks(voice_url: &str, sms_url: &str, status_callback: &str) -> TwilioRouting {
+    TwilioRouting {
         voice_url: Some(voice_url.to_owned()),
         voice_method: Some(WebhookMethod::Post),
         sms_url: Some(sms_url.to_owned()),
         sms_method: Some(WebhookMethod::Post),
         status_callback: Some(status_callback.to_owned()),
         status_callback_method: Some(WebhookMethod::Post),
-        ..TwilioNumberUpdate::default()
+        ..TwilioRouting::default()
     }
 }
 
@@ -357,7 +360,10 @@ impl CarrierAccount {
                             voice_url,
                             sms_url,
                             status_callback,
-                        }) => twilio_webhooks(voice_url, sms_url, status_callback),
+                        }) => TwilioNumberUpdate::towards(
+                            &twilio_webhooks(voice_url, sms_url, status_callback),
+                            &TwilioRouting::default(),
+                        ),
                         _ => TwilioNumberUpdate::default(),
                     };
                     let purchase = TwilioPurchase {

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use super::inspect::{CallOutcome, CallRecord};
 use super::state::Shared;
-use super::{telnyx, twilio};
+use super::{spec, telnyx, twilio};
 
 /// Which carrier a request or a fault is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -442,7 +442,29 @@ impl Drop for InFlight<'_> {
 /// Largest request body the sandbox reads (carrier requests are small forms and JSON).
 const BODY_LIMIT: usize = 1 << 20;
 
-/// The middleware on every carrier request: records it, then applies the faults in force.
+/// A request that breaks its carrier's specification, answered as that carrier answers one:
+/// Twilio 400 with code and message, Telnyx 400 (query) or 422 (body) naming the field. `None`
+/// for a path or method the API does not have and for a malformed path parameter: the router and
+/// the handlers answer those as the carriers do (404, 405).
+fn reject(carrier: Carrier, violations: &[spec::Violation]) -> Option<Response<Body>> {
+    if violations.iter().any(spec::Violation::answered_by_carrier) {
+        return None;
+    }
+    let first = violations
+        .iter()
+        .find(|v| matches!(v.part, spec::Part::Query | spec::Part::Body))?;
+    let detail = format!(
+        "{}: {} (the request does not match the carrier's published API)",
+        first.field, first.problem
+    );
+    Some(match carrier {
+        Carrier::Twilio => twilio::error_response(StatusCode::BAD_REQUEST, 20001, detail),
+        Carrier::Telnyx => telnyx::spec_violation(&first.field, &detail),
+    })
+}
+
+/// The middleware on every carrier request: records it, checks it against the carrier's
+/// specification, then applies the faults in force.
 pub(crate) async fn apply(
     State(shared): State<Arc<Shared>>,
     request: Request,
@@ -472,6 +494,26 @@ pub(crate) async fn apply(
         received_ms: millis(shared.clock.now()),
         answered_ms: None,
     };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let violations = spec::check(&spec::Request {
+        carrier,
+        method: &method,
+        path: &path,
+        query: &record.query,
+        content_type: content_type.as_deref(),
+        body: &bytes,
+    });
+    if !violations.is_empty() {
+        shared.note_violations(&violations);
+        // An unknown path or method is left to the router's own 404 or 405.
+        if let Some(response) = reject(carrier, &violations) {
+            return finish(&shared, record, response);
+        }
+    }
     let request = Request::from_parts(parts, Body::from(bytes));
 
     let faults = &shared.faults;

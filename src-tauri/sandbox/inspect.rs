@@ -102,6 +102,10 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_sandbox/info", get(info))
         .route("/_sandbox/calls", get(list_calls).delete(clear_calls))
+        .route(
+            "/_sandbox/violations",
+            get(list_violations).delete(clear_violations),
+        )
         .route("/_sandbox/accounts", get(list_accounts))
         .route("/_sandbox/accounts/{id}", get(fetch_account))
         .route("/_sandbox/faults", get(fetch_faults).delete(clear_faults))
@@ -131,6 +135,16 @@ struct CallsQuery {
     #[serde(default)]
     since: u64,
     carrier: Option<Carrier>,
+}
+
+/// Requests that broke their carrier's specification (see `spec.rs`).
+async fn list_violations(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.violations_now()).into_response()
+}
+
+async fn clear_violations(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clear_violations();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn list_calls(

@@ -11,6 +11,7 @@ mod faults;
 mod inspect;
 mod inventory;
 mod snapshot;
+pub mod spec;
 mod state;
 mod telnyx;
 mod twilio;
@@ -223,6 +224,7 @@ impl Sandbox {
             inventory,
             faults: FaultState::new(config.latency, config.order_completion),
             calls: CallLog::default(),
+            violations: Default::default(),
             base,
             clock: config.clock,
         });
@@ -282,6 +284,15 @@ impl SandboxHandle {
         FaultControl {
             shared: Arc::clone(&self.shared),
         }
+    }
+
+    /// Every request that did not match its carrier's specification, oldest first.
+    pub fn violations(&self) -> Vec<spec::Violation> {
+        self.shared.violations_now()
+    }
+
+    pub fn clear_violations(&self) {
+        self.shared.clear_violations();
     }
 
     /// Every recorded carrier call, oldest first (the last 100,000 are kept).

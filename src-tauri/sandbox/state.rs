@@ -23,12 +23,38 @@ pub(crate) struct Shared {
     pub inventory: Inventory,
     pub faults: FaultState,
     pub calls: CallLog,
+    /// Requests that did not match the carrier's specification, oldest first.
+    pub violations: std::sync::Mutex<Vec<super::spec::Violation>>,
     pub base: BaseUrls,
     /// What latency, hangs and timed order completion wait on, and what the call log reads.
     pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
+    pub fn violations_now(&self) -> Vec<super::spec::Violation> {
+        self.violations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn clear_violations(&self) {
+        self.violations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    /// Records what is wrong with a request (the log keeps the first 10,000).
+    pub fn note_violations(&self, found: &[super::spec::Violation]) {
+        let mut log = self
+            .violations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let room = 10_000usize.saturating_sub(log.len());
+        log.extend(found.iter().take(room).cloned());
+    }
+
     /// Reads the world; a handler that panicked while holding the lock left nothing half-done
     /// that matters to a test server, so a poisoned lock is used as it is.
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, World> {

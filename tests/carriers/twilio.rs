@@ -131,7 +131,10 @@ async fn updates_webhooks_then_restores_the_snapshot() {
         panic!("twilio routing");
     };
     let restored = client
-        .update_incoming_number(&number.carrier_id, &TwilioNumberUpdate::restore(&saved))
+        .update_incoming_number(
+            &number.carrier_id,
+            &TwilioNumberUpdate::towards(&saved, &after),
+        )
         .await
         .unwrap();
     let Routing::Twilio(restored) = restored.routing else {

@@ -83,7 +83,7 @@ pub fn open_app(
     .unwrap()
 }
 
-fn memory() -> Arc<dyn SecretStore> {
+pub fn memory() -> Arc<dyn SecretStore> {
     Arc::new(MemorySecretStore::new(Redactor::new()))
 }
 

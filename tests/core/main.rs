@@ -12,5 +12,6 @@ mod manage;
 mod purchase;
 mod sandbox_mode;
 mod store;
+mod strict;
 mod support;
 mod workspaces;

@@ -1,5 +1,5 @@
 //! Checks sandbox replies against the carriers' official OpenAPI documents, trimmed to the
-//! operations these tests check and what those reach through `$ref` (`tests/fixtures/openapi/`,
+//! operations these tests check and what those reach through `$ref` (`src-tauri/sandbox/openapi/`,
 //! written by `scripts/vendor-openapi.py`; its README names the sources), loaded once per test
 //! binary. The checker covers what the specs use: `$ref`, `type` (also 3.1 type lists with
 //! `null`), `nullable`, `enum`, `pattern`, `minLength`/`maxLength`, `properties`, `required`,
@@ -22,7 +22,7 @@ pub struct Spec {
 
 fn load(name: &'static str, relative: &str) -> Spec {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/openapi")
+        .join("src-tauri/sandbox/openapi")
         .join(relative);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));

@@ -108,20 +108,34 @@ pub struct TwilioNumberUpdate {
 }
 
 impl TwilioNumberUpdate {
-    /// The update that puts a number back as `snapshot` had it (cleared where it was unset).
-    pub fn restore(snapshot: &TwilioRouting) -> TwilioNumberUpdate {
-        let text = |value: &Option<String>| Some(value.clone().unwrap_or_default());
+    /// The update that takes a number configured as `now` to `wanted`, sending only what differs.
+    /// A text setting `wanted` leaves unset and `now` has is cleared with `""` (Twilio's way, see
+    /// the sandbox's `spec::CONVENTIONS`); a method `wanted` leaves unset is left as it is.
+    pub fn towards(wanted: &TwilioRouting, now: &TwilioRouting) -> TwilioNumberUpdate {
+        let set = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        let text = |wanted: &Option<String>, now: &Option<String>| match (set(wanted), set(now)) {
+            (w, n) if w == n => None,
+            (Some(w), _) => Some(w),
+            (None, Some(_)) => Some(String::new()),
+            (None, None) => None,
+        };
+        let method = |wanted: Option<WebhookMethod>, now: Option<WebhookMethod>| {
+            wanted.filter(|w| Some(*w) != now)
+        };
         TwilioNumberUpdate {
             friendly_name: None,
-            voice_url: text(&snapshot.voice_url),
-            voice_method: snapshot.voice_method,
-            sms_url: text(&snapshot.sms_url),
-            sms_method: snapshot.sms_method,
-            status_callback: text(&snapshot.status_callback),
-            status_callback_method: snapshot.status_callback_method,
-            voice_application_sid: text(&snapshot.voice_application_sid),
-            sms_application_sid: text(&snapshot.sms_application_sid),
-            trunk_sid: text(&snapshot.trunk_sid),
+            voice_url: text(&wanted.voice_url, &now.voice_url),
+            voice_method: method(wanted.voice_method, now.voice_method),
+            sms_url: text(&wanted.sms_url, &now.sms_url),
+            sms_method: method(wanted.sms_method, now.sms_method),
+            status_callback: text(&wanted.status_callback, &now.status_callback),
+            status_callback_method: method(
+                wanted.status_callback_method,
+                now.status_callback_method,
+            ),
+            voice_application_sid: text(&wanted.voice_application_sid, &now.voice_application_sid),
+            sms_application_sid: text(&wanted.sms_application_sid, &now.sms_application_sid),
+            trunk_sid: text(&wanted.trunk_sid, &now.trunk_sid),
         }
     }
 
@@ -465,17 +479,30 @@ mod tests {
     }
 
     #[test]
-    fn restore_clears_what_was_unset() {
-        let snapshot = TwilioRouting {
-            voice_url: Some("https://old.example/v".into()),
-            voice_method: Some(WebhookMethod::Get),
+    fn an_update_towards_a_configuration_sends_only_what_differs_and_clears_with_empty() {
+        let now = TwilioRouting {
+            voice_url: Some("https://ours.example/v".into()),
+            voice_method: Some(WebhookMethod::Post),
+            sms_url: Some("https://ours.example/s".into()),
+            status_callback: Some(String::new()),
             ..TwilioRouting::default()
         };
-        let form = TwilioNumberUpdate::restore(&snapshot).form();
-        assert!(form.contains(&("VoiceUrl", "https://old.example/v".to_string())));
-        assert!(form.contains(&("SmsUrl", String::new())));
-        assert!(form.contains(&("VoiceMethod", "GET".to_string())));
-        assert!(!form.iter().any(|(name, _)| *name == "SmsMethod"));
+        let wanted = TwilioRouting {
+            voice_url: Some("https://old.example/v".into()),
+            voice_method: Some(WebhookMethod::Get),
+            voice_application_sid: None,
+            ..TwilioRouting::default()
+        };
+        assert_eq!(
+            TwilioNumberUpdate::towards(&wanted, &now).form(),
+            vec![
+                ("VoiceUrl", "https://old.example/v".to_string()),
+                ("SmsUrl", String::new()),
+                ("VoiceMethod", "GET".to_string()),
+            ]
+        );
+        // Already there: nothing to send ("" and unset are the same).
+        assert!(TwilioNumberUpdate::towards(&now, &now).is_empty());
     }
 
     #[test]

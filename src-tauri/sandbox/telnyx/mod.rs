@@ -229,6 +229,16 @@ fn invalid_field(pointer: &str, detail: &str) -> Response<Body> {
     )
 }
 
+/// A request against Telnyx's specification: a body field (`/connection_id`) is a 422 pointing at
+/// it, anything else a 400 naming the parameter.
+pub(crate) fn spec_violation(field: &str, detail: &str) -> Response<Body> {
+    if field.starts_with('/') {
+        invalid_field(field, detail)
+    } else {
+        bad_parameter(field, detail)
+    }
+}
+
 fn invalid_json() -> Response<Body> {
     error_response(
         StatusCode::BAD_REQUEST,
