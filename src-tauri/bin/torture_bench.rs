@@ -633,6 +633,51 @@ impl Bench {
         Ok((losses, lasted))
     }
 
+    /// Puts the third Twilio account's numbers back to the voice URL and region they had when
+    /// the sandbox started (through Twilio's API, as their owner would), for the flows using it.
+    async fn reset(&self, flow: &str, pristine: &HashMap<String, AtCarrier>) -> anyhow::Result<()> {
+        if !matches!(flow, "region" | "disconnect") {
+            return Ok(());
+        }
+        let account = &self.sandbox.twilio_accounts()[2];
+        let urls = self.sandbox.base_urls();
+        let http = reqwest::Client::new();
+        let Some(state) = self.sandbox.account_state(&account.account_sid, true) else {
+            bail!("the sandbox has no third Twilio account");
+        };
+        for number in state.numbers {
+            let Some(was) = pristine.get(&number.phone_number) else {
+                continue;
+            };
+            let post = |url: String, form: Vec<(&'static str, String)>| {
+                http.post(url)
+                    .basic_auth(&account.account_sid, Some(&account.auth_token))
+                    .form(&form)
+                    .send()
+            };
+            if number.voice_url != was.voice_url {
+                let url = format!(
+                    "{}/2010-04-01/Accounts/{}/IncomingPhoneNumbers/{}.json",
+                    urls.twilio_api, account.account_sid, number.id
+                );
+                let form = vec![("VoiceUrl", was.voice_url.clone().unwrap_or_default())];
+                post(url, form).await?.error_for_status()?;
+            }
+            if number.voice_region != was.region {
+                let url = format!(
+                    "{}/v2/PhoneNumbers/{}",
+                    urls.twilio_routes,
+                    number.phone_number.replace('+', "%2B")
+                );
+                let region = was.region.clone().unwrap_or_else(|| "us1".into());
+                post(url, vec![("VoiceRegion", region)])
+                    .await?
+                    .error_for_status()?;
+            }
+        }
+        Ok(())
+    }
+
     /// The numbers the flow's carrier account holds now.
     fn carrier_numbers(&self, flow: &str) -> HashMap<String, AtCarrier> {
         let id = match flow {
@@ -824,6 +869,10 @@ async fn bench() -> anyhow::Result<()> {
         root: root.clone(),
     };
 
+    // The region and disconnect flows share the third Twilio account: each run starts from the
+    // user's own settings as the sandbox seeded them, so a run that put them back and one that
+    // left them pointed at NumberDesk end differently.
+    let pristine = bench.carrier_numbers("disconnect");
     let mut random = Random(seed);
     let mut total = Losses::default();
     let mut per_flow = BTreeMap::new();
@@ -833,6 +882,7 @@ async fn bench() -> anyhow::Result<()> {
         // The first run is not killed: it says how long the flow takes. Later runs that end
         // before their kill add to that, and the kill window is 1.2 times the median length of
         // the runs that ended (one run with a long hang must not put most kills after the end).
+        bench.reset(flow, &pristine).await?;
         let (first, lasted) = bench.run_once(flow, 0, None, random.below(u64::MAX))?;
         losses.add(&first);
         let mut lengths = vec![lasted];
@@ -843,6 +893,7 @@ async fn bench() -> anyhow::Result<()> {
                 .unwrap_or(u64::MAX)
                 .max(1_000);
             let kill_after = Duration::from_micros(random.below(span + span / 5));
+            bench.reset(flow, &pristine).await?;
             let (run, length) =
                 bench.run_once(flow, index, Some(kill_after), random.below(u64::MAX))?;
             if run.killed == 0 {

@@ -787,7 +787,7 @@ async fn roll_back(
         return Ok(Some(Vec::new()));
     };
     let Ok(account) = accounts.connection(workspace_id, connection_id).await else {
-        return Ok(None);
+        return finish_forward(ctx, row, &connection).await;
     };
     let target = target_of(ctx, workspace_id, connection_id).await?;
     let Some(target) = target else {
@@ -820,6 +820,44 @@ async fn roll_back(
     }
     finish_roll_back(ctx, row, Some(&connection), &e164s).await?;
     Ok(Some(e164s))
+}
+
+/// A disconnect whose connection cannot be opened any more. The removal deletes the keyring entry
+/// inside its transaction, just before the commit: a crash between the two leaves the connection
+/// in the database without its credentials. When the entry is gone and every restore step went
+/// through, that is what happened, and the disconnect is finished as the user asked (the numbers
+/// are already back as they were). Otherwise it waits for the next pass (`None`).
+async fn finish_forward(
+    ctx: &Arc<Context>,
+    row: &journal::JournalRow,
+    connection: &ConnectionRow,
+) -> Result<Option<Vec<String>>, DisconnectError> {
+    let (workspace_id, key) = (row.workspace_id, row.idempotency_key.clone());
+    let connection = connection.clone();
+    blocking(ctx, move |ctx| {
+        let secret_key = SecretKey::new(workspace_id, connection.id);
+        if ctx.secrets.get(secret_key).map_err(DisconnectError::Keyring)?.is_some() {
+            tracing::warn!(journal = key, "an interrupted disconnect waits: its connection cannot be opened");
+            return Ok(None);
+        }
+        let steps = ctx
+            .store
+            .read(|c| journal::with_parent(c, JournalKind::Restore, &key))?;
+        if steps.iter().any(|step| step.state != JournalState::Done) {
+            tracing::warn!(journal = key, "an interrupted disconnect waits: credentials gone before every restore went through");
+            return Ok(None);
+        }
+        let restored: Vec<String> = steps
+            .iter()
+            .filter_map(|step| serde_json::from_str::<serde_json::Value>(&step.payload_json).ok())
+            .filter_map(|payload| payload["e164"].as_str().map(str::to_owned))
+            .collect();
+        let plan = preview(ctx, workspace_id, connection.id)?;
+        remove(ctx, workspace_id, &connection, (&restored, Some(&key)), &plan, None, None)?;
+        tracing::info!(journal = key, "an interrupted disconnect was finished: its credentials were already gone");
+        Ok(Some(Vec::new()))
+    })
+    .await
 }
 
 /// Closes an interrupted disconnect and its open restore steps, with the audit entry.

@@ -259,6 +259,20 @@ pub struct MemorySecretStore {
     entries: Mutex<HashMap<SecretKey, String>>,
     failures: Mutex<MemoryFailures>,
     redactor: Redactor,
+    crash: Mutex<Option<CrashGate>>,
+}
+
+/// The next delete stops its thread just after it removed the entry, as a process killed there
+/// would; see [`MemorySecretStore::crash_after_next_delete`].
+struct CrashGate {
+    reached: std::sync::mpsc::Sender<()>,
+    release: std::sync::mpsc::Receiver<()>,
+}
+
+/// The test's side of a [`CrashGate`]: wait until the delete happened, then let its thread die.
+pub struct CrashAfterDelete {
+    pub reached: std::sync::mpsc::Receiver<()>,
+    pub release: std::sync::mpsc::Sender<()>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -285,6 +299,20 @@ impl MemorySecretStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .delete = fail;
+    }
+
+    /// The next delete removes its entry, says so through `reached`, waits for `release` and
+    /// then panics, so nothing after it on that thread runs (a transaction it is part of rolls
+    /// back). Together with aborting the task that waits for it, that is a crash just after the
+    /// keyring delete.
+    pub fn crash_after_next_delete(&self) -> CrashAfterDelete {
+        let (reached_tx, reached) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        *self.crash.lock().unwrap_or_else(|p| p.into_inner()) = Some(CrashGate {
+            reached: reached_tx,
+            release: release_rx,
+        });
+        CrashAfterDelete { reached, release }
     }
 
     pub fn set_unavailable(&self, unavailable: bool) {
@@ -353,6 +381,12 @@ impl SecretStore for MemorySecretStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
+        let gate = self.crash.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(gate) = gate {
+            let _ = gate.reached.send(());
+            let _ = gate.release.recv();
+            panic!("the test crashed this thread just after a keyring delete");
+        }
         Ok(())
     }
 
