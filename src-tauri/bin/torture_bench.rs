@@ -15,13 +15,13 @@
 //! 4. the bench compares the database with the sandbox's own state.
 //!
 //! Flows: marketplace purchase (Twilio), pool order (Telnyx), release, region change of 50
-//! numbers, managed import of 2,000 numbers, disconnect with restore (of 20 managed numbers). Figures: runs per flow and, summed over every run, `numbers_lost` (at the
+//! numbers, managed import of 2,000 numbers (`--import-numbers`), disconnect with restore (of 20 managed numbers). Figures: runs per flow and, summed over every run, `numbers_lost` (at the
 //! carrier, unknown to NumberDesk), `numbers_doubled`, `double_charges`, `credits_lost` (charged
 //! without a number, or a number held uncharged), `unsettled_after_settle` and
 //! `wrong_carrier_state` (NumberDesk and the carrier disagree). The last line is one JSON object.
 //!
 //! Usage: `torture_bench [--runs N] [--flows marketplace,pool,release,region,import,disconnect]
-//! [--seed S]`.
+//! [--seed S] [--import-numbers N]`.
 //! It needs a Secret Service keyring (`scripts/bench.sh torture_bench` starts one).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -47,8 +47,16 @@ use numberdesk::logging::Redactor;
 use numberdesk::sandbox::{Chaos, FaultKind, Sandbox, SandboxConfig, SandboxHandle};
 use numberdesk::secrets::{KeyringStore, SecretStore};
 
-/// Numbers the import flow brings in, all of the second Twilio account's.
+/// Numbers the import flow brings in, all of the second Twilio account's (`--import-numbers`).
 const IMPORT_NUMBERS: usize = 2_000;
+
+/// The import's size as the bench passes it to its workers.
+fn import_numbers() -> usize {
+    std::env::var("TORTURE_IMPORT_NUMBERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(IMPORT_NUMBERS)
+}
 /// Share of carrier requests faulted while a flow runs.
 const FAULT_PERCENT: u8 = 20;
 /// A change the carrier makes late lands this long after the client gave up.
@@ -251,7 +259,7 @@ async fn setup(app: &App, flow: &str) -> anyhow::Result<Prepared> {
         }
         "import" => {
             let connection = connection_id.context("a connection")?;
-            prepared.subject = importable(app, workspace.id, connection, IMPORT_NUMBERS).await?;
+            prepared.subject = importable(app, workspace.id, connection, import_numbers()).await?;
         }
         "region" | "disconnect" => {
             let connection = connection_id.context("a connection")?;
@@ -811,6 +819,9 @@ async fn bench() -> anyhow::Result<()> {
     let mut args = pico_args::Arguments::from_env();
     let runs: usize = args.opt_value_from_str("--runs")?.unwrap_or(50);
     let seed: u64 = args.opt_value_from_str("--seed")?.unwrap_or(11);
+    let import_count: usize = args
+        .opt_value_from_str("--import-numbers")?
+        .unwrap_or(IMPORT_NUMBERS);
     let flows: String = args
         .opt_value_from_str("--flows")?
         .unwrap_or_else(|| FLOWS.join(","));
@@ -824,7 +835,7 @@ async fn bench() -> anyhow::Result<()> {
 
     let sandbox = Sandbox::start(SandboxConfig {
         owned_numbers: 5,
-        owned_numbers_other_accounts: IMPORT_NUMBERS,
+        owned_numbers_other_accounts: import_count.max(REGION_NUMBERS),
         accounts_per_carrier: 3,
         seed,
         ..SandboxConfig::default()
@@ -856,6 +867,7 @@ async fn bench() -> anyhow::Result<()> {
         "TORTURE_POOL_PROFILE".into(),
         pool.messaging_profile_id.clone(),
     ));
+    env.push(("TORTURE_IMPORT_NUMBERS".into(), import_count.to_string()));
     env.push((
         "NUMBERDESK_KEYRING_SERVICE".into(),
         format!("app.numberdesk.torture.{}", std::process::id()),
@@ -930,6 +942,7 @@ async fn bench() -> anyhow::Result<()> {
         "bench": "torture_bench",
         "flows": per_flow.keys().collect::<Vec<_>>(),
         "runs_per_flow": runs,
+        "import_numbers": import_count,
         "runs": total.runs,
         "killed": total.killed,
         "fault_percent": FAULT_PERCENT,

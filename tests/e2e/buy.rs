@@ -361,7 +361,7 @@ fn a_pool_workspace_buys_three_numbers_in_one_order_pending_until_processed() {
         charged.sort();
         assert_eq!(charged, picked);
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -589,7 +589,7 @@ fn a_marketplace_purchase_is_confirmed_and_cancel_buys_nothing() {
         app.click("[data-nav='billing']").await?;
         wait_for_credits(&app, "[data-testid='billing-balance']", 1_000 - cost).await?;
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }

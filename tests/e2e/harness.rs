@@ -683,3 +683,15 @@ pub async fn shown_text(element: &Element) -> Result<String> {
     let text = value.as_str().unwrap_or_default();
     Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
+
+/// Stops a test's carrier sandbox after checking that every request the app sent it matched the
+/// carrier's published API (the sandbox records those that did not).
+pub async fn shut_down_checked(sandbox: numberdesk::sandbox::SandboxHandle) -> Result {
+    let violations = sandbox.violations();
+    sandbox.shutdown().await;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("requests off the carriers' specs: {violations:#?}").into())
+    }
+}

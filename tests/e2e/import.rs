@@ -220,7 +220,7 @@ fn twilio_import_with_webhook_updates_through_the_wizard() {
         // The auth token is in the keyring only: not in the database, logs, settings or caches.
         let leaks = profile.files_containing(&twilio.auth_token);
         assert!(leaks.is_empty(), "the auth token was written to {leaks:?}");
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -278,7 +278,7 @@ fn telnyx_import_outbound_only_through_the_wizard() {
             .count();
         assert_eq!(changed, 0, "outbound only changed numbers at Telnyx");
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -419,7 +419,7 @@ fn an_import_cut_off_by_closing_the_app_finishes_after_a_restart() {
             "every number was pointed at the workspace once resumed"
         );
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }

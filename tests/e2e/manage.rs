@@ -298,7 +298,7 @@ fn filters_sorting_and_export_show_and_write_the_same_rows() {
         );
 
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -403,7 +403,7 @@ fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
         assert!(summary.contains("ie1"), "{summary}");
 
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -484,7 +484,7 @@ fn an_agent_assigned_in_the_table_holds_the_number_until_deleted() {
         .await?;
 
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -576,7 +576,7 @@ fn check_shows_the_one_failing_check_and_sync_shows_the_drift() {
         assert!(drift.iter().any(|d| d.contains(&wanted)), "{drift:?}");
 
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
@@ -681,7 +681,7 @@ fn disconnect_says_what_goes_and_leaves_the_numbers_at_the_carrier() {
         assert!(summary.contains("Main Twilio"), "{summary}");
 
         app.quit().await?;
-        sandbox.shutdown().await;
+        crate::harness::shut_down_checked(sandbox).await?;
         Ok(())
     });
 }
