@@ -31,6 +31,7 @@ import yaml
 OPERATIONS = {
     "twilio_api_v2010": {
         "/2010-04-01/Accounts/{Sid}.json": ["get"],
+        "/2010-04-01/Accounts/{AccountSid}/Addresses.json": ["get"],
         "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers.json": ["get"],
         "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}.json": ["get"],
         "/2010-04-01/Accounts/{AccountSid}/AvailablePhoneNumbers/{CountryCode}/Local.json": ["get"],

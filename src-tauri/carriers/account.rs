@@ -7,10 +7,10 @@ use crate::domain::ids::{ConnectionId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 
 use crate::carriers::{
-    AccountInfo, AvailableNumber, CarrierError, CarrierKind, ClientOptions, CountryPricing,
-    InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder, NumberSearch,
-    OrderStatus, OwnedNumber, ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate,
-    TelnyxOrderRequest, TexmlApplication, TwilioClient,
+    AccountInfo, AvailableNumber, CarrierAddress, CarrierError, CarrierKind, ClientOptions,
+    CountryPricing, InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder,
+    NumberSearch, OrderStatus, OwnedNumber, ReleaseOutcome, Routing, TelnyxClient,
+    TelnyxNumberUpdate, TelnyxOrderRequest, TexmlApplication, TwilioClient,
     TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase,
     TwilioRouting, TwilioUrls, WebhookMethod,
 };
@@ -335,6 +335,14 @@ impl CarrierAccount {
         }
     }
 
+    /// The Addresses on file (Twilio); Telnyx numbers are bought without one here.
+    pub async fn purchase_addresses(&self) -> Result<Vec<CarrierAddress>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.list_addresses().await,
+            CarrierAccount::Telnyx(_) => Ok(Vec::new()),
+        }
+    }
+
     /// Twilio's prices for a country (its search carries none); `None` for Telnyx.
     pub async fn purchase_prices(&self, iso: &str) -> Result<Option<CountryPricing>, CarrierError> {
         match self {
@@ -350,6 +358,7 @@ impl CarrierAccount {
         e164s: &[String],
         key: &str,
         target: Option<&ManagedTarget>,
+        address_sid: Option<&str>,
     ) -> Result<Placed, CarrierError> {
         match self {
             CarrierAccount::Twilio(client) => {
@@ -369,7 +378,7 @@ impl CarrierAccount {
                     let purchase = TwilioPurchase {
                         phone_number: e164.clone(),
                         config,
-                        address_sid: None,
+                        address_sid: address_sid.map(str::to_owned),
                         bundle_sid: None,
                     };
                     bought.push(client.buy_number(&purchase).await?);

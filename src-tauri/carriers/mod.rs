@@ -301,6 +301,18 @@ pub struct AvailableCountry {
     pub beta: bool,
 }
 
+/// An Address on file at Twilio, which a number whose country asks for one is bought with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierAddress {
+    /// `AD…`.
+    pub sid: String,
+    pub friendly_name: Option<String>,
+    pub customer_name: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub iso_country: String,
+}
+
 /// What a purchase of this number needs in the way of a registered address (Twilio).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -309,6 +321,34 @@ pub enum AddressRequirement {
     Any,
     Local,
     Foreign,
+}
+
+impl AddressRequirement {
+    /// Twilio's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressRequirement::None => "none",
+            AddressRequirement::Any => "any",
+            AddressRequirement::Local => "local",
+            AddressRequirement::Foreign => "foreign",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AddressRequirement> {
+        [Self::None, Self::Any, Self::Local, Self::Foreign]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+
+    /// What the buyer must have on file, for a sentence: "an address (local)".
+    pub fn needs(self) -> &'static str {
+        match self {
+            AddressRequirement::None => "nothing",
+            AddressRequirement::Any => "an address",
+            AddressRequirement::Local => "an address in the number's country",
+            AddressRequirement::Foreign => "an address outside the number's country",
+        }
+    }
 }
 
 /// A number on sale.

@@ -129,6 +129,16 @@ impl AvailableNumber {
     pub fn friendly_name(&self) -> String {
         national_format(&self.e164)
     }
+
+    /// Twilio's `address_requirements`: whether buying the number needs an Address on file.
+    /// The sandbox follows what GB numbers ask of a buyer (an address, anywhere); US and Canada
+    /// numbers need none.
+    pub fn address_requirements(&self) -> &'static str {
+        match self.country {
+            "GB" => "any",
+            _ => "none",
+        }
+    }
 }
 
 /// `(415) 555-0123` for +1 numbers; other numbers are shown in E.164, as Twilio does.

@@ -177,6 +177,56 @@ pub(crate) struct TwilioAccount {
     pub numbers: BTreeMap<u64, TwilioNumber>,
     pub by_sid: HashMap<String, u64>,
     pub by_e164: HashMap<String, u64>,
+    /// The account's Addresses (2010-04-01 `Addresses`), for numbers that need one.
+    pub addresses: Vec<TwilioAddress>,
+}
+
+/// An Address on file at Twilio, as its API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TwilioAddress {
+    pub account_sid: String,
+    pub city: String,
+    pub customer_name: String,
+    pub date_created: String,
+    pub date_updated: String,
+    pub friendly_name: Option<String>,
+    pub iso_country: String,
+    pub postal_code: String,
+    pub region: String,
+    pub sid: String,
+    pub street: String,
+    pub street_secondary: Option<String>,
+    pub uri: String,
+    pub emergency_enabled: bool,
+    pub validated: bool,
+    pub verified: bool,
+}
+
+impl TwilioAddress {
+    /// The one address every sandbox account has on file: an office in London. Its sid shares
+    /// the account's digits, so seeding it draws nothing from the seeded generator.
+    fn seeded(account_sid: &str, index: usize) -> TwilioAddress {
+        let sid = format!("AD{}", &account_sid[2..]);
+        let date = rfc2822(seed_epoch() - ChronoDuration::days(300));
+        TwilioAddress {
+            account_sid: account_sid.to_string(),
+            city: "London".into(),
+            customer_name: account_name(index),
+            date_created: date.clone(),
+            date_updated: date,
+            friendly_name: Some("London office".into()),
+            iso_country: "GB".into(),
+            postal_code: "EC1A 1BB".into(),
+            region: "Greater London".into(),
+            uri: format!("/2010-04-01/Accounts/{account_sid}/Addresses/{sid}.json"),
+            sid,
+            street: "1 King Street".into(),
+            street_secondary: None,
+            emergency_enabled: false,
+            validated: true,
+            verified: true,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,6 +519,7 @@ impl World {
         let auth_token = format!("{:032x}", self.rng.random::<u128>());
         let api_key_sid = self.twilio_sid("SK");
         let api_key_secret = self.secret(32);
+        let addresses = vec![TwilioAddress::seeded(&sid, index)];
         let mut account = TwilioAccount {
             sid,
             auth_token,
@@ -479,6 +530,7 @@ impl World {
             numbers: BTreeMap::new(),
             by_sid: HashMap::new(),
             by_e164: HashMap::new(),
+            addresses,
         };
         let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
         for (position, number) in numbers.iter().enumerate() {
@@ -695,7 +747,7 @@ fn new_twilio_number(
     TwilioNumber {
         account_sid: account_sid.to_string(),
         address_sid: None,
-        address_requirements: "none",
+        address_requirements: number.address_requirements(),
         api_version: "2010-04-01".to_string(),
         beta: false,
         capabilities: number.capabilities.into(),

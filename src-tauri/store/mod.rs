@@ -139,6 +139,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0006_e164_digits.sql")),
         M::up(include_str!("migrations/0007_journal_checks.sql")),
         M::up(include_str!("migrations/0008_import_unconfirmed.sql")),
+        M::up(include_str!("migrations/0009_search_address.sql")),
     ])
 }
 
@@ -255,6 +256,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 8);
+        assert_eq!(store.schema_version().unwrap(), 9);
     }
 }

@@ -20,6 +20,27 @@ pub struct CachedNumber {
     pub sms: bool,
     pub mms: bool,
     pub monthly_cost_credits: Option<i64>,
+    /// `any`, `local` or `foreign` when buying it needs an address on file; `None` otherwise.
+    pub address_requirement: Option<String>,
+}
+
+/// The columns [`from_row`] reads, in its order.
+const COLUMNS: &str = "r.e164, r.number_type, r.country, r.region, r.locality, r.feature_voice,
+     r.feature_sms, r.feature_mms, r.monthly_cost_credits, r.address_requirement";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CachedNumber> {
+    Ok(CachedNumber {
+        e164: r.get(0)?,
+        number_type: r.get(1)?,
+        country: r.get(2)?,
+        region: r.get(3)?,
+        locality: r.get(4)?,
+        voice: r.get(5)?,
+        sms: r.get(6)?,
+        mms: r.get(7)?,
+        monthly_cost_credits: r.get(8)?,
+        address_requirement: r.get(9)?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +78,9 @@ pub fn save(
     tx.execute("DELETE FROM search_results WHERE search_id = ?1", [id])?;
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO search_results (search_id, position, e164, number_type, country,
-             region, locality, feature_voice, feature_sms, feature_mms, monthly_cost_credits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             region, locality, feature_voice, feature_sms, feature_mms, monthly_cost_credits,
+             address_requirement)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for (position, number) in results.iter().enumerate() {
         insert.execute(params![
@@ -73,6 +95,7 @@ pub fn save(
             number.sms,
             number.mms,
             number.monthly_cost_credits,
+            number.address_requirement,
         ])?;
     }
     Ok(id)
@@ -102,25 +125,11 @@ pub fn load(
     let Some((id, query_json, carrier, fetched_at)) = head else {
         return Ok(None);
     };
-    let mut statement = connection.prepare_cached(
-        "SELECT e164, number_type, country, region, locality, feature_voice, feature_sms,
-                feature_mms, monthly_cost_credits
-         FROM search_results WHERE search_id = ?1 ORDER BY position",
-    )?;
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM search_results r WHERE r.search_id = ?1 ORDER BY r.position"
+    ))?;
     let results = statement
-        .query_map([id], |r| {
-            Ok(CachedNumber {
-                e164: r.get(0)?,
-                number_type: r.get(1)?,
-                country: r.get(2)?,
-                region: r.get(3)?,
-                locality: r.get(4)?,
-                voice: r.get(5)?,
-                sms: r.get(6)?,
-                mms: r.get(7)?,
-                monthly_cost_credits: r.get(8)?,
-            })
-        })?
+        .query_map([id], from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(CachedSearch {
         id,
@@ -139,28 +148,14 @@ pub fn find_number(
 ) -> Result<Option<(CachedNumber, DateTime<Utc>)>, StoreError> {
     Ok(connection
         .query_row(
-            "SELECT r.e164, r.number_type, r.country, r.region, r.locality, r.feature_voice,
-                    r.feature_sms, r.feature_mms, r.monthly_cost_credits, s.fetched_at
-             FROM search_results r JOIN searches s ON s.id = r.search_id
-             WHERE s.workspace_id = ?1 AND r.e164 = ?2
-             ORDER BY s.fetched_at DESC LIMIT 1",
+            &format!(
+                "SELECT {COLUMNS}, s.fetched_at
+                 FROM search_results r JOIN searches s ON s.id = r.search_id
+                 WHERE s.workspace_id = ?1 AND r.e164 = ?2
+                 ORDER BY s.fetched_at DESC LIMIT 1"
+            ),
             params![workspace_id, e164],
-            |r| {
-                Ok((
-                    CachedNumber {
-                        e164: r.get(0)?,
-                        number_type: r.get(1)?,
-                        country: r.get(2)?,
-                        region: r.get(3)?,
-                        locality: r.get(4)?,
-                        voice: r.get(5)?,
-                        sms: r.get(6)?,
-                        mms: r.get(7)?,
-                        monthly_cost_credits: r.get(8)?,
-                    },
-                    r.get(9)?,
-                ))
-            },
+            |r| Ok((from_row(r)?, r.get(10)?)),
         )
         .optional()?)
 }

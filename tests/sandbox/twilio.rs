@@ -582,3 +582,57 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
         target.as_str()
     );
 }
+
+/// GB numbers ask for an address, as at Twilio: the search says so, a purchase without one of
+/// the account's own Addresses is refused with 21631 and buys nothing, and with one it goes
+/// through with the address on the number.
+#[tokio::test]
+async fn a_gb_number_is_sold_only_with_one_of_the_accounts_addresses() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    let (status, found) = send(
+        twilio.get("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/GB/Local.json?PageSize=2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let offer = &found["available_phone_numbers"][0];
+    assert_eq!(offer["address_requirements"], "any");
+    let e164 = offer["phone_number"].as_str().unwrap().to_string();
+    let buy = |address: Option<&str>| {
+        let mut form = vec![("PhoneNumber", e164.as_str())];
+        form.extend(address.map(|sid| ("AddressSid", sid)));
+        send(twilio.post(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+            &form,
+        ))
+    };
+
+    let (status, body) = buy(None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    check_twilio_error(&body, status, 21631);
+    let other = format!("AD{}", "0".repeat(32));
+    let (status, body) = buy(Some(&other)).await;
+    check_twilio_error(&body, status, 21631);
+    let state = sandbox
+        .account_state(&sandbox.twilio_accounts()[0].account_sid, true)
+        .unwrap();
+    assert!(
+        state.numbers.iter().all(|n| n.phone_number != e164),
+        "nothing bought"
+    );
+
+    const ADDRESSES: &str = "/2010-04-01/Accounts/{AccountSid}/Addresses.json";
+    let (status, listed) = send(twilio.get("/2010-04-01/Accounts/{sid}/Addresses.json")).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    schema::twilio_api().check(ADDRESSES, "get", status, &listed, &[]);
+    let address = listed["addresses"][0]["sid"].as_str().unwrap().to_string();
+    assert_eq!(listed["addresses"][0]["iso_country"], "GB");
+    let (status, bought) = buy(Some(&address)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    assert_eq!(bought["address_sid"], address.as_str());
+    assert!(
+        sandbox.violations().is_empty(),
+        "{:?}",
+        sandbox.violations()
+    );
+}

@@ -8,31 +8,63 @@ use super::numbers::paging_loop;
 use super::wire;
 use crate::carriers::http::{join, text_filters, Context, Safety};
 use crate::carriers::{
-    AvailableCountry, AvailableNumber, CarrierError, CountryPricing, NumberSearch, NumberType,
-    OwnedNumber,
+    AvailableCountry, AvailableNumber, CarrierAddress, CarrierError, CountryPricing, NumberSearch,
+    NumberType, OwnedNumber,
 };
 
 impl TwilioClient {
     /// Countries with numbers on sale, and the types on sale in each.
     pub async fn available_countries(&self) -> Result<Vec<AvailableCountry>, CarrierError> {
-        let mut url = self.account_url(&["AvailablePhoneNumbers.json"]);
+        self.every_page(
+            "AvailablePhoneNumbers.json",
+            "country list",
+            |page: wire::CountryPage| {
+                let items = page.countries.into_iter().map(wire::Country::into_domain);
+                (items.collect(), page.next_page_uri)
+            },
+        )
+        .await
+    }
+
+    /// The account's Addresses, for numbers whose country asks for one (2010-04-01 `Addresses`).
+    pub async fn list_addresses(&self) -> Result<Vec<CarrierAddress>, CarrierError> {
+        self.every_page(
+            "Addresses.json",
+            "address list",
+            |page: wire::AddressPage| {
+                let items = page.addresses.into_iter().map(wire::Address::into_domain);
+                (items.collect(), page.next_page_uri)
+            },
+        )
+        .await
+    }
+
+    /// Every item of a small account list (`resource` under the account, 1,000 a page),
+    /// following `next_page_uri`; `split` takes a page apart into its items and the next link.
+    async fn every_page<P, T>(
+        &self,
+        resource: &str,
+        what: &'static str,
+        split: impl Fn(P) -> (Vec<T>, Option<String>),
+    ) -> Result<Vec<T>, CarrierError>
+    where
+        P: serde::de::DeserializeOwned,
+    {
+        let mut url = self.account_url(&[resource]);
         url.query_pairs_mut().append_pair("PageSize", "1000");
-        let context = Context::about("country list");
-        let mut countries = Vec::new();
+        let context = Context::about(what);
+        let mut items = Vec::new();
         let mut next = Some(url);
         let mut seen_pages = HashSet::new();
         while let Some(url) = next.take() {
             if !seen_pages.insert(url.to_string()) {
                 return Err(paging_loop());
             }
-            let page: wire::CountryPage = self.api().get(&url, &context).await?;
-            countries.extend(page.countries.into_iter().map(wire::Country::into_domain));
-            next = page
-                .next_page_uri
-                .map(|uri| self.next_page_url(&uri))
-                .transpose()?;
+            let (page, next_uri) = split(self.api().get(&url, &context).await?);
+            items.extend(page);
+            next = next_uri.map(|uri| self.next_page_url(&uri)).transpose()?;
         }
-        Ok(countries)
+        Ok(items)
     }
 
     /// One page of numbers on sale (Twilio's search is not paged further). The results carry no

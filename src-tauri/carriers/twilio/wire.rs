@@ -11,8 +11,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::carriers::{
     non_empty, AccountStatus, AddressRequirement, AvailableCountry, AvailableNumber,
-    CountryPricing, Features, InboundRegion, Money, NumberPrice, NumberState, NumberType,
-    OwnedNumber, Routing, TwilioRouting, WebhookMethod,
+    CarrierAddress, CountryPricing, Features, InboundRegion, Money, NumberPrice, NumberState,
+    NumberType, OwnedNumber, Routing, TwilioRouting, WebhookMethod,
 };
 
 /// `""` and `null` both become `None`.
@@ -229,6 +229,38 @@ pub(super) fn search_path_segment(number_type: NumberType) -> Option<&'static st
 }
 
 /// `AvailablePhoneNumbers.json`.
+#[derive(Debug, Deserialize)]
+pub(super) struct AddressPage {
+    pub addresses: Vec<Address>,
+    #[serde(default, deserialize_with = "text")]
+    pub next_page_uri: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Address {
+    pub sid: String,
+    #[serde(default, deserialize_with = "text")]
+    pub friendly_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub customer_name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub iso_country: String,
+}
+
+impl Address {
+    pub fn into_domain(self) -> CarrierAddress {
+        CarrierAddress {
+            sid: self.sid,
+            friendly_name: self.friendly_name,
+            customer_name: self.customer_name,
+            city: self.city,
+            iso_country: self.iso_country.to_ascii_uppercase(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct CountryPage {
     pub countries: Vec<Country>,

@@ -13,7 +13,7 @@ use super::{
     Purchases, Quote, QuotedNumber,
 };
 use crate::carriers::account::CarrierAccount;
-use crate::carriers::{CarrierError, CarrierKind};
+use crate::carriers::{AddressRequirement, CarrierAddress, CarrierError, CarrierKind};
 use crate::domain::e164::E164;
 use crate::domain::kinds::{JournalKind, WebhookMode};
 use crate::domain::target::ManagedTarget;
@@ -77,6 +77,23 @@ impl Purchases {
         connection_id: Option<ConnectionId>,
         e164: &str,
     ) -> Result<Purchase, PurchaseError> {
+        self.buy_with_address(workspace_id, connection_id, e164, None)
+            .await
+    }
+
+    /// [`Purchases::buy`] with one of the account's Addresses ([`Purchases::addresses`]), for a
+    /// number whose country asks for one; without it such a number is refused before anything
+    /// is charged or sent.
+    pub async fn buy_with_address(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
+        e164: &str,
+        address_sid: Option<String>,
+    ) -> Result<Purchase, PurchaseError> {
+        let address_sid = address_sid
+            .map(|sid| sid.trim().to_string())
+            .filter(|sid| !sid.is_empty());
         let (workspace, flow, connection) = self.resolve(workspace_id, connection_id).await?;
         if flow == Flow::Pool {
             return Err(PurchaseError::UsesPool);
@@ -102,10 +119,28 @@ impl Purchases {
                 account.kind(),
                 Some(connection_id),
                 &[e164.to_string()],
-                PurchaseTarget { target },
+                PurchaseTarget {
+                    target,
+                    address_sid,
+                },
             )
             .await?;
         self.place(account, journalled).await
+    }
+
+    /// The Addresses on file at the connection's carrier account (Twilio; none for Telnyx), to
+    /// buy a number whose country asks for one.
+    pub async fn addresses(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
+    ) -> Result<Vec<CarrierAddress>, PurchaseError> {
+        let account = self
+            .inner
+            .accounts
+            .connection(workspace_id, connection_id)
+            .await?;
+        Ok(account.purchase_addresses().await?)
     }
 
     /// Number pool: buys the selected numbers in one Telnyx order from the agency's account.
@@ -138,7 +173,10 @@ impl Purchases {
                 CarrierKind::Telnyx,
                 None,
                 e164s,
-                PurchaseTarget { target },
+                PurchaseTarget {
+                    target,
+                    address_sid: None,
+                },
             )
             .await?;
         self.place(account, journalled).await
@@ -175,6 +213,22 @@ impl Purchases {
                         return Err(PurchaseError::InFlight(e164.clone()));
                     }
                     lines.push(priced_line(tx, workspace_id, e164)?);
+                }
+                // Refused before anything is charged or sent: the carrier would refuse it.
+                if target.address_sid.is_none() {
+                    if let Some((line, needs)) = lines.iter().find_map(|l| {
+                        let needs = l
+                            .address_requirement
+                            .as_deref()
+                            .and_then(AddressRequirement::from_name)
+                            .filter(|r| *r != AddressRequirement::None)?;
+                        Some((l, needs))
+                    }) {
+                        return Err(PurchaseError::AddressNeeded {
+                            e164: line.e164.clone(),
+                            needs: needs.needs(),
+                        });
+                    }
                 }
                 let total: i64 = lines.iter().map(|l| l.credits).sum();
                 let available = billing::available_in(tx, workspace_id)?;
@@ -242,7 +296,12 @@ impl Purchases {
         } = journalled;
         let e164s = payload.e164s();
         let attempt = account
-            .purchase_place(&e164s, &key, payload.target.target.as_ref())
+            .purchase_place(
+                &e164s,
+                &key,
+                payload.target.target.as_ref(),
+                payload.target.address_sid.as_deref(),
+            )
             .await;
         match attempt {
             Ok(placed) => self.record_bought(&key, &payload, placed).await,
@@ -322,6 +381,7 @@ fn priced_line(
     Ok(Line {
         e164: e164.to_string(),
         credits,
+        address_requirement: cached.address_requirement,
         number_type: cached
             .number_type
             .filter(|t| matches!(t.as_str(), "local" | "mobile" | "toll_free" | "national")),

@@ -55,6 +55,8 @@ pub enum PurchaseError {
         "{0} has no monthly price NumberDesk can convert to credits, so it cannot be bought here."
     )]
     Unpriced(String),
+    #[error("{e164} can only be bought with {needs} on file at the carrier: the law of its country asks for one. Add it in the Twilio Console (Phone Numbers, Regulatory Compliance, Addresses), then pick it when you buy. Nothing was bought or charged.")]
+    AddressNeeded { e164: String, needs: &'static str },
     #[error("{0} is already in this workspace.")]
     AlreadyHeld(String),
     #[error("{0} is being bought already. Wait for that purchase to finish.")]
@@ -118,6 +120,7 @@ impl UserError for PurchaseError {
             | Self::NotPoolWorkspace
             | Self::NotANumber(_)
             | Self::NotInSearch(_)
+            | Self::AddressNeeded { .. }
             | Self::Unpriced(_)
             | Self::InsufficientCredits { .. }
             | Self::NotReleasable(_) => Classified::Kind(ErrorKind::InvalidInput),

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::blocking;
 use crate::app::context::Context;
 use crate::carriers::account::CarrierAccount;
-use crate::carriers::{CarrierKind, Features, NumberType, OrderStatus};
+use crate::carriers::{AddressRequirement, CarrierKind, Features, NumberType, OrderStatus};
 use crate::domain::kinds::WebhookMode;
 pub use crate::domain::kinds::{Flow, NumberStatus};
 use crate::domain::target::ManagedTarget;
@@ -109,6 +109,9 @@ pub struct Offer {
     /// Per month, in credits (one credit is one US cent). `None` when the carrier gave no price
     /// NumberDesk can convert; such a number cannot be bought.
     pub monthly_cost_credits: Option<i64>,
+    /// Set when the carrier sells it only with an address on file (Twilio; see
+    /// [`Purchases::addresses`]).
+    pub address_requirement: Option<AddressRequirement>,
 }
 
 /// An area code to try instead, when a search found nothing.
@@ -297,6 +300,9 @@ pub struct Release {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PurchaseTarget {
     target: Option<ManagedTarget>,
+    /// The Address the number is bought with, when its country asks for one (Twilio).
+    #[serde(default)]
+    address_sid: Option<String>,
 }
 
 /// One number of a journalled purchase, with what the results showed of it.
@@ -304,6 +310,9 @@ struct PurchaseTarget {
 struct Line {
     e164: String,
     credits: i64,
+    /// What the search said buying it needs in the way of an address (`any`, `local`, ...).
+    #[serde(default)]
+    address_requirement: Option<String>,
     number_type: Option<String>,
     region: Option<String>,
     voice: bool,
@@ -466,6 +475,7 @@ mod tests {
             locality: None,
             features: Features::default(),
             monthly_cost_credits: cost,
+            address_requirement: None,
         };
         let mut offers = vec![
             offer("+1", None),

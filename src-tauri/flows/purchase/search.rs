@@ -20,7 +20,8 @@ use super::{
 use crate::app::blocking::TaskFailed;
 use crate::carriers::account::CarrierAccount;
 use crate::carriers::{
-    AvailableNumber, CarrierError, CarrierKind, CountryPricing, Features, NumberSearch, NumberType,
+    AddressRequirement, AvailableNumber, CarrierError, CarrierKind, CountryPricing, Features,
+    NumberSearch, NumberType,
 };
 use crate::store::search_cache::{self, CachedNumber};
 
@@ -436,6 +437,9 @@ fn offer_from(number: AvailableNumber, prices: Option<&CountryPricing>) -> Offer
         locality: number.locality,
         features: number.features,
         monthly_cost_credits: monthly,
+        address_requirement: number
+            .address_requirement
+            .filter(|r| *r != AddressRequirement::None),
     }
 }
 
@@ -450,6 +454,7 @@ fn cached_from_offer(offer: &Offer) -> CachedNumber {
         sms: offer.features.sms,
         mms: offer.features.mms,
         monthly_cost_credits: offer.monthly_cost_credits,
+        address_requirement: offer.address_requirement.map(|r| r.as_str().to_string()),
     }
 }
 
@@ -491,6 +496,10 @@ fn from_cache(
                     mms: n.mms,
                 },
                 monthly_cost_credits: n.monthly_cost_credits,
+                address_requirement: n
+                    .address_requirement
+                    .as_deref()
+                    .and_then(AddressRequirement::from_name),
             })
             .collect(),
         fetched_at: cached.fetched_at,

@@ -219,7 +219,7 @@ pub(super) async fn search_available(
             region: number.area.region,
             postal_code: number.area.postal_code,
             iso_country: number.country,
-            address_requirements: "none",
+            address_requirements: number.address_requirements(),
             beta: false,
             capabilities: number.capabilities.into(),
         })

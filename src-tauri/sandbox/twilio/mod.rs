@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 mod account;
+mod addresses;
 mod available;
 mod incoming;
 mod pricing;
@@ -43,6 +44,10 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .route(
             &format!("{accounts}/{{account}}"),
             get(account::fetch_account),
+        )
+        .route(
+            &format!("{accounts}/{{account}}/Addresses.json"),
+            get(addresses::list_addresses),
         )
         .route(
             &format!("{accounts}/{{account}}/AvailablePhoneNumbers.json"),

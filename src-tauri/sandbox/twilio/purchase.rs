@@ -80,6 +80,34 @@ pub(super) fn purchase(
             ))
         }
     };
+    // A number whose country asks for an address is sold only with one of the account's own.
+    let requirement = number.address_requirements();
+    if requirement != "none" {
+        let addresses = &world.twilio[caller.account].addresses;
+        let fits = param(&pairs, "AddressSid")
+            .and_then(|sid| addresses.iter().find(|a| a.sid == sid.trim()));
+        match fits {
+            None => {
+                return Err(bad_request(
+                    21631,
+                    format!(
+                        "Phone Number Requires an Address: {} can only be bought with an AddressSid of this account",
+                        number.e164
+                    ),
+                ))
+            }
+            Some(address) if requirement == "local" && address.iso_country != number.country => {
+                return Err(bad_request(
+                    21631,
+                    format!(
+                        "Phone Number Requires a Local Address: {} needs an address in {}",
+                        number.e164, number.country
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     let mut record = world.prepare_twilio(caller.account, number, Utc::now());
     // The configuration is checked before anything is bought.
     apply_config(&mut record, &pairs)?;

@@ -368,3 +368,86 @@ async fn unconfirmed_twilio_buy(w: &super::World, fault: FaultKind) -> Vec<Strin
     );
     picked
 }
+
+/// Issue 12, regulated numbers: a GB number asks for an address. The search says so; buying it
+/// without one of the account's Addresses is refused before anything is charged or sent, with a
+/// sentence that says what is needed and where to add it; with one it is bought and Twilio has
+/// the address on the number.
+#[tokio::test]
+async fn a_gb_number_is_bought_with_an_address_and_refused_cleanly_without_one() {
+    let w = world(5_000).await;
+    let connection = w.connect_twilio().await;
+    let mut query = local("GB", None);
+    query.connection_id = Some(connection);
+    let results = w.purchases.search(w.workspace.id, &query).await.unwrap();
+    let offer = results.offers.first().expect("GB numbers on sale").clone();
+    assert_eq!(
+        offer.address_requirement,
+        Some(numberdesk::carriers::AddressRequirement::Any)
+    );
+    let balance = w.balance(w.workspace.id);
+
+    let refused = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &offer.e164)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, PurchaseError::AddressNeeded { .. }),
+        "{refused:?}"
+    );
+    let text = refused.to_string();
+    assert!(
+        text.contains(&offer.e164) && text.contains("an address"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Addresses") && text.contains("Nothing was bought or charged"),
+        "{text}"
+    );
+    assert_eq!(w.balance(w.workspace.id), balance);
+    assert_eq!(
+        w.purchase_posts(Carrier::Twilio),
+        0,
+        "nothing sent to Twilio"
+    );
+    assert!(w.held(w.workspace.id).is_empty());
+
+    let addresses = w
+        .purchases
+        .addresses(w.workspace.id, connection)
+        .await
+        .unwrap();
+    assert_eq!(addresses.len(), 1, "{addresses:?}");
+    assert_eq!(addresses[0].iso_country, "GB");
+    let bought = w
+        .purchases
+        .buy_with_address(
+            w.workspace.id,
+            Some(connection),
+            &offer.e164,
+            Some(addresses[0].sid.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bought.numbers[0].status, NumberStatus::Active);
+    assert_eq!(w.twilio_owns(&offer.e164), 1);
+    let posts: Vec<String> = w
+        .sandbox
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/IncomingPhoneNumbers.json"))
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(posts.len(), 1);
+    assert!(
+        posts[0].contains(&format!("AddressSid={}", addresses[0].sid)),
+        "{}",
+        posts[0]
+    );
+    assert!(
+        w.sandbox.violations().is_empty(),
+        "{:?}",
+        w.sandbox.violations()
+    );
+}
