@@ -39,6 +39,7 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "cached_search",
         "quote_purchase",
         "buy_number",
+        "list_addresses",
         "buy_from_pool",
         "process_orders",
         "list_orders",

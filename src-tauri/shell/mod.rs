@@ -159,6 +159,7 @@ pub fn run() {
             buy::cached_search,
             buy::quote_purchase,
             buy::buy_number,
+            buy::list_addresses,
             buy::buy_from_pool,
             buy::process_orders,
             buy::list_orders,

@@ -119,11 +119,15 @@ async fn wait_for_no_dialog(app: &App) -> Result {
 
 /// Fills the search form (an empty area code: any) and searches; returns once results are listed.
 async fn search(app: &App, area_code: &str) -> Result {
+    search_in(app, "US", area_code).await
+}
+
+async fn search_in(app: &App, country: &str, area_code: &str) -> Result {
     // The country list replaces its placeholder option when the carrier's list arrives; an option
     // chosen before that is replaced between finding and clicking it (a stale element).
     app.wait_for("[data-testid='search-form'] [data-testid='buy-country']:not([aria-busy])")
         .await?;
-    app.select("[data-testid='buy-country']", "US").await?;
+    app.select("[data-testid='buy-country']", country).await?;
     if !area_code.is_empty() {
         app.fill("[data-testid='buy-area-code']", area_code).await?;
     }
@@ -627,5 +631,72 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
             wait_for_number_status(&app, number, "Active").await?;
         }
         app.quit().await
+    });
+}
+
+/// Issue 12, regulated numbers: a GB number shows that it needs an address; its confirmation
+/// offers the account's Addresses, and the purchase goes to Twilio with the one picked.
+#[test]
+fn a_gb_number_is_bought_with_the_address_picked_in_the_confirmation() {
+    run(|| async {
+        let sandbox = sandbox().await?;
+        let twilio = sandbox.twilio_accounts()[0].clone();
+        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+        let app = App::launch(&profile).await?;
+        app.step("create the workspace, connect Twilio");
+        create_workspace(&app, "Acme London", "standard", false, 5_000).await?;
+        app.click("[data-nav='carriers']").await?;
+        app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
+            .await?;
+        app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
+            .await?;
+        wait_for_no_dialog(&app).await?;
+
+        app.step("search GB: the results say an address is needed");
+        app.click("[data-nav='buy']").await?;
+        app.wait_for("[data-testid='search-form']").await?;
+        search_in(&app, "GB", "").await?;
+        let number = app
+            .attrs(RESULT_ROWS, "data-e164")
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("no GB number on sale")?;
+        let row = format!("{RESULT_ROWS}[data-e164='{number}']");
+        app.wait_for_text(
+            &format!("{row} [data-testid='offer-requirement']"),
+            "Needs an address",
+        )
+        .await?;
+
+        app.step("the confirmation offers the account's address; buy with it");
+        app.click(&format!("{row} [data-testid='buy-number']"))
+            .await?;
+        let picker = format!("{DIALOG} [data-testid='buy-address']");
+        wait_for_text_containing(&app, &picker, "London office — London, GB").await?;
+        app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
+            .await?;
+        wait_for_text_containing(
+            &app,
+            &format!("{row} [data-testid='offer-bought']"),
+            "Active",
+        )
+        .await?;
+        let address = format!("AD{}", &twilio.account_sid[2..]);
+        let bodies: Vec<String> = sandbox
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/IncomingPhoneNumbers.json"))
+            .map(|c| c.body)
+            .collect();
+        assert_eq!(bodies.len(), 1, "{bodies:?}");
+        assert!(
+            bodies[0].contains(&format!("AddressSid={address}")),
+            "{}",
+            bodies[0]
+        );
+        app.quit().await?;
+        crate::harness::shut_down_checked(sandbox).await?;
+        Ok(())
     });
 }

@@ -7,6 +7,7 @@ use tauri::State;
 use super::super::error::IpcError;
 use super::super::AppState;
 use crate::app::{Credits, PoolSetup};
+use crate::carriers::CarrierAddress;
 use crate::flows::purchase::{
     Country, OrderSummary, Purchase, Quote, Release, SearchQuery, SearchResults, SyncReport,
 };
@@ -64,9 +65,23 @@ pub async fn buy_number(
     workspace_id: WorkspaceId,
     connection_id: Option<ConnectionId>,
     e164: String,
+    address_sid: Option<String>,
 ) -> Result<Purchase, IpcError> {
     let purchases = state.app.purchases();
-    Ok(purchases.buy(workspace_id, connection_id, &e164).await?)
+    Ok(purchases
+        .buy_with_address(workspace_id, connection_id, &e164, address_sid)
+        .await?)
+}
+
+/// The Addresses on file at the connection's carrier, for a number that needs one.
+#[tauri::command]
+pub async fn list_addresses(
+    state: State<'_, AppState>,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+) -> Result<Vec<CarrierAddress>, IpcError> {
+    let purchases = state.app.purchases();
+    Ok(purchases.addresses(workspace_id, connection_id).await?)
 }
 
 #[tauri::command]

@@ -34,6 +34,15 @@ import { call, listen } from "./core.js";
  * @property {string | null} locality
  * @property {import("./carriers.js").NumberFeatures} features
  * @property {number | null} monthly_cost_credits null: no price NumberDesk can convert (cannot be bought)
+ * @property {"any" | "local" | "foreign" | null} [address_requirement] set when the carrier sells it only with an Address on file
+ *
+ * An Address on file at the carrier (carrier text: untrusted).
+ * @typedef {object} CarrierAddress
+ * @property {string} sid
+ * @property {string | null} friendly_name
+ * @property {string | null} customer_name
+ * @property {string | null} city
+ * @property {string} iso_country
  *
  * @typedef {object} AreaCodeSuggestion
  * @property {string} area_code
@@ -190,10 +199,21 @@ export function quotePurchase(workspaceId, numbers) {
  * @param {number} workspaceId
  * @param {number | null} connectionId
  * @param {string} e164
+ * @param {string | null} [addressSid] one of `listAddresses`, for a number that needs one
  * @returns {Promise<Purchase>}
  */
-export function buyNumber(workspaceId, connectionId, e164) {
-  return call("buy_number", { workspaceId, connectionId, e164 });
+export function buyNumber(workspaceId, connectionId, e164, addressSid = null) {
+  return call("buy_number", { workspaceId, connectionId, e164, addressSid });
+}
+
+/**
+ * The Addresses on file at the connection's carrier, for a number that needs one.
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @returns {Promise<CarrierAddress[]>}
+ */
+export function listAddresses(workspaceId, connectionId) {
+  return call("list_addresses", { workspaceId, connectionId });
 }
 
 /**

@@ -9,12 +9,48 @@ import { openDialog, dialogCancelButton } from "../../components/dialog.js";
 import { callout } from "../../components/callout.js";
 import { icon } from "../../components/icons.js";
 import { creditsText } from "../../components/credits.js";
+import { field, selectInput } from "../../components/form.js";
 import { NO_PRORATION, messageOf } from "./shared.js";
 
 /**
  * @typedef {import("../../api.js").Quote} Quote
  * @typedef {import("../../api.js").Purchase} Purchase
  */
+
+/**
+ * The Address to buy a number with, for a country that asks for one: a choice among those on
+ * file at the carrier, or, with none, where to add one (Buy then gets the carrier's refusal
+ * before anything is charged). Addresses are carrier text: set as text only.
+ * @param {import("../../api.js").CarrierAddress[]} addresses
+ * @param {string} requirement
+ * @returns {{ el: HTMLElement, value: () => string | null }}
+ */
+export function addressPicker(addresses, requirement) {
+  const needs = requirement === "local" ? "an address in the number's country" : requirement === "foreign" ? "an address outside the number's country" : "an address";
+  if (addresses.length === 0) {
+    return {
+      el: callout({
+        kind: "warning",
+        testid: "buy-address-missing",
+        title: "An address is needed",
+        children: h("p", { class: "callout__text" }, `This number is sold only with ${needs} on file at Twilio, and the account has none. Add one in the Twilio Console (Phone Numbers, Regulatory Compliance, Addresses), then buy again.`),
+      }),
+      value: () => null,
+    };
+  }
+  const label = (/** @type {import("../../api.js").CarrierAddress} */ a) =>
+    [a.friendly_name ?? a.customer_name ?? a.sid, [a.city, a.iso_country].filter(Boolean).join(", ")].filter(Boolean).join(" — ");
+  const { el, select } = selectInput({
+    name: "address",
+    options: addresses.map((a) => ({ value: a.sid, label: label(a) })),
+    value: addresses[0].sid,
+    attrs: { "data-testid": "buy-address", "aria-label": "Address on file" },
+  });
+  return {
+    el: h("div", { class: "buy-dialog__address" }, field({ label: "Address on file", control: el, hint: `Its country asks for ${needs}; Twilio keeps this one with the number.` })),
+    value: () => select.value || null,
+  };
+}
 
 /**
  * The confirmation dialog: the numbers and their monthly cost, the balance before and after,

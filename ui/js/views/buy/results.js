@@ -15,7 +15,10 @@ import { numberTypeIcon } from "../../components/number-type-icon.js";
 import { creditsText } from "../../components/credits.js";
 import { carrierName, numberTypeLabel, featuresText, formatCount, plural, formatRelative } from "../../format.js";
 import { NUMBER_STATUS, dateTime, placeText } from "./shared.js";
-import { confirmDialog } from "./confirm.js";
+import { confirmDialog, addressPicker } from "./confirm.js";
+
+/** What a number's country asks of the buyer, as the results show it. */
+const ADDRESS_NEEDS = { any: "Needs an address", local: "Needs a local address", foreign: "Needs an address abroad" };
 
 /**
  * @typedef {import("./shared.js").BuyView} BuyView
@@ -72,6 +75,9 @@ export function resultsSection(view, hooks) {
           { class: "offer-number", title: numberTypeLabel(o.number_type) },
           h("span", { class: "offer-number__icon" }, numberTypeIcon(o.number_type)),
           h("span", { class: "is-mono", "data-testid": "offer-e164" }, o.e164),
+          o.address_requirement
+            ? h("span", { class: "badge badge--warning", "data-testid": "offer-requirement", title: "The carrier sells this number only with an address on file" }, ADDRESS_NEEDS[o.address_requirement] ?? "Needs an address")
+            : null,
         ),
     },
     { key: "region", label: "Region", sortable: true, width: "minmax(140px, 1.2fr)", value: (o) => placeText(o) },
@@ -277,11 +283,23 @@ export function resultsSection(view, hooks) {
     }
     if (view.disposed) return;
     const connection = hooks.connectionFor();
+    // A number whose country asks for an address is bought with one of the account's.
+    let picker = null;
+    if (offer.address_requirement && connection !== null) {
+      try {
+        picker = addressPicker(await api.listAddresses(workspace.id, connection), offer.address_requirement);
+      } catch (error) {
+        showErrorToast(error);
+        return;
+      }
+      if (view.disposed) return;
+    }
     /** @type {Purchase | null} */
     const purchase = await confirmDialog(quote, {
       title: `Buy ${offer.e164}?`,
       confirmLabel: "Buy number",
-      buy: () => api.buyNumber(workspace.id, connection, offer.e164),
+      extra: picker?.el,
+      buy: () => api.buyNumber(workspace.id, connection, offer.e164, picker?.value() ?? null),
       afterRefusal,
     });
     if (!purchase) return;
