@@ -664,8 +664,19 @@ fn too_many_requests(carrier: Carrier, retry_after_secs: u64) -> Response<Body> 
         ),
         Carrier::Telnyx => telnyx::too_many_requests(),
     };
-    if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+    let seconds = HeaderValue::from(retry_after_secs);
+    match carrier {
+        // Twilio says how long to wait.
+        Carrier::Twilio => {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
+        // Telnyx sends no Retry-After: its rate-limit headers say when the window resets.
+        Carrier::Telnyx => {
+            let headers = response.headers_mut();
+            headers.insert("x-ratelimit-limit", HeaderValue::from_static("100"));
+            headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            headers.insert("x-ratelimit-reset", seconds);
+        }
     }
     response
 }

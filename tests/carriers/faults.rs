@@ -266,7 +266,8 @@ async fn a_scripted_429_without_a_cap_is_waited_out() {
         .times(Some(2)),
     );
     assert_eq!(client.list_phone_numbers().await.unwrap().len(), 3);
-    // Each retry came the Retry-After second after the refusal, not sooner.
+    // Each retry came the second Telnyx's x-ratelimit-reset named (it sends no Retry-After)
+    // after the refusal, not sooner.
     assert_eq!(
         arrivals(&sandbox, Carrier::Telnyx),
         vec![(0, 429), (1000, 429), (2000, 200)]

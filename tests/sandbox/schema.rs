@@ -278,8 +278,20 @@ impl Spec {
                 schema.get("additionalProperties"),
                 Some(Value::Bool(true)) | Some(Value::Object(_))
             );
+            // Twilio's search sends `SMS` and `MMS` where the spec declares `sms` and `mms`; its
+            // own description spells them so. Objects of that format match keys in any case.
+            let any_case =
+                schema.get("format") == Some(&Value::String("phone-number-capabilities".into()));
+            let find = |key: &str| {
+                declared.get(key).or_else(|| {
+                    any_case
+                        .then(|| declared.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+                        .flatten()
+                        .map(|(_, v)| v)
+                })
+            };
             for (key, field) in object {
-                match declared.get(key) {
+                match find(key) {
                     Some(field_schema) => self.validate(
                         field_schema,
                         field,
@@ -294,7 +306,9 @@ impl Spec {
             }
             if strict {
                 for key in declared.keys() {
-                    if !object.contains_key(key) && !may_omit.contains(&key.as_str()) {
+                    let present = object.contains_key(key)
+                        || (any_case && object.keys().any(|k| k.eq_ignore_ascii_case(key)));
+                    if !present && !may_omit.contains(&key.as_str()) {
                         errors.push(format!("{at}: declared field {key} is missing"));
                     }
                 }

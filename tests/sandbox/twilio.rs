@@ -141,7 +141,10 @@ async fn search_filters_narrow_the_results_and_bad_area_codes_fail_as_twilio_doe
 
     let (_, body) = send(search("AreaCode=212&MmsEnabled=false&PageSize=50")).await;
     for number in body["available_phone_numbers"].as_array().unwrap() {
-        assert_eq!(number["capabilities"]["mms"], false);
+        assert_eq!(
+            number["capabilities"]["MMS"], false,
+            "Twilio's search says MMS"
+        );
     }
 
     let (_, body) = send(search("Contains=%2B1312&PageSize=10")).await;

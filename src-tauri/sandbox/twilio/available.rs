@@ -93,7 +93,30 @@ struct AvailableItem<'a> {
     iso_country: &'a str,
     address_requirements: &'static str,
     beta: bool,
-    capabilities: TwilioCapabilities,
+    capabilities: SearchCapabilities,
+}
+
+/// A number on sale's capabilities as Twilio's search sends them: `SMS` and `MMS` upper-case
+/// (owned numbers say `sms` and `mms`), which the spec's own description spells so too.
+#[derive(Serialize)]
+struct SearchCapabilities {
+    voice: bool,
+    #[serde(rename = "SMS")]
+    sms: bool,
+    #[serde(rename = "MMS")]
+    mms: bool,
+    fax: bool,
+}
+
+impl From<TwilioCapabilities> for SearchCapabilities {
+    fn from(c: TwilioCapabilities) -> SearchCapabilities {
+        SearchCapabilities {
+            voice: c.voice,
+            sms: c.sms,
+            mms: c.mms,
+            fax: c.fax,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -221,7 +244,7 @@ pub(super) async fn search_available(
             iso_country: number.country,
             address_requirements: number.address_requirements(),
             beta: false,
-            capabilities: number.capabilities.into(),
+            capabilities: TwilioCapabilities::from(number.capabilities).into(),
         })
         .collect();
     let path = relative_path(&call.uri).to_string();
