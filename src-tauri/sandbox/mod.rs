@@ -154,6 +154,20 @@ pub struct StartupInfo {
     pub base_urls: BaseUrls,
     pub twilio: Vec<TwilioAccountInfo>,
     pub telnyx: Vec<TelnyxAccountInfo>,
+    /// Twilio accounts that are not active, by state (`suspended`, `closed`).
+    #[serde(default)]
+    pub twilio_inactive: Vec<(String, TwilioAccountInfo)>,
+}
+
+fn twilio_info(account: &state::TwilioAccount) -> TwilioAccountInfo {
+    TwilioAccountInfo {
+        account_sid: account.sid.clone(),
+        auth_token: account.auth_token.clone(),
+        api_key_sid: account.api_key_sid.clone(),
+        api_key_secret: account.api_key_secret.clone(),
+        friendly_name: account.friendly_name.clone(),
+        owned_numbers: account.numbers.len(),
+    }
 }
 
 /// The sandbox server.
@@ -195,17 +209,17 @@ impl Sandbox {
             listen: addr.to_string(),
             seed: config.seed,
             base_urls: base.clone(),
+            twilio_inactive: world
+                .twilio
+                .iter()
+                .filter(|account| account.status != "active")
+                .map(|account| (account.status.to_string(), twilio_info(account)))
+                .collect(),
             twilio: world
                 .twilio
                 .iter()
-                .map(|account| TwilioAccountInfo {
-                    account_sid: account.sid.clone(),
-                    auth_token: account.auth_token.clone(),
-                    api_key_sid: account.api_key_sid.clone(),
-                    api_key_secret: account.api_key_secret.clone(),
-                    friendly_name: account.friendly_name.clone(),
-                    owned_numbers: account.numbers.len(),
-                })
+                .filter(|account| account.status == "active")
+                .map(twilio_info)
                 .collect(),
             telnyx: world
                 .telnyx
@@ -268,6 +282,15 @@ impl SandboxHandle {
 
     pub fn twilio_accounts(&self) -> &[TwilioAccountInfo] {
         &self.info.twilio
+    }
+
+    /// The seeded Twilio account in `status` (`suspended` or `closed`).
+    pub fn twilio_account_in(&self, status: &str) -> Option<&TwilioAccountInfo> {
+        self.info
+            .twilio_inactive
+            .iter()
+            .find(|(s, _)| s == status)
+            .map(|(_, info)| info)
     }
 
     pub fn telnyx_accounts(&self) -> &[TelnyxAccountInfo] {

@@ -179,6 +179,8 @@ pub(crate) struct TwilioAccount {
     pub by_e164: HashMap<String, u64>,
     /// The account's Addresses (2010-04-01 `Addresses`), for numbers that need one.
     pub addresses: Vec<TwilioAddress>,
+    /// `active`, `suspended` or `closed`, as the Accounts resource says.
+    pub status: &'static str,
 }
 
 /// An Address on file at Twilio, as its API returns it.
@@ -465,6 +467,14 @@ impl World {
             };
             world.seed_telnyx_account(index, owned, inventory, &mut used);
         }
+        // Seeded last, so the accounts above are what they were before these existed.
+        for status in INACTIVE_STATUSES {
+            let index = world.twilio.len();
+            world.seed_twilio_account(index, 0, inventory, &mut used);
+            if let Some(account) = world.twilio.last_mut() {
+                account.status = status;
+            }
+        }
         world
     }
 
@@ -531,6 +541,7 @@ impl World {
             by_sid: HashMap::new(),
             by_e164: HashMap::new(),
             addresses,
+            status: "active",
         };
         let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
         for (position, number) in numbers.iter().enumerate() {
@@ -702,6 +713,10 @@ impl World {
         id
     }
 }
+
+/// The Twilio accounts the sandbox also seeds, one of each state that is not active: it answers
+/// their Accounts resource with the state and refuses everything else with 10001.
+pub(crate) const INACTIVE_STATUSES: [&str; 2] = ["suspended", "closed"];
 
 fn account_name(index: usize) -> String {
     match index {

@@ -971,3 +971,56 @@ async fn a_twilio_update_applied_with_its_answers_lost_is_recorded_then_confirme
     let after = w.importer().progress(progress.import_id).unwrap();
     assert_eq!((after.done, after.unconfirmed), (4, 0));
 }
+
+/// Issue 12, account states: the sandbox seeds a suspended and a closed Twilio account. The
+/// connect step names the state, saves nothing (no connection, no keyring entry), and the
+/// account's other resources are refused as Twilio refuses them (10001).
+#[tokio::test]
+async fn a_suspended_or_closed_twilio_account_is_named_as_such_and_nothing_is_saved() {
+    let w = world(1).await;
+    for status in ["suspended", "closed"] {
+        let account = w.sandbox.twilio_account_in(status).expect("seeded").clone();
+        let form = ConnectForm {
+            carrier: "twilio".into(),
+            name: format!("{status} Twilio"),
+            twilio_account_sid: Some(account.account_sid.clone()),
+            twilio_auth_token: Some(Sensitive::new(account.auth_token.clone())),
+            ..ConnectForm::default()
+        };
+        let carrier = w.account(&form);
+        let error = connect::connect(&w.core, &w.workspace, &form, &carrier)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConnectError::Carrier(CarrierError::AccountSuspended { .. })
+            ),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("suspended or closed") && text.contains("Reactivate"),
+            "{text}"
+        );
+        let CarrierAccount::Twilio(client) = &carrier else {
+            panic!("a Twilio account");
+        };
+        let refused = client.list_incoming_numbers().await.unwrap_err();
+        assert!(
+            matches!(refused, CarrierError::AccountSuspended { .. }),
+            "{refused:?}"
+        );
+    }
+    let saved = w
+        .core
+        .store
+        .read(|c| numberdesk::store::connections::list(c, w.workspace.id))
+        .unwrap();
+    assert!(saved.is_empty(), "{saved:?}");
+    assert!(
+        w.sandbox.violations().is_empty(),
+        "{:?}",
+        w.sandbox.violations()
+    );
+}

@@ -413,7 +413,8 @@ async fn faults_calls_and_accounts_over_the_inspection_api() {
 
     // Account state.
     let (_, accounts) = send(client.get(format!("{inspect}/accounts"))).await;
-    assert_eq!(accounts.as_array().unwrap().len(), 4);
+    // Two per carrier, and the suspended and the closed Twilio account.
+    assert_eq!(accounts.as_array().unwrap().len(), 6);
     let (_, account) =
         send(client.get(format!("{inspect}/accounts/{}?numbers=true", twilio.sid()))).await;
     assert_eq!(account["carrier"], "twilio");

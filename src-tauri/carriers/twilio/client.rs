@@ -369,8 +369,8 @@ impl Dialect for Inner {
         let code = body.code();
         let verdict = match code {
             Some(20003) => Verdict::AuthRejected,
-            // "Account not active": suspended or closed.
-            Some(20005) => Verdict::AccountSuspended,
+            // "Account not active": suspended or closed (both codes are seen for it).
+            Some(10001 | 20005) => Verdict::AccountSuspended,
             Some(20404) => Verdict::NotFound,
             Some(20429) => Verdict::RateLimited,
             Some(21422 | 21452) => Verdict::NumberUnavailable(

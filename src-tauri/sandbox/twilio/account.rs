@@ -58,7 +58,7 @@ pub(super) async fn fetch_account(call: Call, Path(account): Path<String>) -> Re
             friendly_name: record.friendly_name.clone(),
             owner_account_sid: record.sid.clone(),
             sid: record.sid.clone(),
-            status: "active",
+            status: record.status,
             subresource_uris: serde_json::Value::Object(subresource_uris),
             kind: "Full",
             uri: format!("{base}.json"),

@@ -161,8 +161,16 @@ impl Call {
     /// account (another account's paths are 404, as if they did not exist).
     fn caller_for(&self, world: &World, account_sid: &str) -> Result<Caller, Response<Body>> {
         let caller = self.caller(world)?;
-        if world.twilio[caller.account].sid != account_sid {
+        let account = &world.twilio[caller.account];
+        if account.sid != account_sid {
             return Err(self.not_found());
+        }
+        if account.status != "active" {
+            return Err(error_response(
+                StatusCode::FORBIDDEN,
+                10001,
+                format!("Account is not active: this account is {}", account.status),
+            ));
         }
         Ok(caller)
     }
