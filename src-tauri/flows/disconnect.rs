@@ -833,7 +833,7 @@ async fn finish_forward(
     connection: &ConnectionRow,
 ) -> Result<Option<Vec<String>>, DisconnectError> {
     let (workspace_id, key) = (row.workspace_id, row.idempotency_key.clone());
-    let connection = connection.clone();
+    let (connection, row) = (connection.clone(), row.clone());
     blocking(ctx, move |ctx| {
         let secret_key = SecretKey::new(workspace_id, connection.id);
         if ctx.secrets.get(secret_key).map_err(DisconnectError::Keyring)?.is_some() {
@@ -843,7 +843,14 @@ async fn finish_forward(
         let steps = ctx
             .store
             .read(|c| journal::with_parent(c, JournalKind::Restore, &key))?;
-        if steps.iter().any(|step| step.state != JournalState::Done) {
+        // Every number the disconnect set out to restore has its step, done: the crash came
+        // after the restores. Fewer steps (credentials gone some other way, say deleted from
+        // the keyring by hand) is not that, and nothing is removed.
+        let planned = serde_json::from_str::<serde_json::Value>(&row.payload_json)
+            .ok()
+            .and_then(|payload| payload["numbers"].as_array().map(Vec::len))
+            .unwrap_or(usize::MAX);
+        if steps.len() < planned || steps.iter().any(|step| step.state != JournalState::Done) {
             tracing::warn!(journal = key, "an interrupted disconnect waits: credentials gone before every restore went through");
             return Ok(None);
         }

@@ -385,6 +385,18 @@ async fn a_disconnect_killed_mid_restore_is_rolled_back_by_the_reconciler() {
         "three restored, the hanging one unchanged: {urls:?}"
     );
 
+    // With the credentials gone from the keyring (deleted by hand, say) before every restore
+    // went through, nothing can be asked or finished: the pass leaves it, and removes nothing.
+    let memory = w.memory.as_ref().unwrap();
+    let key = SecretKey::new(w.workspace.id, twilio.row.id);
+    let secret = memory.get(key).unwrap().expect("the connection's entry");
+    memory.delete(key).unwrap();
+    let waiting = numberdesk::flows::reconcile::pass(&w.accounts()).await;
+    assert_eq!(waiting.disconnects.left, 1, "{:?}", waiting.disconnects);
+    assert!(w.connection_exists(twilio.row.id));
+    assert_eq!(w.all(NumberFilter::default(), Sort::default()).len(), 4);
+    memory.put(key, &secret).unwrap();
+
     let pass = numberdesk::flows::reconcile::pass(&w.accounts()).await;
     assert!(pass.errors.is_empty(), "{:?}", pass.errors);
     assert_eq!(pass.disconnects.settled, 1, "{:?}", pass.disconnects);
