@@ -476,6 +476,8 @@ pub enum CarrierError {
     },
     #[error("The {carrier} account is suspended or closed. Reactivate it in the {carrier} console, then try again.")]
     AccountSuspended { carrier: CarrierKind },
+    #[error("This {carrier} account is a trial account, and a trial may own only one phone number. Upgrade the account in the {carrier} console to buy more; nothing was bought or charged.")]
+    TrialLimit { carrier: CarrierKind },
     #[error("{carrier} is limiting how fast NumberDesk may call it{}. Wait a moment and try again.", retry_after_text(.retry_after))]
     RateLimited {
         carrier: CarrierKind,
@@ -522,6 +524,7 @@ impl UserError for CarrierError {
             Self::AuthRejected { .. }
             | Self::NoApiAccess { .. }
             | Self::AccountSuspended { .. }
+            | Self::TrialLimit { .. }
             | Self::RateLimited { .. }
             | Self::CarrierDown { .. }
             | Self::Timeout { .. }
@@ -555,6 +558,7 @@ impl CarrierError {
             CarrierError::AuthRejected { carrier }
             | CarrierError::NoApiAccess { carrier, .. }
             | CarrierError::AccountSuspended { carrier }
+            | CarrierError::TrialLimit { carrier }
             | CarrierError::RateLimited { carrier, .. }
             | CarrierError::CarrierDown { carrier, .. }
             | CarrierError::Timeout { carrier }

@@ -482,11 +482,16 @@ pub(crate) async fn apply(
         Ok(bytes) => bytes,
         Err(_) => Bytes::new(),
     };
+    // A regional host's call is logged under the path it was sent to.
+    let logged_path = parts
+        .extensions
+        .get::<crate::sandbox::twilio::RegionalHost>()
+        .map_or_else(|| path.clone(), |host| host.path.clone());
     let mut record = CallRecord {
         seq: 0,
         carrier,
         method: method.clone(),
-        path: path.clone(),
+        path: logged_path,
         query,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         status: None,

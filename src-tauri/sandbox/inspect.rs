@@ -117,6 +117,7 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
             put(set_order_completion),
         )
         .route("/_sandbox/inventory/vanish", post(vanish))
+        .route("/_sandbox/twilio/calls", post(place_call))
         .with_state(shared)
 }
 
@@ -260,4 +261,30 @@ async fn vanish(State(shared): State<Arc<Shared>>, Json(body): Json<VanishBody>)
     let vanished = control(&shared).vanish(&body.phone_number);
     Json(serde_json::json!({ "phone_number": body.phone_number, "vanished": vanished }))
         .into_response()
+}
+
+#[derive(Deserialize)]
+struct CallBody {
+    to: String,
+    #[serde(default = "default_caller")]
+    from: String,
+}
+
+fn default_caller() -> String {
+    "+15005550006".to_string()
+}
+
+/// An incoming call to a Twilio number, routed as Twilio would route it (see
+/// `twilio::regions::route_call`).
+async fn place_call(State(shared): State<Arc<Shared>>, Json(body): Json<CallBody>) -> Response {
+    match super::twilio::route_call(&shared, &body.to) {
+        Some(routed) => {
+            Json(super::twilio::fetch_webhook(routed, &body.from).await).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": format!("no account owns {}", body.to) })),
+        )
+            .into_response(),
+    }
 }

@@ -40,6 +40,7 @@ pub use faults::{
 pub use inspect::{CallOutcome, CallRecord};
 pub use snapshot::{AccountState, NumberState, OrderState};
 pub use state::OrderStatus;
+pub use twilio::RoutedCall;
 
 use faults::{ConnectionControl, FaultState};
 use inspect::CallLog;
@@ -108,6 +109,10 @@ pub struct BaseUrls {
     pub twilio_api: String,
     pub twilio_pricing: String,
     pub twilio_routes: String,
+    /// The regional API hosts, `https://api.{edge}.{region}.twilio.com`, as a template with
+    /// `{edge}` and `{region}` in it.
+    #[serde(default)]
+    pub twilio_regional: String,
     pub telnyx: String,
 }
 
@@ -118,6 +123,7 @@ impl BaseUrls {
             twilio_api: format!("{root}{}", twilio::API_PREFIX),
             twilio_pricing: format!("{root}{}", twilio::PRICING_PREFIX),
             twilio_routes: format!("{root}{}", twilio::ROUTES_PREFIX),
+            twilio_regional: format!("{root}{}/api.{{edge}}.{{region}}", twilio::REGIONAL_PREFIX),
             telnyx: format!("{root}{}", telnyx::PREFIX),
         }
     }
@@ -133,6 +139,24 @@ pub struct TwilioAccountInfo {
     pub api_key_secret: String,
     pub friendly_name: String,
     pub owned_numbers: usize,
+    /// API keys made in regions other than us1, valid on those regions' hosts only.
+    #[serde(default)]
+    pub regional_keys: Vec<RegionalKeyInfo>,
+}
+
+/// An API key made in one region (`ie1`, `au1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionalKeyInfo {
+    pub region: String,
+    pub key_sid: String,
+    pub key_secret: String,
+}
+
+impl TwilioAccountInfo {
+    /// The account's API key made in `region`.
+    pub fn regional_key(&self, region: &str) -> Option<&RegionalKeyInfo> {
+        self.regional_keys.iter().find(|key| key.region == region)
+    }
 }
 
 /// A seeded Telnyx account: `Authorization: Bearer {api_key}`. Its first TeXML application and
@@ -157,6 +181,9 @@ pub struct StartupInfo {
     /// Twilio accounts that are not active, by state (`suspended`, `closed`).
     #[serde(default)]
     pub twilio_inactive: Vec<(String, TwilioAccountInfo)>,
+    /// A Twilio trial account (it owns one number, the most a trial may have).
+    #[serde(default)]
+    pub twilio_trial: Option<TwilioAccountInfo>,
 }
 
 fn twilio_info(account: &state::TwilioAccount) -> TwilioAccountInfo {
@@ -167,6 +194,15 @@ fn twilio_info(account: &state::TwilioAccount) -> TwilioAccountInfo {
         api_key_secret: account.api_key_secret.clone(),
         friendly_name: account.friendly_name.clone(),
         owned_numbers: account.numbers.len(),
+        regional_keys: account
+            .regional_keys
+            .iter()
+            .map(|key| RegionalKeyInfo {
+                region: key.region.to_string(),
+                key_sid: key.sid.clone(),
+                key_secret: key.secret.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -215,10 +251,15 @@ impl Sandbox {
                 .filter(|account| account.status != "active")
                 .map(|account| (account.status.to_string(), twilio_info(account)))
                 .collect(),
+            twilio_trial: world
+                .twilio
+                .iter()
+                .find(|account| account.kind == "Trial")
+                .map(twilio_info),
             twilio: world
                 .twilio
                 .iter()
-                .filter(|account| account.status == "active")
+                .filter(|account| account.status == "active" && account.kind == "Full")
                 .map(twilio_info)
                 .collect(),
             telnyx: world
@@ -293,6 +334,11 @@ impl SandboxHandle {
             .map(|(_, info)| info)
     }
 
+    /// The seeded Twilio trial account.
+    pub fn twilio_trial_account(&self) -> Option<&TwilioAccountInfo> {
+        self.info.twilio_trial.as_ref()
+    }
+
     pub fn telnyx_accounts(&self) -> &[TelnyxAccountInfo] {
         &self.info.telnyx
     }
@@ -336,6 +382,14 @@ impl SandboxHandle {
     /// `with_numbers` it lists every owned number.
     pub fn account_state(&self, account_id: &str, with_numbers: bool) -> Option<AccountState> {
         self.shared.read().account_state(account_id, with_numbers)
+    }
+
+    /// An incoming call to the Twilio number `to`, routed as Twilio routes it: by the
+    /// configuration of the number's inbound processing region. A webhook on this computer is
+    /// asked for instructions. `None` when no account owns the number.
+    pub async fn place_call(&self, to: &str) -> Option<RoutedCall> {
+        let routed = twilio::route_call(&self.shared, to)?;
+        Some(twilio::fetch_webhook(routed, "+15005550006").await)
     }
 
     /// Stops accepting, closes open connections and waits for the server task.
@@ -404,6 +458,11 @@ async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Recei
             let service =
                 hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
                     request.extensions_mut().insert(control.clone());
+                    // A regional Twilio host serves the same API, in its region.
+                    if let Some((plain, host)) = twilio::regional_request(request.uri()) {
+                        *request.uri_mut() = plain;
+                        request.extensions_mut().insert(host);
+                    }
                     let mut router = router.clone();
                     async move {
                         let response =

@@ -154,7 +154,146 @@ pub(crate) struct TwilioNumber {
     pub kind: &'static str,
     #[serde(skip)]
     pub routes: RoutesConfig,
+    /// The number's configuration in each region other than us1, as written through that
+    /// region's API host (the fields above are us1's). A region never written has none.
+    #[serde(skip)]
+    pub regional: BTreeMap<String, RegionConfig>,
 }
+
+/// What Twilio keeps of a number per region: where its calls and messages go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RegionConfig {
+    pub voice_url: String,
+    pub voice_method: String,
+    pub voice_fallback_url: String,
+    pub voice_fallback_method: String,
+    pub voice_application_sid: Option<String>,
+    pub voice_caller_id_lookup: bool,
+    pub trunk_sid: Option<String>,
+    pub sms_url: String,
+    pub sms_method: String,
+    pub sms_fallback_url: String,
+    pub sms_fallback_method: String,
+    pub sms_application_sid: Option<String>,
+    pub status_callback: String,
+    pub status_callback_method: String,
+}
+
+impl RegionConfig {
+    /// A region the number was never configured in: nothing set, methods at Twilio's POST.
+    fn unset() -> RegionConfig {
+        let post = || "POST".to_string();
+        RegionConfig {
+            voice_method: post(),
+            voice_fallback_method: post(),
+            sms_method: post(),
+            sms_fallback_method: post(),
+            status_callback_method: post(),
+            ..RegionConfig::default()
+        }
+    }
+
+    fn of(number: &TwilioNumber) -> RegionConfig {
+        RegionConfig {
+            voice_url: number.voice_url.clone(),
+            voice_method: number.voice_method.clone(),
+            voice_fallback_url: number.voice_fallback_url.clone(),
+            voice_fallback_method: number.voice_fallback_method.clone(),
+            voice_application_sid: number.voice_application_sid.clone(),
+            voice_caller_id_lookup: number.voice_caller_id_lookup,
+            trunk_sid: number.trunk_sid.clone(),
+            sms_url: number.sms_url.clone(),
+            sms_method: number.sms_method.clone(),
+            sms_fallback_url: number.sms_fallback_url.clone(),
+            sms_fallback_method: number.sms_fallback_method.clone(),
+            sms_application_sid: number.sms_application_sid.clone(),
+            status_callback: number.status_callback.clone(),
+            status_callback_method: number.status_callback_method.clone(),
+        }
+    }
+
+    fn onto(self, number: &mut TwilioNumber) {
+        number.voice_url = self.voice_url;
+        number.voice_method = self.voice_method;
+        number.voice_fallback_url = self.voice_fallback_url;
+        number.voice_fallback_method = self.voice_fallback_method;
+        number.voice_application_sid = self.voice_application_sid;
+        number.voice_caller_id_lookup = self.voice_caller_id_lookup;
+        number.trunk_sid = self.trunk_sid;
+        number.sms_url = self.sms_url;
+        number.sms_method = self.sms_method;
+        number.sms_fallback_url = self.sms_fallback_url;
+        number.sms_fallback_method = self.sms_fallback_method;
+        number.sms_application_sid = self.sms_application_sid;
+        number.status_callback = self.status_callback;
+        number.status_callback_method = self.status_callback_method;
+    }
+}
+
+impl TwilioNumber {
+    /// The number as `region`'s API host shows it: everything the same but its configuration,
+    /// which is that region's (`None` is us1, the number itself).
+    pub fn in_region(&self, region: Option<&str>) -> std::borrow::Cow<'_, TwilioNumber> {
+        match region {
+            None | Some("us1") => std::borrow::Cow::Borrowed(self),
+            Some(region) => {
+                let mut view = self.clone();
+                view.regional.clear();
+                self.regional
+                    .get(region)
+                    .cloned()
+                    .unwrap_or_else(RegionConfig::unset)
+                    .onto(&mut view);
+                std::borrow::Cow::Owned(view)
+            }
+        }
+    }
+
+    /// Saves `updated` (a view from [`TwilioNumber::in_region`], changed) as `region` keeps
+    /// it: its configuration in that region, the rest on the number.
+    pub fn store_in_region(&mut self, region: Option<&str>, mut updated: TwilioNumber) {
+        let regional = std::mem::take(&mut self.regional);
+        match region {
+            None | Some("us1") => {
+                *self = updated;
+                self.regional = regional;
+            }
+            Some(region) => {
+                let config = RegionConfig::of(&updated);
+                RegionConfig::of(self).onto(&mut updated);
+                *self = updated;
+                self.regional = regional;
+                self.regional.insert(region.to_string(), config);
+            }
+        }
+    }
+
+    /// Where an incoming call goes: the configuration of the number's inbound processing
+    /// region (Routes v2), with the region's name.
+    pub fn call_routing(&self) -> (String, RegionConfig) {
+        let region = self.routes.voice_region.clone();
+        let config = match region.as_str() {
+            "us1" => RegionConfig::of(self),
+            other => self
+                .regional
+                .get(other)
+                .cloned()
+                .unwrap_or_else(RegionConfig::unset),
+        };
+        (region, config)
+    }
+}
+
+/// An API key made in a region other than us1: Twilio accepts it on that region's hosts only.
+#[derive(Debug, Clone)]
+pub(crate) struct RegionalKey {
+    pub region: &'static str,
+    pub sid: String,
+    pub secret: String,
+}
+
+/// The regions each sandbox account has an API key made in, beside its us1 credentials.
+pub(crate) const KEYED_REGIONS: [&str; 2] = ["ie1", "au1"];
 
 /// The Routes v2 inbound-processing-region record of a number.
 #[derive(Debug, Clone)]
@@ -181,6 +320,10 @@ pub(crate) struct TwilioAccount {
     pub addresses: Vec<TwilioAddress>,
     /// `active`, `suspended` or `closed`, as the Accounts resource says.
     pub status: &'static str,
+    /// `Full`, or `Trial`: a trial account may own one number only.
+    pub kind: &'static str,
+    /// API keys made in regions other than us1 ([`KEYED_REGIONS`]).
+    pub regional_keys: Vec<RegionalKey>,
 }
 
 /// An Address on file at Twilio, as its API returns it.
@@ -475,6 +618,26 @@ impl World {
                 account.status = status;
             }
         }
+        // Regional API keys come from a stream of their own, so seeding them changes nothing
+        // else a seed gives.
+        let mut keys = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_4e91_0a1c_0002);
+        for account in &mut world.twilio {
+            for region in KEYED_REGIONS {
+                let sid = format!("SK{:032x}", keys.random::<u128>());
+                let secret = format!("{:032x}", keys.random::<u128>());
+                account.regional_keys.push(RegionalKey {
+                    region,
+                    sid,
+                    secret,
+                });
+            }
+        }
+        // And a trial account, which owns the one number a trial may have.
+        let index = world.twilio.len();
+        world.seed_twilio_account(index, 1, inventory, &mut used);
+        if let Some(account) = world.twilio.last_mut() {
+            account.kind = "Trial";
+        }
         world
     }
 
@@ -542,6 +705,8 @@ impl World {
             by_e164: HashMap::new(),
             addresses,
             status: "active",
+            kind: "Full",
+            regional_keys: Vec::new(),
         };
         let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
         for (position, number) in numbers.iter().enumerate() {
@@ -802,6 +967,7 @@ fn new_twilio_number(
             date_created: at,
             date_updated: at,
         },
+        regional: BTreeMap::new(),
     }
 }
 

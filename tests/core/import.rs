@@ -991,18 +991,22 @@ async fn a_suspended_or_closed_twilio_account_is_named_as_such_and_nothing_is_sa
         let error = connect::connect(&w.core, &w.workspace, &form, &carrier)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                error,
-                ConnectError::Carrier(CarrierError::AccountSuspended { .. })
-            ),
-            "{error:?}"
-        );
         let text = error.to_string();
-        assert!(
-            text.contains("suspended or closed") && text.contains("Reactivate"),
-            "{text}"
-        );
+        match status {
+            "suspended" => assert!(
+                matches!(error, ConnectError::AccountSuspended)
+                    && text.contains("account is suspended")
+                    && text.contains("reactivated"),
+                "{error:?}: {text}"
+            ),
+            _ => assert!(
+                matches!(error, ConnectError::AccountClosed)
+                    && text.contains("account is closed")
+                    && text.contains("Connect another Twilio account"),
+                "{error:?}: {text}"
+            ),
+        }
+        assert!(text.contains("Nothing was saved"), "{text}");
         let CarrierAccount::Twilio(client) = &carrier else {
             panic!("a Twilio account");
         };

@@ -639,3 +639,134 @@ async fn a_gb_number_is_sold_only_with_one_of_the_accounts_addresses() {
         sandbox.violations()
     );
 }
+
+#[tokio::test]
+async fn a_region_keeps_its_own_configuration_and_takes_only_its_own_keys_and_calls_follow_the_route(
+) {
+    let sandbox = support::start(3).await;
+    let twilio = Twilio::new(&sandbox);
+    let account = &sandbox.twilio_accounts()[0];
+    let key = account.regional_key("ie1").expect("an ie1 key").clone();
+    let ie1 = |path: &str| {
+        let base = sandbox
+            .base_urls()
+            .twilio_regional
+            .replace("{edge}", "dublin")
+            .replace("{region}", "ie1");
+        format!("{base}{}", path.replace("{sid}", twilio.sid()))
+    };
+    let (_, listed) =
+        send(twilio.get("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json")).await;
+    let number = listed["incoming_phone_numbers"][0].clone();
+    let (e164, sid) = (
+        number["phone_number"].as_str().unwrap().to_string(),
+        number["sid"].as_str().unwrap().to_string(),
+    );
+    let us1_voice = number["voice_url"].as_str().unwrap().to_string();
+    assert!(
+        !us1_voice.is_empty(),
+        "seeded numbers point somewhere in us1"
+    );
+    let item = format!("/2010-04-01/Accounts/{{sid}}/IncomingPhoneNumbers/{sid}.json");
+
+    // The Auth Token, the us1 key and another region's key are refused on the ie1 host.
+    let au1 = account.regional_key("au1").unwrap();
+    for (user, secret) in [
+        (account.account_sid.as_str(), account.auth_token.as_str()),
+        (
+            account.api_key_sid.as_str(),
+            account.api_key_secret.as_str(),
+        ),
+        (au1.key_sid.as_str(), au1.key_secret.as_str()),
+    ] {
+        let (status, body) =
+            send(twilio.client.get(ie1(&item)).basic_auth(user, Some(secret))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["code"], 20003);
+    }
+    // The ie1 key is refused on us1's host, and an edge-less or mismatched host does not exist.
+    let (status, _) = send(
+        twilio
+            .client
+            .get(format!(
+                "{}{}",
+                sandbox.base_urls().twilio_api,
+                item.replace("{sid}", twilio.sid())
+            ))
+            .basic_auth(&key.key_sid, Some(&key.key_secret)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for host in ["api.ie1", "api.sydney.ie1"] {
+        let url = ie1(&item).replace("api.dublin.ie1", host);
+        let (status, _) = send(
+            twilio
+                .client
+                .get(url)
+                .basic_auth(&key.key_sid, Some(&key.key_secret)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{host}");
+    }
+
+    // In ie1 the number has no configuration until one is written there.
+    let (status, in_ie1) = send(
+        twilio
+            .client
+            .get(ie1(&item))
+            .basic_auth(&key.key_sid, Some(&key.key_secret)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{in_ie1}");
+    schema::twilio_api().check(INCOMING_ONE, "get", status, &in_ie1, &[]);
+    assert_eq!(in_ie1["voice_url"], "");
+
+    // Moved to ie1 with nothing written there, a call reaches nothing.
+    let (status, _) = send(
+        twilio
+            .routes(Method::POST, &format!("/v2/PhoneNumbers/{e164}"))
+            .form(&[("VoiceRegion", "ie1")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let call = sandbox.place_call(&e164).await.unwrap();
+    assert_eq!(
+        (call.region.as_str(), call.target.as_str()),
+        ("ie1", "nothing"),
+        "{call:?}"
+    );
+
+    // Written in ie1, the call goes there; us1 keeps its own.
+    let (status, written) = send(
+        twilio
+            .client
+            .post(ie1(&item))
+            .basic_auth(&key.key_sid, Some(&key.key_secret))
+            .form(&[("VoiceUrl", "https://voice.example.com/ie1")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    assert_eq!(written["voice_url"], "https://voice.example.com/ie1");
+    let (_, in_us1) = send(twilio.get(&item)).await;
+    assert_eq!(in_us1["voice_url"], us1_voice.as_str());
+    let call = sandbox.place_call(&e164).await.unwrap();
+    assert_eq!(call.target, "voice_url");
+    assert_eq!(call.url.as_deref(), Some("https://voice.example.com/ie1"));
+
+    // Back in us1, us1's configuration answers again.
+    send(
+        twilio
+            .routes(Method::POST, &format!("/v2/PhoneNumbers/{e164}"))
+            .form(&[("VoiceRegion", "us1")]),
+    )
+    .await;
+    let call = sandbox.place_call(&e164).await.unwrap();
+    assert_eq!(
+        (call.region.as_str(), call.url.as_deref()),
+        ("us1", Some(us1_voice.as_str()))
+    );
+    // The regional calls are logged under the host they were sent to.
+    assert!(sandbox.calls().iter().any(|c| c
+        .path
+        .starts_with("/twilio/regional/api.dublin.ie1/2010-04-01/")));
+}

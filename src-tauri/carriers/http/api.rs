@@ -193,6 +193,8 @@ fn decode<T: DeserializeOwned>(
 pub(crate) enum Verdict {
     AuthRejected,
     AccountSuspended,
+    /// A trial account has reached what a trial may have (one number at Twilio).
+    TrialLimit,
     NoApiAccess,
     NotFound,
     RateLimited,
@@ -223,6 +225,7 @@ impl Verdict {
         match verdict {
             Verdict::AuthRejected => CarrierError::AuthRejected { carrier },
             Verdict::AccountSuspended => CarrierError::AccountSuspended { carrier },
+            Verdict::TrialLimit => CarrierError::TrialLimit { carrier },
             Verdict::NoApiAccess => CarrierError::NoApiAccess {
                 carrier,
                 detail: message.unwrap_or_else(|| format!("the {}", context.what)),

@@ -300,20 +300,12 @@ impl TwilioClient {
     // -----------------------------------------------------------------------------------------
     // Account
 
-    /// Checks the credentials with a live call. With an Auth Token it reads the account (and
-    /// refuses a suspended or closed one); with an API key, which may not read the account, it
-    /// lists one number.
+    /// Checks the credentials with a live call. With an Auth Token it reads the account, whose
+    /// state and type it reports (the flows name a suspended or closed account); with an API
+    /// key, which may not read the account, it lists one number.
     pub async fn validate(&self) -> Result<AccountInfo, CarrierError> {
         match &self.inner.credentials {
-            TwilioCredentials::AuthToken { .. } => {
-                let info = self.fetch_account().await?;
-                match info.status {
-                    AccountStatus::Suspended | AccountStatus::Closed => {
-                        Err(CarrierError::AccountSuspended { carrier: CARRIER })
-                    }
-                    _ => Ok(info),
-                }
-            }
+            TwilioCredentials::AuthToken { .. } => self.fetch_account().await,
             TwilioCredentials::ApiKey { .. } => {
                 let mut url = self.account_url(&["IncomingPhoneNumbers.json"]);
                 url.query_pairs_mut().append_pair("PageSize", "1");
@@ -371,6 +363,8 @@ impl Dialect for Inner {
             Some(20003) => Verdict::AuthRejected,
             // "Account not active": suspended or closed (both codes are seen for it).
             Some(10001 | 20005) => Verdict::AccountSuspended,
+            // 21404, "inbound phone number not available to trial account": a second number.
+            Some(21404) => Verdict::TrialLimit,
             Some(20404) => Verdict::NotFound,
             Some(20429) => Verdict::RateLimited,
             Some(21422 | 21452) => Verdict::NumberUnavailable(

@@ -57,8 +57,10 @@ pub enum ConnectError {
     TexmlIdRequired,
     #[error("No TeXML application has the Connection ID {0} in this Telnyx account. In the Telnyx portal open Voice > TeXML Applications and copy the ID of the application to use.")]
     TexmlNotFound(String),
-    #[error("This account is {0}; Twilio refuses API calls until it is active again.")]
-    AccountNotActive(&'static str),
+    #[error("This Twilio account is suspended: Twilio refuses every API call until it is reactivated. Sign in to the Twilio console, settle what suspended it, then connect again. Nothing was saved.")]
+    AccountSuspended,
+    #[error("This Twilio account is closed, and a closed account cannot be used again. Connect another Twilio account. Nothing was saved.")]
+    AccountClosed,
     #[error(transparent)]
     Carrier(#[from] CarrierError),
     #[error(transparent)]
@@ -79,7 +81,7 @@ impl UserError for ConnectError {
             Self::Workspace(inner) => Classified::Wraps(inner),
             Self::Account(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
-            Self::AccountNotActive(_) => Classified::Kind(ErrorKind::Carrier),
+            Self::AccountSuspended | Self::AccountClosed => Classified::Kind(ErrorKind::Carrier),
             Self::UnknownCarrier
             | Self::EmptyName
             | Self::BadField(_)
@@ -164,8 +166,8 @@ pub fn credentials_from(form: &ConnectForm) -> Result<Credentials, ConnectError>
 pub async fn validate(account: &CarrierAccount) -> Result<AccountInfo, ConnectError> {
     let info = account.validate().await?;
     match info.status {
-        AccountStatus::Suspended => Err(ConnectError::AccountNotActive("suspended")),
-        AccountStatus::Closed => Err(ConnectError::AccountNotActive("closed")),
+        AccountStatus::Suspended => Err(ConnectError::AccountSuspended),
+        AccountStatus::Closed => Err(ConnectError::AccountClosed),
         _ => Ok(info),
     }
 }

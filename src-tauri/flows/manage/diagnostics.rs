@@ -199,14 +199,18 @@ async fn connection_results(
                 format!("{} accepted the credentials.", info.carrier),
             ));
             match info.status {
-                AccountStatus::Suspended | AccountStatus::Closed => {
-                    results.push(CheckResult::problem(
-                        "account_active",
-                        "Account active",
-                        format!("The {} account is suspended or closed.", info.carrier),
-                        format!("Reactivate the account in the {} console.", info.carrier),
-                    ))
-                }
+                AccountStatus::Suspended => results.push(CheckResult::problem(
+                    "account_active",
+                    "Account active",
+                    format!("The {} account is suspended.", info.carrier),
+                    format!("Reactivate the account in the {} console.", info.carrier),
+                )),
+                AccountStatus::Closed => results.push(CheckResult::problem(
+                    "account_active",
+                    "Account active",
+                    format!("The {} account is closed.", info.carrier),
+                    "A closed account cannot be used again: disconnect it and connect an active one.",
+                )),
                 _ => results.push(CheckResult::ok(
                     "account_active",
                     "Account active",

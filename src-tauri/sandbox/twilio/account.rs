@@ -60,7 +60,7 @@ pub(super) async fn fetch_account(call: Call, Path(account): Path<String>) -> Re
             sid: record.sid.clone(),
             status: record.status,
             subresource_uris: serde_json::Value::Object(subresource_uris),
-            kind: "Full",
+            kind: record.kind,
             uri: format!("{base}.json"),
         },
     ))

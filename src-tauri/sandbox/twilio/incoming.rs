@@ -19,7 +19,7 @@ use super::{bad_request, encode_query, json, page_size, relative_path, Call, Pag
 struct IncomingPage<'a> {
     #[serde(flatten)]
     links: PageLinks,
-    incoming_phone_numbers: Vec<&'a TwilioNumber>,
+    incoming_phone_numbers: Vec<std::borrow::Cow<'a, TwilioNumber>>,
 }
 
 /// The list filters of `IncomingPhoneNumbers.json`.
@@ -187,7 +187,10 @@ fn list_page(
             start,
             uri: link(page, current_token),
         },
-        incoming_phone_numbers: items.into_iter().map(|(_, number)| number).collect(),
+        incoming_phone_numbers: items
+            .into_iter()
+            .map(|(_, number)| number.in_region(call.region))
+            .collect(),
     };
     if kind.is_none() {
         return Ok(json(StatusCode::OK, &body));
@@ -245,7 +248,7 @@ pub(super) async fn fetch_incoming_item(
         .by_sid
         .get(name)
         .and_then(|seq| record.numbers.get(seq))
-        .map(|number| json(StatusCode::OK, number))
+        .map(|number| json(StatusCode::OK, &*number.in_region(call.region)))
         .ok_or_else(|| call.not_found())
 }
 
@@ -267,11 +270,12 @@ pub(super) async fn post_incoming_item(
         .numbers
         .get_mut(&seq)
         .ok_or_else(|| call.not_found())?;
-    let mut updated = number.clone();
+    // Through a regional host, the configuration changed is that region's.
+    let mut updated = number.in_region(call.region).into_owned();
     apply_config(&mut updated, &pairs)?;
     updated.date_updated = state::rfc2822(Utc::now());
-    *number = updated;
-    Ok(json(StatusCode::OK, &*number))
+    number.store_in_region(call.region, updated);
+    Ok(json(StatusCode::OK, &*number.in_region(call.region)))
 }
 
 pub(super) async fn delete_incoming(

@@ -18,6 +18,9 @@ mod pricing;
 mod purchase;
 mod regions;
 
+pub use regions::RoutedCall;
+pub(crate) use regions::{fetch_webhook, route_call};
+
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -97,6 +100,9 @@ pub(super) struct Call {
     shared: Arc<Shared>,
     headers: HeaderMap,
     uri: Uri,
+    /// The region whose API host was called (`api.{edge}.{region}`); `None` for us1's
+    /// `api.twilio.com`.
+    region: Option<&'static str>,
 }
 
 impl FromRequestParts<Arc<Shared>> for Call {
@@ -110,6 +116,10 @@ impl FromRequestParts<Arc<Shared>> for Call {
             shared: Arc::clone(shared),
             headers: parts.headers.clone(),
             uri: parts.uri.clone(),
+            region: parts
+                .extensions
+                .get::<RegionalHost>()
+                .map(|host| host.region),
         })
     }
 }
@@ -140,6 +150,23 @@ impl Call {
         else {
             return Err(unauthorized());
         };
+        // A regional host takes only API keys made in its region; us1's credentials, Auth
+        // Token included, are refused there, and a regional key is refused everywhere else.
+        if let Some(region) = self.region {
+            return world
+                .twilio
+                .iter()
+                .position(|account| {
+                    account.regional_keys.iter().any(|key| {
+                        key.region == region && key.sid == user && key.secret == password
+                    })
+                })
+                .map(|account| Caller {
+                    account,
+                    via_api_key: true,
+                })
+                .ok_or_else(unauthorized);
+        }
         for (index, account) in world.twilio.iter().enumerate() {
             if account.sid == user && account.auth_token == password {
                 return Ok(Caller {
@@ -195,6 +222,61 @@ impl Call {
             .strip_suffix(".json")
             .ok_or_else(|| self.not_found())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regional hosts
+
+/// Where the sandbox serves the regional API hosts: `api.{edge}.{region}.twilio.com` is
+/// `{REGIONAL_PREFIX}/api.{edge}.{region}`.
+pub(crate) const REGIONAL_PREFIX: &str = "/twilio/regional";
+
+/// Twilio's regions and the edge each is reached through. A host that pairs a region with
+/// another edge, or leaves the edge out (`api.ie1.twilio.com`, retired on 2026-04-28), does not
+/// exist.
+const EDGES: [(&str, &str); 9] = [
+    ("us1", "ashburn"),
+    ("us2", "umatilla"),
+    ("ie1", "dublin"),
+    ("de1", "frankfurt"),
+    ("au1", "sydney"),
+    ("jp1", "tokyo"),
+    ("jp2", "osaka"),
+    ("sg1", "singapore"),
+    ("br1", "sao-paulo"),
+];
+
+/// A request to a regional API host, kept with the request once its path is the plain API's.
+#[derive(Debug, Clone)]
+pub(crate) struct RegionalHost {
+    pub region: &'static str,
+    /// The path as sent, regional prefix included, for the call log.
+    pub path: String,
+}
+
+/// For a path under [`REGIONAL_PREFIX`] naming a host that exists: the same request on the
+/// plain API's path, with the region it was sent to. `None` for any other path, so a host that
+/// does not exist falls through to the router's 404 (and the spec check notes it).
+pub(crate) fn regional_request(uri: &Uri) -> Option<(Uri, RegionalHost)> {
+    let rest = uri
+        .path()
+        .strip_prefix(REGIONAL_PREFIX)?
+        .strip_prefix('/')?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (edge, region) = host.strip_prefix("api.")?.split_once('.')?;
+    let region = EDGES
+        .iter()
+        .find(|(r, e)| *r == region && *e == edge)
+        .map(|(r, _)| *r)?;
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let plain = format!("{API_PREFIX}/{path}{query}").parse::<Uri>().ok()?;
+    Some((
+        plain,
+        RegionalHost {
+            region,
+            path: uri.path().to_string(),
+        },
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

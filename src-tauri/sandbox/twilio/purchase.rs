@@ -108,6 +108,14 @@ pub(super) fn purchase(
             Some(_) => {}
         }
     }
+    // A trial account may own one number; Twilio refuses a second with 21404.
+    let buyer = &world.twilio[caller.account];
+    if buyer.kind == "Trial" && !buyer.numbers.is_empty() {
+        return Err(bad_request(
+            21404,
+            "Inbound phone number not available to trial account: a trial account may own one number; upgrade the account to buy more".to_string(),
+        ));
+    }
     let mut record = world.prepare_twilio(caller.account, number, Utc::now());
     // The configuration is checked before anything is bought.
     apply_config(&mut record, &pairs)?;

@@ -51,6 +51,8 @@ pub struct ValidationDto {
     account_name: String,
     account_ref: Option<String>,
     status: String,
+    /// A Twilio trial account: one number at most, calls only to verified numbers.
+    trial: bool,
 }
 
 #[derive(Serialize)]
@@ -177,6 +179,7 @@ pub async fn validate_credentials(
             .unwrap_or_else(|| "your account".to_owned()),
         account_ref: info.account_id,
         status: format!("{:?}", info.status).to_lowercase(),
+        trial: info.trial == Some(true),
     })
 }
 

@@ -451,3 +451,51 @@ async fn a_gb_number_is_bought_with_an_address_and_refused_cleanly_without_one()
         w.sandbox.violations()
     );
 }
+
+#[tokio::test]
+async fn a_trial_accounts_second_number_is_refused_and_nothing_is_charged() {
+    let w = world(5_000).await;
+    let connection = w.connect_twilio_trial().await;
+    let mut query = local("US", Some("415"));
+    query.connection_id = Some(connection);
+    let results = w.purchases.search(w.workspace.id, &query).await.unwrap();
+    let offer = results.offers.first().expect("numbers on sale").clone();
+    let balance = w.balance(w.workspace.id);
+
+    let refused = w
+        .purchases
+        .buy(w.workspace.id, Some(connection), &offer.e164)
+        .await
+        .unwrap_err();
+    let text = refused.to_string();
+    assert!(
+        matches!(
+            refused,
+            PurchaseError::Carrier(numberdesk::carriers::CarrierError::TrialLimit { .. })
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        text.contains("trial")
+            && text.contains("Upgrade")
+            && text.contains("nothing was bought or charged"),
+        "{text}"
+    );
+    assert_eq!(w.balance(w.workspace.id), balance, "no credits taken");
+    assert!(w.held(w.workspace.id).is_empty(), "no credits left on hold");
+    assert_eq!(w.twilio_owns(&offer.e164), 0);
+    let stored = w
+        .core
+        .store
+        .read(|c| numberdesk::store::numbers::list(c, w.workspace.id))
+        .unwrap();
+    assert!(
+        stored.iter().all(|n| n.e164 != offer.e164),
+        "no record of the refused number"
+    );
+    assert!(
+        w.sandbox.violations().is_empty(),
+        "{:?}",
+        w.sandbox.violations()
+    );
+}

@@ -167,6 +167,27 @@ impl World {
         self.connect(form).await
     }
 
+    /// Connects the sandbox's Twilio trial account, which owns one number already.
+    pub async fn connect_twilio_trial(&self) -> ConnectionId {
+        let account = self.sandbox.twilio_trial_account().expect("seeded").clone();
+        let form = ConnectForm {
+            carrier: "twilio".into(),
+            name: "Trial Twilio".into(),
+            twilio_account_sid: Some(account.account_sid.clone()),
+            twilio_auth_token: Some(Sensitive::new(account.auth_token.clone())),
+            ..ConnectForm::default()
+        };
+        let credentials = connect::credentials_from(&form).unwrap();
+        let carrier = CarrierAccount::open(&credentials, &self.endpoints, fast()).unwrap();
+        let info = connect::validate(&carrier).await.unwrap();
+        assert_eq!(
+            info.trial,
+            Some(true),
+            "the connect step says it is a trial"
+        );
+        self.connect(form).await
+    }
+
     async fn connect(&self, form: ConnectForm) -> ConnectionId {
         let credentials = connect::credentials_from(&form).unwrap();
         let account = CarrierAccount::open(&credentials, &self.endpoints, fast()).unwrap();

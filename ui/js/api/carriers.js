@@ -38,6 +38,7 @@ import { call, openChannel, engineMissing, listen } from "./core.js";
  * @property {string} accountName
  * @property {string | null} accountRef
  * @property {string} status e.g. "active"
+ * @property {boolean} trial a Twilio trial account (one number at most)
  *
  * @typedef {object} TexmlCheck
  * @property {string} id

@@ -233,7 +233,7 @@ export function createConnectSteps(w) {
 
   /** @param {CredentialCheck} result */
   function showValidation(result) {
-    validationSlot.replaceChildren(
+    const shown = [
       callout({
         kind: "success",
         testid: "validation-result",
@@ -246,7 +246,20 @@ export function createConnectSteps(w) {
           `Status: ${result.status}`,
         ),
       }),
-    );
+      result.trial
+        ? callout({
+            kind: "warning",
+            testid: "validation-trial",
+            title: "This is a trial account",
+            children: h(
+              "p",
+              { class: "callout__text" },
+              "A Twilio trial account may own only one phone number, and its calls reach only verified numbers. Upgrade it in the Twilio console before buying more numbers.",
+            ),
+          })
+        : null,
+    ];
+    validationSlot.replaceChildren(...shown.filter((node) => node !== null));
   }
 
   // ------------------------------------------------------------ step 3: TeXML (Telnyx)
