@@ -56,6 +56,7 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "sync_with_carrier",
         "list_twilio_regions",
         "set_inbound_region",
+        "add_regional_key",
         "list_agents",
         "create_agent",
         "rename_agent",

@@ -287,6 +287,27 @@ impl<'a> Carriers<'a> {
         regions::set_region(self.app.accounts(), workspace_id, number_ids, region, false).await
     }
 
+    /// Adds to a Twilio connection the API key made in `region` (see
+    /// [`regions::add_regional_key`]).
+    pub async fn add_regional_key(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
+        region: &str,
+        key_sid: &str,
+        key_secret: crate::secrets::Sensitive<String>,
+    ) -> Result<(), RegionError> {
+        regions::add_regional_key(
+            self.app.accounts(),
+            workspace_id,
+            connection_id,
+            region,
+            key_sid,
+            key_secret,
+        )
+        .await
+    }
+
     /// What disconnecting a connection would do.
     pub async fn preview_disconnect(
         &self,

@@ -238,10 +238,10 @@ pub fn ensure(ctx: &Context, info: &StartupInfo) -> Result<Workspace, SandboxMod
     let drafts = [
         ConnectionDraft {
             name: TWILIO_CONNECTION.to_owned(),
-            credentials: Credentials::Twilio(TwilioCredentials {
-                account_sid: twilio.account_sid.clone(),
-                auth: TwilioAuth::AuthToken(Sensitive::new(twilio.auth_token.clone())),
-            }),
+            credentials: Credentials::Twilio(TwilioCredentials::new(
+                twilio.account_sid.clone(),
+                TwilioAuth::AuthToken(Sensitive::new(twilio.auth_token.clone())),
+            )),
             account_ref: Some(twilio.account_sid.clone()),
             account_name: Some(twilio.friendly_name.clone()),
             texml_connection_id: None,

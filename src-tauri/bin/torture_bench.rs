@@ -285,6 +285,16 @@ async fn setup(app: &App, flow: &str) -> anyhow::Result<Prepared> {
                 .map(|n| n.id)
                 .collect();
             if flow == "region" {
+                // Moving numbers to ie1 writes their configuration there, with a key made there.
+                regions::add_regional_key(
+                    app.accounts(),
+                    workspace.id,
+                    connection,
+                    REGION,
+                    &env("TORTURE_TWILIO_REGION_KEY_2")?,
+                    Sensitive::new(env("TORTURE_TWILIO_REGION_SECRET_2")?),
+                )
+                .await?;
                 // An import does not read a number's region, and an earlier run left these in
                 // ie1: read each from Twilio, so the run starts from what Twilio has.
                 for id in &prepared.number_ids {
@@ -856,6 +866,16 @@ async fn bench() -> anyhow::Result<()> {
             format!("TORTURE_TWILIO_TOKEN_{i}"),
             twilio.auth_token.clone(),
         ));
+        if let Some(key) = twilio.regional_key(REGION) {
+            env.push((
+                format!("TORTURE_TWILIO_REGION_KEY_{i}"),
+                key.key_sid.clone(),
+            ));
+            env.push((
+                format!("TORTURE_TWILIO_REGION_SECRET_{i}"),
+                key.key_secret.clone(),
+            ));
+        }
     }
     let pool = &sandbox.telnyx_accounts()[1];
     env.push(("TORTURE_POOL_KEY".into(), pool.api_key.clone()));

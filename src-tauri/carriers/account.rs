@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::carriers::{
     AccountInfo, AvailableNumber, CarrierAddress, CarrierError, CarrierKind, ClientOptions,
     CountryPricing, InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder,
-    NumberSearch, OrderStatus, OwnedNumber, ReleaseOutcome, Routing, TelnyxClient,
+    NumberSearch, OrderStatus, OwnedNumber, RegionalApiKey, ReleaseOutcome, Routing, TelnyxClient,
     TelnyxNumberUpdate, TelnyxOrderRequest, TexmlApplication, TwilioClient,
     TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase,
     TwilioRouting, TwilioUrls, WebhookMethod,
@@ -24,7 +24,14 @@ pub struct CarrierEndpoints {
     pub twilio_api: String,
     pub twilio_pricing: String,
     pub twilio_routes: String,
+    /// Twilio's regional API hosts, a template with `{edge}` and `{region}`.
+    #[serde(default = "real_twilio_regional")]
+    pub twilio_regional: String,
     pub telnyx: String,
+}
+
+fn real_twilio_regional() -> String {
+    TwilioUrls::default().regional
 }
 
 /// One of the hosts of [`CarrierEndpoints`].
@@ -32,10 +39,11 @@ pub type HostOf = fn(&mut CarrierEndpoints) -> &mut String;
 
 /// Environment variables that override each real carrier host (for pointing a build at the
 /// sandbox binary, as the end-to-end tests do), with the host each one sets.
-pub const ENDPOINT_ENV: [(&str, HostOf); 4] = [
+pub const ENDPOINT_ENV: [(&str, HostOf); 5] = [
     ("NUMBERDESK_TWILIO_API_URL", |e| &mut e.twilio_api),
     ("NUMBERDESK_TWILIO_PRICING_URL", |e| &mut e.twilio_pricing),
     ("NUMBERDESK_TWILIO_ROUTES_URL", |e| &mut e.twilio_routes),
+    ("NUMBERDESK_TWILIO_REGIONAL_URL", |e| &mut e.twilio_regional),
     ("NUMBERDESK_TELNYX_URL", |e| &mut e.telnyx),
 ];
 
@@ -45,6 +53,7 @@ impl Default for CarrierEndpoints {
             twilio_api: "https://api.twilio.com".into(),
             twilio_pricing: "https://pricing.twilio.com".into(),
             twilio_routes: "https://routes.twilio.com".into(),
+            twilio_regional: real_twilio_regional(),
             telnyx: "https://api.telnyx.com".into(),
         }
     }
@@ -85,6 +94,7 @@ impl CarrierEndpoints {
             api: self.twilio_api.clone(),
             pricing: self.twilio_pricing.clone(),
             routes: self.twilio_routes.clone(),
+            regional: self.twilio_regional.clone(),
         }
     }
 }
@@ -95,6 +105,7 @@ impl From<&crate::sandbox::BaseUrls> for CarrierEndpoints {
             twilio_api: urls.twilio_api.clone(),
             twilio_pricing: urls.twilio_pricing.clone(),
             twilio_routes: urls.twilio_routes.clone(),
+            twilio_regional: urls.twilio_regional.clone(),
             telnyx: urls.telnyx.clone(),
         }
     }
@@ -126,11 +137,20 @@ impl CarrierAccount {
                         key_secret: secret.clone(),
                     },
                 };
-                Ok(CarrierAccount::Twilio(TwilioClient::new(
-                    urls,
-                    credentials,
-                    options,
-                )?))
+                let regional = twilio
+                    .regional
+                    .iter()
+                    .map(|(region, key)| {
+                        let key = RegionalApiKey {
+                            key_sid: key.sid.clone(),
+                            key_secret: key.secret.clone(),
+                        };
+                        (region.clone(), key)
+                    })
+                    .collect();
+                Ok(CarrierAccount::Twilio(
+                    TwilioClient::new(urls, credentials, options)?.with_regional_keys(regional),
+                ))
             }
             Credentials::Telnyx(telnyx) => Ok(CarrierAccount::Telnyx(TelnyxClient::new(
                 &endpoints.telnyx,
@@ -505,6 +525,78 @@ impl CarrierAccount {
             CarrierAccount::Twilio(client) => client.set_inbound_region(e164, region).await,
             CarrierAccount::Telnyx(_) => Err(not_offered()),
         }
+    }
+}
+
+/// Twilio keeps a number's configuration per region; these read and write it in one region,
+/// through that region's API host and the API key made there.
+impl CarrierAccount {
+    /// Whether the account holds an API key made in `region` (us1 needs none; Telnyx has no
+    /// regions, so nothing is needed).
+    pub fn has_regional_key(&self, region: &str) -> bool {
+        match self {
+            CarrierAccount::Twilio(client) => client.has_regional_key(region),
+            CarrierAccount::Telnyx(_) => true,
+        }
+    }
+
+    /// The number's configuration in `region`.
+    pub async fn routing_in_region(
+        &self,
+        carrier_id: &str,
+        region: &str,
+    ) -> Result<TwilioRouting, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                let number = client
+                    .in_region(region)?
+                    .fetch_incoming_number(carrier_id)
+                    .await?;
+                Ok(twilio_routing_of(number.routing))
+            }
+            CarrierAccount::Telnyx(_) => Err(not_offered()),
+        }
+    }
+
+    /// Makes the number's configuration in `region` what `wanted` says, sending only what
+    /// differs, and returns it as Twilio then has it there.
+    pub async fn write_routing_in_region(
+        &self,
+        carrier_id: &str,
+        region: &str,
+        wanted: &TwilioRouting,
+    ) -> Result<TwilioRouting, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                let regional = client.in_region(region)?;
+                let now =
+                    twilio_routing_of(regional.fetch_incoming_number(carrier_id).await?.routing);
+                let update = TwilioNumberUpdate::towards(wanted, &now);
+                if update.is_empty() {
+                    return Ok(now);
+                }
+                let after = regional.update_incoming_number(carrier_id, &update).await?;
+                Ok(twilio_routing_of(after.routing))
+            }
+            CarrierAccount::Telnyx(_) => Err(not_offered()),
+        }
+    }
+
+    /// Checks an API key made in `region` with a live call on that region's host.
+    pub async fn check_regional_key(&self, region: &str) -> Result<(), CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => {
+                client.in_region(region)?.validate().await.map(|_| ())
+            }
+            CarrierAccount::Telnyx(_) => Err(not_offered()),
+        }
+    }
+}
+
+fn twilio_routing_of(routing: Routing) -> TwilioRouting {
+    match routing {
+        Routing::Twilio(routing) => routing,
+        Routing::Telnyx(_) => TwilioRouting::default(),
     }
 }
 

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 pub use http::{ClientOptions, ConcurrencyOptions, LimiterStats};
 pub use telnyx::{TelnyxClient, TelnyxNumberPager, TelnyxNumberUpdate, TelnyxOrderRequest};
 pub use twilio::{
-    TwilioClient, TwilioCredentials, TwilioNumberPager, TwilioNumberUpdate, TwilioPurchase,
-    TwilioUrls,
+    edge_of, RegionalApiKey, TwilioClient, TwilioCredentials, TwilioNumberPager,
+    TwilioNumberUpdate, TwilioPurchase, TwilioUrls,
 };
 
 #[doc(no_inline)]
@@ -478,6 +478,8 @@ pub enum CarrierError {
     AccountSuspended { carrier: CarrierKind },
     #[error("This {carrier} account is a trial account, and a trial may own only one phone number. Upgrade the account in the {carrier} console to buy more; nothing was bought or charged.")]
     TrialLimit { carrier: CarrierKind },
+    #[error("Twilio keeps a number's configuration per region, and only an API key made in {region} may change it there. In the Twilio console, switch to the {region} region, create an API key under Account > API keys, and add it to this connection.")]
+    RegionalKeyNeeded { region: String },
     #[error("{carrier} is limiting how fast NumberDesk may call it{}. Wait a moment and try again.", retry_after_text(.retry_after))]
     RateLimited {
         carrier: CarrierKind,
@@ -525,6 +527,7 @@ impl UserError for CarrierError {
             | Self::NoApiAccess { .. }
             | Self::AccountSuspended { .. }
             | Self::TrialLimit { .. }
+            | Self::RegionalKeyNeeded { .. }
             | Self::RateLimited { .. }
             | Self::CarrierDown { .. }
             | Self::Timeout { .. }
@@ -568,6 +571,7 @@ impl CarrierError {
             | CarrierError::NumberUnavailable { carrier, .. }
             | CarrierError::Rejected { carrier, .. }
             | CarrierError::InvalidSettings { carrier, .. } => *carrier,
+            CarrierError::RegionalKeyNeeded { .. } => CarrierKind::Twilio,
         }
     }
 

@@ -38,10 +38,11 @@ pub enum AuditAction {
     AgentDeleted,
     Sync,
     Disconnect,
+    CredentialsUpdate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::Import,
         AuditAction::Purchase,
         AuditAction::Release,
@@ -55,6 +56,7 @@ impl AuditAction {
         AuditAction::AgentDeleted,
         AuditAction::Sync,
         AuditAction::Disconnect,
+        AuditAction::CredentialsUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +74,7 @@ impl AuditAction {
             AuditAction::AgentDeleted => "agent_deleted",
             AuditAction::Sync => "sync",
             AuditAction::Disconnect => "disconnect",
+            AuditAction::CredentialsUpdate => "credentials_update",
         }
     }
 
@@ -95,6 +98,7 @@ impl AuditAction {
             AuditAction::AgentDeleted => "Agent deleted",
             AuditAction::Sync => "Sync with carrier",
             AuditAction::Disconnect => "Carrier disconnected",
+            AuditAction::CredentialsUpdate => "Credentials updated",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What a carrier connection's keyring entry holds, and how it is written there: one JSON object
 //! per connection. Values are `Sensitive`, so no Debug or log line can show them.
 
+use std::collections::BTreeMap;
+
 use crate::domain::kinds::CarrierKind;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +20,27 @@ pub struct TwilioCredentials {
     /// `AC…`: names the account in every path; not a secret, shown on the connection's tile.
     pub account_sid: String,
     pub auth: TwilioAuth,
+    /// API keys made in regions other than us1 (`ie1`, `au1`), by region: a region's API host
+    /// takes only a key made there. Asked for the first time a number moves to that region.
+    pub regional: BTreeMap<String, RegionalKey>,
+}
+
+/// An API key (`SK…`) made in one Twilio region, and its secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegionalKey {
+    pub sid: String,
+    pub secret: Sensitive<String>,
+}
+
+impl TwilioCredentials {
+    /// Credentials with no regional key yet.
+    pub fn new(account_sid: String, auth: TwilioAuth) -> TwilioCredentials {
+        TwilioCredentials {
+            account_sid,
+            auth,
+            regional: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -39,10 +62,20 @@ impl Credentials {
     /// The secret values (an auth token, an API key secret, an API key), for the log redactor.
     pub fn secrets(&self) -> Vec<&str> {
         match self {
-            Credentials::Twilio(twilio) => match &twilio.auth {
-                TwilioAuth::AuthToken(token) => vec![token.expose().as_str()],
-                TwilioAuth::ApiKey { secret, .. } => vec![secret.expose().as_str()],
-            },
+            Credentials::Twilio(twilio) => {
+                let main = match &twilio.auth {
+                    TwilioAuth::AuthToken(token) => token.expose().as_str(),
+                    TwilioAuth::ApiKey { secret, .. } => secret.expose().as_str(),
+                };
+                std::iter::once(main)
+                    .chain(
+                        twilio
+                            .regional
+                            .values()
+                            .map(|key| key.secret.expose().as_str()),
+                    )
+                    .collect()
+            }
             Credentials::Telnyx(telnyx) => vec![telnyx.api_key.expose().as_str()],
         }
     }
@@ -55,6 +88,7 @@ impl std::fmt::Debug for Credentials {
                 .debug_struct("TwilioCredentials")
                 .field("account_sid", &twilio.account_sid)
                 .field("auth", &"[redacted]")
+                .field("regional", &twilio.regional.keys().collect::<Vec<_>>())
                 .finish(),
             Credentials::Telnyx(_) => f.write_str("TelnyxCredentials([redacted])"),
         }
@@ -73,10 +107,18 @@ enum Stored {
         api_key_sid: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         api_key_secret: Option<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        regional_keys: BTreeMap<String, StoredKey>,
     },
     Telnyx {
         api_key: String,
     },
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    sid: String,
+    secret: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,20 +136,31 @@ impl Credentials {
     /// The JSON the keyring keeps.
     pub fn to_secret(&self) -> Sensitive<String> {
         let stored = match self {
-            Credentials::Twilio(twilio) => match &twilio.auth {
-                TwilioAuth::AuthToken(token) => Stored::Twilio {
+            Credentials::Twilio(twilio) => {
+                let (auth_token, api_key_sid, api_key_secret) = match &twilio.auth {
+                    TwilioAuth::AuthToken(token) => (Some(token.expose().clone()), None, None),
+                    TwilioAuth::ApiKey { sid, secret } => {
+                        (None, Some(sid.clone()), Some(secret.expose().clone()))
+                    }
+                };
+                Stored::Twilio {
                     account_sid: twilio.account_sid.clone(),
-                    auth_token: Some(token.expose().clone()),
-                    api_key_sid: None,
-                    api_key_secret: None,
-                },
-                TwilioAuth::ApiKey { sid, secret } => Stored::Twilio {
-                    account_sid: twilio.account_sid.clone(),
-                    auth_token: None,
-                    api_key_sid: Some(sid.clone()),
-                    api_key_secret: Some(secret.expose().clone()),
-                },
-            },
+                    auth_token,
+                    api_key_sid,
+                    api_key_secret,
+                    regional_keys: twilio
+                        .regional
+                        .iter()
+                        .map(|(region, key)| {
+                            let stored = StoredKey {
+                                sid: key.sid.clone(),
+                                secret: key.secret.expose().clone(),
+                            };
+                            (region.clone(), stored)
+                        })
+                        .collect(),
+                }
+            }
             Credentials::Telnyx(telnyx) => Stored::Telnyx {
                 api_key: telnyx.api_key.expose().clone(),
             },
@@ -121,25 +174,35 @@ impl Credentials {
         match stored {
             Stored::Twilio {
                 account_sid,
-                auth_token: Some(token),
-                ..
-            } => Ok(Credentials::Twilio(TwilioCredentials {
-                account_sid,
-                auth: TwilioAuth::AuthToken(Sensitive::new(token)),
-            })),
-            Stored::Twilio {
-                account_sid,
-                api_key_sid: Some(sid),
-                api_key_secret: Some(secret),
-                ..
-            } => Ok(Credentials::Twilio(TwilioCredentials {
-                account_sid,
-                auth: TwilioAuth::ApiKey {
-                    sid,
-                    secret: Sensitive::new(secret),
-                },
-            })),
-            Stored::Twilio { .. } => Err(UnreadableCredentials),
+                auth_token,
+                api_key_sid,
+                api_key_secret,
+                regional_keys,
+            } => {
+                let auth = match (auth_token, api_key_sid, api_key_secret) {
+                    (Some(token), _, _) => TwilioAuth::AuthToken(Sensitive::new(token)),
+                    (None, Some(sid), Some(secret)) => TwilioAuth::ApiKey {
+                        sid,
+                        secret: Sensitive::new(secret),
+                    },
+                    _ => return Err(UnreadableCredentials),
+                };
+                let regional = regional_keys
+                    .into_iter()
+                    .map(|(region, key)| {
+                        let key = RegionalKey {
+                            sid: key.sid,
+                            secret: Sensitive::new(key.secret),
+                        };
+                        (region, key)
+                    })
+                    .collect();
+                Ok(Credentials::Twilio(TwilioCredentials {
+                    account_sid,
+                    auth,
+                    regional,
+                }))
+            }
             Stored::Telnyx { api_key } => Ok(Credentials::Telnyx(TelnyxCredentials {
                 api_key: Sensitive::new(api_key),
             })),
@@ -154,16 +217,28 @@ mod tests {
     #[test]
     fn every_kind_round_trips_through_the_keyring_json() {
         let all = [
-            Credentials::Twilio(TwilioCredentials {
-                account_sid: "AC0123".into(),
-                auth: TwilioAuth::AuthToken(Sensitive::from("token-abcdef")),
-            }),
-            Credentials::Twilio(TwilioCredentials {
-                account_sid: "AC0123".into(),
-                auth: TwilioAuth::ApiKey {
+            Credentials::Twilio(TwilioCredentials::new(
+                "AC0123".into(),
+                TwilioAuth::AuthToken(Sensitive::from("token-abcdef")),
+            )),
+            Credentials::Twilio(TwilioCredentials::new(
+                "AC0123".into(),
+                TwilioAuth::ApiKey {
                     sid: "SK0456".into(),
                     secret: Sensitive::from("secret-abcdef"),
                 },
+            )),
+            Credentials::Twilio(TwilioCredentials {
+                account_sid: "AC0123".into(),
+                auth: TwilioAuth::AuthToken(Sensitive::from("token-abcdef")),
+                regional: [(
+                    "ie1".to_string(),
+                    RegionalKey {
+                        sid: "SK0789".into(),
+                        secret: Sensitive::from("ie1-secret"),
+                    },
+                )]
+                .into(),
             }),
             Credentials::Telnyx(TelnyxCredentials {
                 api_key: Sensitive::from("KEY0123456789"),
@@ -177,10 +252,10 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let credentials = Credentials::Twilio(TwilioCredentials {
-            account_sid: "AC0123".into(),
-            auth: TwilioAuth::AuthToken(Sensitive::from("token-abcdef")),
-        });
+        let credentials = Credentials::Twilio(TwilioCredentials::new(
+            "AC0123".into(),
+            TwilioAuth::AuthToken(Sensitive::from("token-abcdef")),
+        ));
         let shown = format!("{credentials:?}");
         assert!(
             shown.contains("AC0123") && !shown.contains("token-abcdef"),

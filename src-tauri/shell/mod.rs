@@ -176,6 +176,7 @@ pub fn run() {
             manage::sync_with_carrier,
             manage::list_twilio_regions,
             manage::set_inbound_region,
+            manage::add_regional_key,
             manage::list_agents,
             manage::create_agent,
             manage::rename_agent,

@@ -88,6 +88,26 @@ pub fn memory() -> Arc<dyn SecretStore> {
 }
 
 impl AppWorld {
+    /// Adds the first Twilio account's API key made in ie1 to `connection`, as the window does
+    /// the first time a number moves there.
+    pub async fn add_ie1_key(&self, workspace: WorkspaceId, connection: ConnectionId) {
+        let key = self.sandbox.twilio_accounts()[0]
+            .regional_key("ie1")
+            .expect("a seeded ie1 key")
+            .clone();
+        self.app
+            .carriers()
+            .add_regional_key(
+                workspace,
+                connection,
+                "ie1",
+                &key.key_sid,
+                Sensitive::new(key.key_secret),
+            )
+            .await
+            .unwrap();
+    }
+
     pub fn twilio_form(&self) -> ConnectForm {
         let account = &self.sandbox.twilio_accounts()[0];
         ConnectForm {
@@ -468,6 +488,7 @@ async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_
         .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound);
 
+    w.add_ie1_key(acme.id, connection).await;
     let moved = w
         .app
         .carriers()
@@ -485,6 +506,18 @@ async fn managing_numbers_through_the_app_agents_table_export_sync_region_check_
         .results
         .iter()
         .any(|r| r.id == "credentials_valid"));
+    // The moved number is configured in ie1, where its calls are now processed.
+    let in_region = diagnosis
+        .results
+        .iter()
+        .find(|r| r.id == "region_configuration")
+        .expect("the region check");
+    assert_eq!(
+        in_region.status,
+        numberdesk::flows::manage::diagnostics::CheckStatus::Ok,
+        "{in_region:?}"
+    );
+    assert!(in_region.detail.contains("ie1"), "{in_region:?}");
 
     let preview = w
         .app

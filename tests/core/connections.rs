@@ -15,10 +15,10 @@ use crate::support::{input, open_core_with, TestDir};
 fn twilio(name: &str) -> ConnectionDraft {
     ConnectionDraft {
         name: name.to_owned(),
-        credentials: Credentials::Twilio(TwilioCredentials {
-            account_sid: "AC0000000000000000000000000000aaaa".into(),
-            auth: TwilioAuth::AuthToken(Sensitive::from("a-very-secret-auth-token")),
-        }),
+        credentials: Credentials::Twilio(TwilioCredentials::new(
+            "AC0000000000000000000000000000aaaa".into(),
+            TwilioAuth::AuthToken(Sensitive::from("a-very-secret-auth-token")),
+        )),
         account_ref: Some("AC0000000000000000000000000000aaaa".into()),
         account_name: Some("Acme production".into()),
         texml_connection_id: None,

@@ -41,6 +41,7 @@ async fn every_flow_sends_only_requests_the_carriers_specs_allow() {
         .find(|r| r.carrier == CarrierKind::Twilio && r.status == NumberStatus::Active)
         .unwrap()
         .id;
+    w.add_ie1_key(acme.id, twilio).await;
     let moved = w
         .app
         .carriers()

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use numberdesk::sandbox::{
-    Carrier, FaultKind, FaultRule, Sandbox, SandboxConfig, SandboxHandle, TwilioAccountInfo,
+    Carrier, FaultKind, FaultRule, RegionalKeyInfo, Sandbox, SandboxConfig, SandboxHandle,
+    TwilioAccountInfo,
 };
 
 use crate::harness::{run, shown_text, App, Profile, Result, UI_WAIT};
@@ -303,6 +304,18 @@ fn filters_sorting_and_export_show_and_write_the_same_rows() {
     });
 }
 
+/// Fills the regional key dialog with `key` and confirms it.
+async fn give_regional_key(app: &App, key: &RegionalKeyInfo) -> Result {
+    app.fill("[data-testid='regional-key-sid']", &key.key_sid)
+        .await?;
+    app.fill(
+        "[data-testid='regional-key-dialog'] [data-testid='regional-key-secret']",
+        &key.key_secret,
+    )
+    .await?;
+    app.click(CONFIRM).await
+}
+
 #[test]
 fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
     run(|| async {
@@ -315,12 +328,36 @@ fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
             numbers,
         } = start(OWNED, false).await?;
 
-        // First two numbers to ie1: both change, at Twilio too.
+        // First two numbers to ie1: the key made in ie1 is asked for; a key made elsewhere is
+        // refused by ie1's host and the dialog stays; with the right one both move.
         let pair = [numbers[0].as_str(), numbers[1].as_str()];
+        let calls_before = sandbox.place_call(pair[0]).await.ok_or("no number")?;
         select_rows(&app, &pair).await?;
         app.click("[data-testid='bulk-region']").await?;
         app.select("[data-testid='region-select']", "ie1").await?;
         app.click(CONFIRM).await?;
+        app.wait_for("[data-testid='regional-key-dialog']").await?;
+        let named = shown_text(&app.find("[data-testid='regional-key-connection']").await?).await?;
+        assert!(!named.is_empty(), "the connection is named");
+        let au1 = twilio.regional_key("au1").ok_or("no au1 key")?.clone();
+        let ie1 = twilio.regional_key("ie1").ok_or("no ie1 key")?.clone();
+        give_regional_key(&app, &au1).await?;
+        let started = Instant::now();
+        loop {
+            let toasts = app.texts("[data-testid='toast']").await?;
+            if toasts.iter().any(|t| t.contains("made in")) {
+                break;
+            }
+            if started.elapsed() > UI_WAIT {
+                return Err(format!("no refusal shown: {toasts:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(app
+            .find("dialog[open][data-testid='regional-key-dialog']")
+            .await
+            .is_ok());
+        give_regional_key(&app, &ie1).await?;
         for e164 in pair {
             app.wait_for_text(
                 &format!("{} [data-testid='number-inbound-region']", row(e164)),
@@ -345,6 +382,12 @@ fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
             );
         }
 
+        // Their calls still reach the webhook they reached before, now from ie1.
+        let call = sandbox.place_call(pair[0]).await.ok_or("no number")?;
+        assert_eq!(call.region, "ie1", "{call:?}");
+        assert_eq!(call.url, calls_before.url, "{call:?}");
+        assert_eq!(call.target, "voice_url", "{call:?}");
+
         // The other two to au1 while Twilio refuses one request: that number is named with the
         // reason, the other is done.
         app.click("[data-testid='clear-selection']").await?;
@@ -359,6 +402,8 @@ fn inbound_region_change_reaches_twilio_and_reports_the_number_that_failed() {
         app.click("[data-testid='bulk-region']").await?;
         app.select("[data-testid='region-select']", "au1").await?;
         app.click(CONFIRM).await?;
+        app.wait_for("[data-testid='regional-key-dialog']").await?;
+        give_regional_key(&app, &au1).await?;
         let failure = app
             .wait_for("[data-testid='region-result'] [data-testid='region-failure']")
             .await?;

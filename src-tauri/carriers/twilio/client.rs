@@ -37,6 +37,37 @@ pub struct TwilioUrls {
     pub pricing: String,
     /// Routes v2, default `https://routes.twilio.com`.
     pub routes: String,
+    /// The regional API hosts, with `{edge}` and `{region}` standing for the parts that vary:
+    /// default `https://api.{edge}.{region}.twilio.com`.
+    #[serde(default = "default_regional")]
+    pub regional: String,
+}
+
+fn default_regional() -> String {
+    "https://api.{edge}.{region}.twilio.com".to_string()
+}
+
+/// Twilio's regions and the edge each is reached through (Twilio's list of edge locations).
+/// A regional host names both: the edge-less `api.{region}.twilio.com` was retired on
+/// 2026-04-28.
+const EDGES: [(&str, &str); 9] = [
+    ("us1", "ashburn"),
+    ("us2", "umatilla"),
+    ("ie1", "dublin"),
+    ("de1", "frankfurt"),
+    ("au1", "sydney"),
+    ("jp1", "tokyo"),
+    ("jp2", "osaka"),
+    ("sg1", "singapore"),
+    ("br1", "sao-paulo"),
+];
+
+/// The edge through which Twilio's `region` is reached.
+pub fn edge_of(region: &str) -> Option<&'static str> {
+    EDGES
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, edge)| *edge)
 }
 
 impl Default for TwilioUrls {
@@ -45,6 +76,7 @@ impl Default for TwilioUrls {
             api: "https://api.twilio.com".to_string(),
             pricing: "https://pricing.twilio.com".to_string(),
             routes: "https://routes.twilio.com".to_string(),
+            regional: default_regional(),
         }
     }
 }
@@ -196,7 +228,20 @@ pub(super) struct Inner {
     pub(super) pricing: Url,
     pub(super) routes: Url,
     credentials: TwilioCredentials,
-    pub(super) transport: Transport,
+    pub(super) transport: Arc<Transport>,
+    /// The regional host template (see [`TwilioUrls::regional`]).
+    regional: String,
+    /// API keys made in regions other than us1, by region.
+    regional_keys: std::collections::BTreeMap<String, RegionalApiKey>,
+    /// Which region this client's `api` is: `None` for us1's `api.twilio.com`.
+    region: Option<String>,
+}
+
+/// An API key made in one region, and its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionalApiKey {
+    pub key_sid: String,
+    pub key_secret: Sensitive<String>,
 }
 
 fn is_sid(text: &str, prefix: &str) -> bool {
@@ -235,7 +280,7 @@ impl TwilioClient {
         let api = parse_base(CARRIER, "the API base URL", &urls.api)?;
         let pricing = parse_base(CARRIER, "the Pricing base URL", &urls.pricing)?;
         let routes = parse_base(CARRIER, "the Routes base URL", &urls.routes)?;
-        let transport = Transport::new(CARRIER, options)?;
+        let transport = Arc::new(Transport::new(CARRIER, options)?);
         Ok(TwilioClient {
             inner: Arc::new(Inner {
                 api,
@@ -243,8 +288,77 @@ impl TwilioClient {
                 routes,
                 credentials,
                 transport,
+                regional: urls.regional,
+                regional_keys: Default::default(),
+                region: None,
             }),
         })
+    }
+
+    /// The same client, holding API keys made in other regions (by region) for
+    /// [`TwilioClient::in_region`].
+    pub fn with_regional_keys(
+        self,
+        keys: std::collections::BTreeMap<String, RegionalApiKey>,
+    ) -> TwilioClient {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.regional_keys = keys;
+                TwilioClient {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => TwilioClient { inner: shared },
+        }
+    }
+
+    /// Whether the client holds an API key made in `region` (us1 needs none).
+    pub fn has_regional_key(&self, region: &str) -> bool {
+        region == "us1" || self.inner.regional_keys.contains_key(region)
+    }
+
+    /// The client for `region`'s API host (`api.{edge}.{region}.twilio.com`), signed in with
+    /// the API key made there; it shares this client's in-flight limit. For us1, this client.
+    pub fn in_region(&self, region: &str) -> Result<TwilioClient, CarrierError> {
+        if region == "us1" {
+            return Ok(self.clone());
+        }
+        let key = self.inner.regional_keys.get(region).ok_or_else(|| {
+            CarrierError::RegionalKeyNeeded {
+                region: region.to_string(),
+            }
+        })?;
+        let edge = edge_of(region).ok_or_else(|| CarrierError::InvalidSettings {
+            carrier: CARRIER,
+            detail: format!("NumberDesk does not know the edge location that serves {region}"),
+        })?;
+        let host = self
+            .inner
+            .regional
+            .replace("{edge}", edge)
+            .replace("{region}", region);
+        let api = parse_base(CARRIER, "the regional API base URL", &host)?;
+        Ok(TwilioClient {
+            inner: Arc::new(Inner {
+                api,
+                pricing: self.inner.pricing.clone(),
+                routes: self.inner.routes.clone(),
+                credentials: TwilioCredentials::ApiKey {
+                    account_sid: self.account_sid().to_string(),
+                    key_sid: key.key_sid.clone(),
+                    key_secret: key.key_secret.clone(),
+                },
+                transport: Arc::clone(&self.inner.transport),
+                regional: self.inner.regional.clone(),
+                regional_keys: Default::default(),
+                region: Some(region.to_string()),
+            }),
+        })
+    }
+
+    /// The region whose API host this client calls: `us1` for `api.twilio.com`.
+    pub fn region(&self) -> &str {
+        self.inner.region.as_deref().unwrap_or("us1")
     }
 
     pub fn account_sid(&self) -> &str {

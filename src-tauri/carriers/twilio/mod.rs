@@ -6,5 +6,8 @@ mod numbers;
 mod search;
 mod wire;
 
-pub use client::{TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase, TwilioUrls};
+pub use client::{
+    edge_of, RegionalApiKey, TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase,
+    TwilioUrls,
+};
 pub use numbers::TwilioNumberPager;

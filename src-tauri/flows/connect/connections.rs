@@ -211,6 +211,23 @@ impl<'a> Connections<'a> {
     }
 }
 
+impl Connections<'_> {
+    /// Replaces the connection's keyring entry with `credentials` (one write: the entry holds
+    /// either the old credentials or the new ones).
+    pub fn replace_credentials(
+        &self,
+        workspace_id: WorkspaceId,
+        id: ConnectionId,
+        credentials: &Credentials,
+    ) -> Result<(), ConnectionError> {
+        self.get(workspace_id, id)?;
+        self.ctx
+            .secrets
+            .put(SecretKey::new(workspace_id, id), &credentials.to_secret())?;
+        Ok(())
+    }
+}
+
 /// What managed mode sets on the numbers of `connection` in `workspace`: the workspace's webhooks
 /// for Twilio, the connection's TeXML application and messaging profile for Telnyx. `None` for a
 /// Telnyx connection saved without a TeXML application.

@@ -147,10 +147,7 @@ pub fn credentials_from(form: &ConnectForm) -> Result<Credentials, ConnectError>
                 }
                 _ => return Err(bad("Use either the Auth Token or an API key, not both.")),
             };
-            Ok(Credentials::Twilio(TwilioCredentials {
-                account_sid: sid,
-                auth,
-            }))
+            Ok(Credentials::Twilio(TwilioCredentials::new(sid, auth)))
         }
         "telnyx" => {
             let api_key = present_secret(&form.telnyx_api_key).ok_or_else(|| {

@@ -32,7 +32,7 @@ pub enum CheckStatus {
 pub struct CheckResult {
     /// Stable id the UI may key on: `credentials_stored`, `credentials_valid`, `account_active`,
     /// `texml_application`, `number_in_account`, `number_status`, `agent_assigned`,
-    /// `webhook_settings`, `texml_connection`.
+    /// `webhook_settings`, `texml_connection`, `region_configuration`.
     pub id: &'static str,
     pub label: &'static str,
     pub status: CheckStatus,
@@ -125,6 +125,76 @@ fn carrier_fix(error: &CarrierError) -> String {
         e if e.is_transient() => "Check your internet connection and run the check again.".into(),
         _ => "Run the check again; if it keeps failing, look for messages in the carrier's dashboard.".into(),
     }
+}
+
+/// Twilio keeps a number's configuration per region, and calls use the configuration of the
+/// number's inbound processing region only: that one must send them somewhere (and, for a
+/// managed number, to NumberDesk's target).
+async fn region_result(
+    account: &CarrierAccount,
+    e164: &str,
+    carrier_id: &str,
+    target: Option<&crate::domain::target::ManagedTarget>,
+) -> CheckResult {
+    const ID: &str = "region_configuration";
+    const LABEL: &str = "Voice configuration in the processing region";
+    let region = match account.inbound_region(e164).await {
+        Ok(found) => found.voice_region,
+        Err(error) => {
+            return CheckResult::problem(ID, LABEL, error.to_string(), carrier_fix(&error))
+        }
+    };
+    if region == "us1" {
+        return CheckResult::ok(
+            ID,
+            LABEL,
+            "Twilio processes this number's calls in us1, whose settings are checked above.",
+        );
+    }
+    let again = format!("In Phone Numbers, set this number's region to {region} again: NumberDesk asks for an API key made in {region} if it has none, and writes the number's configuration there.");
+    if !account.has_regional_key(&region) {
+        return CheckResult::problem(
+            ID,
+            LABEL,
+            format!("Twilio processes this number's calls in {region}, and NumberDesk holds no API key made in {region} to read the number's configuration there."),
+            again,
+        );
+    }
+    let routing = match account.routing_in_region(carrier_id, &region).await {
+        Ok(routing) => routing,
+        Err(error) => {
+            return CheckResult::problem(ID, LABEL, error.to_string(), carrier_fix(&error))
+        }
+    };
+    let set = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    if !(set(&routing.voice_url) || set(&routing.voice_application_sid) || set(&routing.trunk_sid))
+    {
+        return CheckResult::problem(
+            ID,
+            LABEL,
+            format!("Twilio processes this number's calls in {region}, where the number has no voice configuration: calls to it reach nothing."),
+            again,
+        );
+    }
+    if let Some(target) = target {
+        let drift = drift_of(&Routing::Twilio(routing), target);
+        if !drift.is_empty() {
+            let labels: Vec<String> = drift.iter().map(|d| d.label.clone()).collect();
+            return CheckResult::problem(
+                ID,
+                LABEL,
+                format!("In {region}, where Twilio processes this number's calls, its {} do not point at NumberDesk.", labels.join(", ")),
+                again,
+            );
+        }
+    }
+    CheckResult::ok(
+        ID,
+        LABEL,
+        format!(
+            "Twilio processes this number's calls in {region}, and the number is configured there."
+        ),
+    )
 }
 
 /// Credentials stored, accepted, account active, and for Telnyx the TeXML application. Returns
@@ -483,6 +553,11 @@ pub async fn check_number(
                 "Carrier webhook settings",
                 "Outbound only: NumberDesk leaves this number's carrier settings as they are, so inbound calls go where the carrier sends them.",
             ));
+        }
+        if account.kind() == CarrierKind::Twilio {
+            let managed = number.webhook_mode == WebhookMode::Managed;
+            let wanted = if managed { target.as_ref() } else { None };
+            results.push(region_result(&account, &number.e164, &carrier_id, wanted).await);
         }
     }
 

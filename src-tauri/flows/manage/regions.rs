@@ -67,6 +67,19 @@ pub struct RegionOutcome {
     pub failed: Vec<RegionFailure>,
     /// Telnyx numbers (and numbers without a Twilio connection): no inbound region to set.
     pub not_twilio: Vec<String>,
+    /// Connections whose numbers were not moved because an API key made in a region they need
+    /// (the target, or where a number is now) is missing: add it, then move them again.
+    pub keys_needed: Vec<KeyNeeded>,
+}
+
+/// An API key a connection needs before its numbers can be moved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyNeeded {
+    pub connection_id: ConnectionId,
+    pub connection_name: String,
+    pub region: String,
+    /// The numbers left as they are until the key is added.
+    pub numbers: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,8 +94,14 @@ pub enum RegionError {
     NotFound,
     #[error("Only Twilio numbers have an inbound region.")]
     NotTwilio,
+    #[error("{0}")]
+    BadKey(&'static str),
+    #[error("Twilio's {region} host refused this API key. A key works only in the region it was made in: check that the Twilio console was switched to {region} when the key was created, and that its SID and secret are copied exactly.")]
+    KeyRefused { region: String },
     #[error(transparent)]
     Carrier(#[from] CarrierError),
+    #[error(transparent)]
+    Connection(#[from] crate::flows::connect::connections::ConnectionError),
     #[error(transparent)]
     Account(#[from] AccountUnavailable),
     #[error("The region change could not be saved: {0}")]
@@ -98,10 +117,14 @@ impl UserError for RegionError {
             Self::Account(inner) => Classified::Wraps(inner),
             Self::Store(inner) => Classified::Wraps(inner),
             Self::Task(inner) => Classified::Wraps(inner),
+            Self::Connection(inner) => Classified::Wraps(inner),
             Self::NotFound => Classified::Kind(ErrorKind::NotFound),
-            Self::NoNumbers | Self::UnknownRegion(_) | Self::NoTwilioNumbers | Self::NotTwilio => {
-                Classified::Kind(ErrorKind::InvalidInput)
-            }
+            Self::KeyRefused { .. } => Classified::Kind(ErrorKind::Carrier),
+            Self::NoNumbers
+            | Self::UnknownRegion(_)
+            | Self::NoTwilioNumbers
+            | Self::NotTwilio
+            | Self::BadKey(_) => Classified::Kind(ErrorKind::InvalidInput),
         }
     }
 }
@@ -178,6 +201,7 @@ pub async fn set_region(
         unchanged: Vec::new(),
         failed: Vec::new(),
         not_twilio: Vec::new(),
+        keys_needed: Vec::new(),
     };
     let mut by_connection: BTreeMap<ConnectionId, Vec<ManagedNumber>> = BTreeMap::new();
     for number in numbers {
@@ -210,6 +234,22 @@ pub async fn set_region(
                 continue;
             }
         };
+        // Twilio keeps a number's configuration per region: moving it means reading it where
+        // the number is and writing it where it goes, each with a key made in that region.
+        let needed = std::iter::once(region.as_str())
+            .chain(numbers.iter().filter_map(|n| n.inbound_region.as_deref()))
+            .find(|r| !account.has_regional_key(r))
+            .map(str::to_owned);
+        if let Some(missing) = needed {
+            let connection_name = connection_name(accounts, workspace_id, connection_id).await?;
+            outcome.keys_needed.push(KeyNeeded {
+                connection_id,
+                connection_name,
+                region: missing,
+                numbers: numbers.into_iter().map(|n| n.e164).collect(),
+            });
+            continue;
+        }
         change_connection(
             accounts,
             workspace_id,
@@ -272,10 +312,8 @@ async fn change_connection(
     let results = run_bounded(account, numbers.clone(), move |account, number| {
         let wanted = wanted.clone();
         async move {
-            account
-                .set_inbound_region(&number.e164, &wanted)
+            move_number(&account, &number, &wanted)
                 .await
-                .map(|_| ())
                 .map_err(ItemFailed::from)
         }
     })
@@ -370,6 +408,155 @@ async fn change_connection(
         }
     }
     Ok(())
+}
+
+/// Adds to a Twilio connection the API key made in `region` (not us1), after a live check on
+/// that region's host, so its numbers can be configured and moved there. The key goes in the
+/// connection's keyring entry beside its other credentials, in one write; nothing is saved when
+/// the check fails.
+pub async fn add_regional_key(
+    accounts: &Accounts,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+    region: &str,
+    key_sid: &str,
+    key_secret: crate::secrets::Sensitive<String>,
+) -> Result<(), RegionError> {
+    let region = region.trim().to_ascii_lowercase();
+    if region == "us1" || !is_known_region(&region) {
+        return Err(RegionError::BadKey(
+            "Regional API keys are for ie1 and au1; us1 uses the connection's own credentials.",
+        ));
+    }
+    let key_sid = key_sid.trim().to_owned();
+    let well_formed = key_sid.len() == 34
+        && key_sid.starts_with("SK")
+        && key_sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(RegionError::BadKey(
+            "An API key SID starts with SK followed by 32 hexadecimal characters.",
+        ));
+    }
+    let secret = key_secret.expose().trim().to_owned();
+    if secret.is_empty() {
+        return Err(RegionError::BadKey("Enter the API key's secret too."));
+    }
+    let ctx = accounts.context();
+    let (row, credentials) = blocking(ctx, move |ctx| {
+        let connections = crate::flows::connect::connections::Connections::new(ctx);
+        let row = connections.get(workspace_id, connection_id)?;
+        let credentials = connections.credentials(workspace_id, connection_id)?;
+        Ok::<_, RegionError>((row, credentials))
+    })
+    .await?;
+    let crate::secrets::credentials::Credentials::Twilio(mut twilio) = credentials else {
+        return Err(RegionError::NotTwilio);
+    };
+    twilio.regional.insert(
+        region.clone(),
+        crate::secrets::credentials::RegionalKey {
+            sid: key_sid,
+            secret: crate::secrets::Sensitive::new(secret),
+        },
+    );
+    let credentials = crate::secrets::credentials::Credentials::Twilio(twilio);
+    let candidate = accounts.draft(&credentials, row.is_sandbox).await?;
+    match candidate.check_regional_key(&region).await {
+        Ok(()) => {}
+        Err(CarrierError::AuthRejected { .. }) => {
+            return Err(RegionError::KeyRefused { region });
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let (name, saved_region) = (row.name.clone(), region.clone());
+    blocking(ctx, move |ctx| {
+        crate::flows::connect::connections::Connections::new(ctx).replace_credentials(
+            workspace_id,
+            connection_id,
+            &credentials,
+        )?;
+        let now = ctx.clock.now();
+        let record = AuditRecord::new(
+            AuditAction::CredentialsUpdate,
+            AuditTarget::Local,
+            format!("Added an API key made in {saved_region} to the connection."),
+        )
+        .connection(name);
+        ctx.store
+            .write(|tx| record_in(tx, &ctx.redactor, workspace_id, &record, now))?;
+        Ok::<_, RegionError>(())
+    })
+    .await?;
+    accounts.forget(workspace_id, connection_id);
+    tracing::info!(
+        workspace = workspace_id.get(),
+        connection = connection_id.get(),
+        %region,
+        "regional API key added"
+    );
+    Ok(())
+}
+
+/// Moves one number's inbound processing to `to`, as Twilio needs it done: its configuration is
+/// read in the region it is processed in now and written in `to` (through each region's host),
+/// read back there, and only then is the route moved and read back. A failure before the route
+/// moves leaves calls where they went.
+async fn move_number(
+    account: &CarrierAccount,
+    number: &ManagedNumber,
+    to: &str,
+) -> Result<(), CarrierError> {
+    let sid = number
+        .carrier_number_id
+        .as_deref()
+        .ok_or_else(|| CarrierError::InvalidSettings {
+            carrier: CarrierKind::Twilio,
+            detail: format!(
+                "NumberDesk has no Twilio SID for {}; sync the connection",
+                number.e164
+            ),
+        })?;
+    let from = account.inbound_region(&number.e164).await?.voice_region;
+    if from != to {
+        let config = account.routing_in_region(sid, &from).await?;
+        let written = account.write_routing_in_region(sid, to, &config).await?;
+        if !crate::carriers::TwilioNumberUpdate::towards(&config, &written).is_empty() {
+            return Err(CarrierError::NotUnderstood {
+                carrier: CarrierKind::Twilio,
+                detail: format!(
+                    "{to} did not keep the configuration written for {}",
+                    number.e164
+                ),
+            });
+        }
+    }
+    let moved = account.set_inbound_region(&number.e164, to).await?;
+    if moved.voice_region != to {
+        return Err(CarrierError::NotUnderstood {
+            carrier: CarrierKind::Twilio,
+            detail: format!(
+                "the route of {} reads {} after the move to {to}",
+                number.e164, moved.voice_region
+            ),
+        });
+    }
+    Ok(())
+}
+
+async fn connection_name(
+    accounts: &Accounts,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+) -> Result<String, RegionError> {
+    blocking(accounts.context(), move |ctx| {
+        Ok::<_, RegionError>(
+            ctx.store
+                .read(|c| crate::store::connections::get(c, workspace_id, connection_id))?
+                .map(|c| c.name)
+                .unwrap_or_default(),
+        )
+    })
+    .await
 }
 
 /// What [`reconcile`] settled.

@@ -233,7 +233,8 @@ pub(crate) const REGIONAL_PREFIX: &str = "/twilio/regional";
 
 /// Twilio's regions and the edge each is reached through. A host that pairs a region with
 /// another edge, or leaves the edge out (`api.ie1.twilio.com`, retired on 2026-04-28), does not
-/// exist.
+/// exist. Written apart from the client's own table on purpose: this one stands for Twilio's
+/// DNS, so a wrong pair in the client meets a host that does not exist here.
 const EDGES: [(&str, &str); 9] = [
     ("us1", "ashburn"),
     ("us2", "umatilla"),

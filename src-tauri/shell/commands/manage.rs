@@ -106,6 +106,23 @@ pub async fn set_inbound_region(
         .await?)
 }
 
+/// Adds to a Twilio connection an API key made in `region`, checked live first.
+#[tauri::command]
+pub async fn add_regional_key(
+    state: State<'_, AppState>,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+    region: String,
+    key_sid: String,
+    key_secret: String,
+) -> Result<(), IpcError> {
+    let carriers = state.app.carriers();
+    let secret = crate::secrets::Sensitive::new(key_secret);
+    Ok(carriers
+        .add_regional_key(workspace_id, connection_id, &region, &key_sid, secret)
+        .await?)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Agents
 

@@ -21,6 +21,7 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
         .assign(w.workspace.id, &[first], AgentSlot::Inbound, Some(agent.id))
         .unwrap();
     let accounts = w.accounts();
+    w.add_regional_key(&accounts, twilio.row.id, "au1").await;
     regions::set_region(&accounts, w.workspace.id, &[first], "au1", false)
         .await
         .unwrap();
@@ -43,6 +44,7 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
             "restore",
             "sync",
             "region_change",
+            "credentials_update",
             "assignment",
             "agent_created",
             "webhook_update",
@@ -95,27 +97,33 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
             },
         )
         .unwrap();
-    assert_eq!((page.total, page.entries.len()), (8, 2));
+    assert_eq!((page.total, page.entries.len()), (9, 2));
     assert_eq!(page.entries[0].action, "sync");
 
     let mut bytes = Vec::new();
     let written = log
         .export_csv(w.workspace.id, &AuditFilter::default(), &mut bytes)
         .unwrap();
-    assert_eq!(written, 8);
+    assert_eq!(written, 9);
     let text = String::from_utf8(bytes).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 8);
+    assert_eq!(records.len(), 9);
     assert_eq!(&records[0][1], "Carrier disconnected");
     assert_eq!(&records[1][1], "Restore");
     assert_eq!(&records[3][1], "Region change");
     assert!(records[3][5].contains(twilio.listed[0].e164.as_str()));
     assert!(records[3][8].contains("au1"));
+    assert_eq!(&records[4][1], "Credentials updated");
 
     // No credential anywhere in the log, the CSV or the database file.
     let token = &w.sandbox.twilio_accounts()[0].auth_token;
     assert!(!text.contains(token.as_str()));
+    let regional = &w.sandbox.twilio_accounts()[0]
+        .regional_key("au1")
+        .unwrap()
+        .key_secret;
+    assert!(!text.contains(regional.as_str()));
     let dump: String = w
         .core
         .store
@@ -130,5 +138,6 @@ async fn audit_log_filters_exports_csv_and_never_holds_a_secret() {
         })
         .unwrap();
     assert!(!dump.contains(token.as_str()));
+    assert!(!dump.contains(regional.as_str()));
     assert!(dump.contains("Night shift"));
 }

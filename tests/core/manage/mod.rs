@@ -164,6 +164,29 @@ impl World {
         }
     }
 
+    /// Adds the sandbox account's API key made in `region` to `connection`.
+    async fn add_regional_key(
+        &self,
+        accounts: &Accounts,
+        connection: numberdesk::domain::ids::ConnectionId,
+        region: &str,
+    ) {
+        let key = self.sandbox.twilio_accounts()[0]
+            .regional_key(region)
+            .expect("a seeded regional key")
+            .clone();
+        numberdesk::flows::manage::regions::add_regional_key(
+            accounts,
+            self.workspace.id,
+            connection,
+            region,
+            &key.key_sid,
+            Sensitive::new(key.key_secret),
+        )
+        .await
+        .unwrap();
+    }
+
     fn accounts(&self) -> Accounts {
         Accounts::new(self.core.clone(), self.endpoints.clone(), fast())
     }

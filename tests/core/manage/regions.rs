@@ -10,6 +10,8 @@ use numberdesk::flows::manage::regions::{self, RegionError};
 use numberdesk::flows::manage::table::{NumberFilter, Sort, SortColumn};
 use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
 
+use numberdesk::secrets::Sensitive;
+
 use super::{twilio_client, world};
 
 #[tokio::test]
@@ -49,6 +51,7 @@ async fn twilio_region_changes_report_partial_failures_and_skip_telnyx_numbers()
     );
     let mut selection = twilio_ids.clone();
     selection.push(telnyx_id);
+    w.add_regional_key(&accounts, twilio.row.id, "ie1").await;
     let outcome = regions::set_region(&accounts, w.workspace.id, &selection, "ie1", false)
         .await
         .unwrap();
@@ -231,6 +234,7 @@ async fn a_region_change_whose_answer_was_lost_is_settled_from_twilio() {
             .path_contains(lost.trim_start_matches('+'))
             .times(None),
     );
+    w.add_regional_key(&accounts, twilio.row.id, "ie1").await;
     let outcome = regions::set_region(&accounts, w.workspace.id, &ids, "ie1", false)
         .await
         .unwrap();
@@ -256,4 +260,162 @@ async fn a_region_change_whose_answer_was_lost_is_settled_from_twilio() {
         .find(|r| &r.e164 == lost)
         .and_then(|r| r.inbound_region.clone());
     assert_eq!(region.as_deref(), Some("ie1"));
+}
+
+/// Twilio keeps a number's configuration per region. Before, a number moved to ie1 kept its
+/// webhooks in us1 only, so its calls reached nothing; now the move asks for an API key made in
+/// ie1, writes the configuration there first, and calls keep reaching the workspace's webhook.
+#[tokio::test]
+async fn a_number_moved_to_ie1_still_reaches_the_workspaces_webhook_and_back_again() {
+    let w = world(4).await;
+    let twilio = w
+        .connect_and_import(&w.twilio_form(), 2, WebhookMode::Managed)
+        .await;
+    let accounts = w.accounts();
+    let moved = twilio.listed[0].e164.to_string();
+    let id = w.id_of(&moved);
+    let before = w.sandbox.place_call(&moved).await.unwrap();
+    assert_eq!(
+        (before.region.as_str(), before.target.as_str()),
+        ("us1", "voice_url")
+    );
+    let webhook = before.url.clone().expect("the workspace's webhook");
+    assert!(
+        webhook.starts_with(&w.workspace.webhook_base_url),
+        "{webhook}"
+    );
+
+    // Without a key made in ie1 nothing is sent, and the outcome says which key is needed.
+    let posts = |w: &super::World| {
+        w.sandbox
+            .calls()
+            .iter()
+            .filter(|c| c.method == "POST")
+            .count()
+    };
+    let sent = posts(&w);
+    let asked = regions::set_region(&accounts, w.workspace.id, &[id], "ie1", false)
+        .await
+        .unwrap();
+    assert!(asked.changed.is_empty(), "{asked:?}");
+    assert_eq!(asked.keys_needed.len(), 1, "{asked:?}");
+    assert_eq!(asked.keys_needed[0].region, "ie1");
+    assert_eq!(asked.keys_needed[0].connection_id, twilio.row.id);
+    assert_eq!(asked.keys_needed[0].numbers, vec![moved.clone()]);
+    assert_eq!(posts(&w), sent, "nothing sent to Twilio");
+
+    // A key made in another region is refused by ie1's host, and nothing is saved.
+    let au1 = w.sandbox.twilio_accounts()[0]
+        .regional_key("au1")
+        .unwrap()
+        .clone();
+    let refused = regions::add_regional_key(
+        &accounts,
+        w.workspace.id,
+        twilio.row.id,
+        "ie1",
+        &au1.key_sid,
+        Sensitive::new(au1.key_secret.clone()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(refused, RegionError::KeyRefused { .. }),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("made in"), "{refused}");
+    let again = regions::set_region(&accounts, w.workspace.id, &[id], "ie1", false)
+        .await
+        .unwrap();
+    assert_eq!(again.keys_needed.len(), 1, "the refused key was not kept");
+
+    // With the ie1 key the number moves, and its calls still reach the workspace's webhook.
+    w.add_regional_key(&accounts, twilio.row.id, "ie1").await;
+    let outcome = regions::set_region(&accounts, w.workspace.id, &[id], "ie1", false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.changed, vec![moved.clone()], "{outcome:?}");
+    assert!(outcome.keys_needed.is_empty() && outcome.failed.is_empty());
+    let call = w.sandbox.place_call(&moved).await.unwrap();
+    assert_eq!(call.region, "ie1", "{call:?}");
+    assert_eq!(call.target, "voice_url", "{call:?}");
+    assert_eq!(call.url.as_deref(), Some(webhook.as_str()));
+    // The configuration went through ie1's host, before the route moved.
+    let calls = w.sandbox.calls();
+    let written = calls
+        .iter()
+        .position(|c| c.method == "POST" && c.path.starts_with("/twilio/regional/api.dublin.ie1/"))
+        .expect("written through ie1's host");
+    let routed = calls
+        .iter()
+        .position(|c| c.method == "POST" && c.path.contains("/v2/PhoneNumbers/"))
+        .expect("the route moved");
+    assert!(written < routed, "configuration first, then the route");
+    // The secret never reaches the audit log.
+    let key = w.sandbox.twilio_accounts()[0]
+        .regional_key("ie1")
+        .unwrap()
+        .clone();
+    let entries = w.audit(AuditAction::CredentialsUpdate);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(!format!("{entries:?}").contains(&key.key_secret));
+
+    // Back to us1: still the workspace's webhook.
+    let back = regions::set_region(&accounts, w.workspace.id, &[id], "us1", false)
+        .await
+        .unwrap();
+    assert_eq!(back.changed, vec![moved.clone()], "{back:?}");
+    let call = w.sandbox.place_call(&moved).await.unwrap();
+    assert_eq!(
+        (call.region.as_str(), call.url.as_deref()),
+        ("us1", Some(webhook.as_str()))
+    );
+
+    // A number moved to ie1 behind NumberDesk's back (only its route) reaches nothing, and the
+    // check says so with the fix; the one NumberDesk moved checks clean.
+    let other = twilio.listed[1].e164.to_string();
+    twilio_client(&twilio.account)
+        .set_inbound_region(&other, "ie1")
+        .await
+        .unwrap();
+    let call = w.sandbox.place_call(&other).await.unwrap();
+    assert_eq!(call.target, "nothing", "{call:?}");
+    let check = |id| {
+        let accounts = &accounts;
+        let workspace = w.workspace.id;
+        async move {
+            numberdesk::flows::manage::diagnostics::check_number(accounts, workspace, id)
+                .await
+                .unwrap()
+                .results
+                .into_iter()
+                .find(|r| r.id == "region_configuration")
+                .expect("the region check")
+        }
+    };
+    let broken = check(w.id_of(&other)).await;
+    assert_eq!(
+        broken.status,
+        numberdesk::flows::manage::diagnostics::CheckStatus::Problem,
+        "{broken:?}"
+    );
+    assert!(broken.detail.contains("reach nothing"), "{broken:?}");
+    assert!(
+        broken.fix.as_deref().unwrap_or("").contains("ie1 again"),
+        "{broken:?}"
+    );
+    regions::set_region(&accounts, w.workspace.id, &[id], "ie1", false)
+        .await
+        .unwrap();
+    let clean = check(id).await;
+    assert_eq!(
+        clean.status,
+        numberdesk::flows::manage::diagnostics::CheckStatus::Ok,
+        "{clean:?}"
+    );
+    assert!(
+        w.sandbox.violations().is_empty(),
+        "{:?}",
+        w.sandbox.violations()
+    );
 }

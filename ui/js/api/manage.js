@@ -82,6 +82,14 @@ import { call } from "./core.js";
  * @property {string[]} unchanged
  * @property {{ number_id: number, e164: string, reason: string }[]} failed
  * @property {string[]} not_twilio
+ * @property {KeyNeeded[]} keys_needed connections left as they are until an API key made in
+ *   `region` is added to them
+ *
+ * @typedef {object} KeyNeeded
+ * @property {number} connection_id
+ * @property {string} connection_name untrusted
+ * @property {string} region
+ * @property {string[]} numbers
  *
  * @typedef {"inbound" | "outbound" | "sms"} AgentSlot
  * @typedef {{ id: number, workspace_id: number, name: string, created_at: string, number_count: number }} AgentRow
@@ -213,6 +221,19 @@ export function listTwilioRegions() {
  */
 export function setInboundRegion(workspaceId, numberIds, region) {
   return call("set_inbound_region", { workspaceId, numberIds, region });
+}
+
+/**
+ * Adds to a Twilio connection an API key made in `region` (checked live on that region's host).
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {string} region e.g. "ie1"
+ * @param {string} keySid
+ * @param {string} keySecret
+ * @returns {Promise<void>}
+ */
+export function addRegionalKey(workspaceId, connectionId, region, keySid, keySecret) {
+  return call("add_regional_key", { workspaceId, connectionId, region, keySid, keySecret });
 }
 
 /**

@@ -6,7 +6,7 @@
  * holds ids of rows the table never loaded; actions that need those rows read them by id.
  */
 import { h } from "../../dom.js";
-import { selectInput, field, withBusy } from "../../components/form.js";
+import { selectInput, field, withBusy, textInput, secretInput } from "../../components/form.js";
 import { openDialog, confirmDialog } from "../../components/dialog.js";
 import { openInfoDialog } from "../../components/info-dialog.js";
 import { callout } from "../../components/callout.js";
@@ -224,8 +224,66 @@ export function createBulkBar(view) {
       onConfirm: () => api.setInboundRegion(workspaceId, ids, region.select.value),
     });
     if (!outcome) return;
+    // Twilio keeps a number's configuration per region: a region's key is asked for the first
+    // time a connection's numbers move there (or leave it), then the move is tried again.
+    let result = outcome;
+    while (result.keys_needed.length) {
+      const next = await regionalKeyDialog(result.keys_needed[0], () => api.setInboundRegion(workspaceId, ids, region.select.value));
+      if (!next) break;
+      result = next;
+    }
+    showRegionOutcome(result);
+  }
+
+  /**
+   * Asks for the API key made in a region, saves it (checked live by Twilio's regional host) and
+   * runs `retry`. Resolves with retry's outcome, or null when cancelled.
+   * @param {import("../../api.js").KeyNeeded} need
+   * @param {() => Promise<RegionOutcome>} retry
+   * @returns {Promise<RegionOutcome | null>}
+   */
+  function regionalKeyDialog(need, retry) {
+    const sid = textInput({ name: "regionalKeySid", placeholder: "SK…", class: "input is-mono", "data-testid": "regional-key-sid" });
+    const secret = secretInput({ name: "regionalKeySecret", placeholder: "The key's secret", "data-testid": "regional-key-secret" });
+    return openDialog({
+      title: `An API key made in ${need.region}`,
+      testid: "regional-key-dialog",
+      confirmLabel: "Save key and move",
+      body: h(
+        "div",
+        { class: "form" },
+        h(
+          "p",
+          { class: "dialog__text" },
+          "Twilio keeps each number's webhooks per region, and only an API key made in ",
+          h("strong", null, need.region),
+          " may set them there. NumberDesk writes the numbers' configuration in ",
+          need.region,
+          " before it moves them, so calls keep reaching your agents.",
+        ),
+        h(
+          "p",
+          { class: "dialog__text" },
+          "In the Twilio console, switch to the ",
+          need.region,
+          " region, create an API key under Account > API keys, and paste it here. It is kept in the system keyring with the other credentials of ",
+          h("strong", { "data-testid": "regional-key-connection" }, need.connection_name),
+          ".",
+        ),
+        field({ label: "API key SID", control: sid }),
+        field({ label: "API key secret", control: secret.el }),
+      ),
+      onConfirm: async () => {
+        await api.addRegionalKey(workspaceId, need.connection_id, need.region, sid.value, secret.input.value);
+        return retry();
+      },
+    });
+  }
+
+  /** @param {RegionOutcome} outcome */
+  function showRegionOutcome(outcome) {
     view.reload({ keepScroll: true });
-    if (outcome.failed.length === 0 && outcome.not_twilio.length === 0) {
+    if (outcome.failed.length === 0 && outcome.not_twilio.length === 0 && outcome.keys_needed.length === 0) {
       showToast(`Inbound region set to ${outcome.region} for ${plural(outcome.changed.length + outcome.unchanged.length, "number")}.`, { kind: "success" });
       return;
     }
@@ -248,6 +306,18 @@ export function createBulkBar(view) {
               testid: "region-failures",
               title: `${plural(outcome.failed.length, "number")} could not be changed`,
               children: h("ul", { class: "result-list__items" }, outcome.failed.map((f) => h("li", { "data-testid": "region-failure", "data-e164": f.e164 }, h("strong", null, f.e164), `: ${f.reason}`))),
+            })
+          : null,
+        outcome.keys_needed.length
+          ? callout({
+              kind: "warning",
+              testid: "region-keys-needed",
+              title: "Not moved: an API key made in the region is needed",
+              children: h(
+                "ul",
+                { class: "result-list__items" },
+                outcome.keys_needed.map((k) => h("li", null, h("strong", null, k.connection_name), `: ${plural(k.numbers.length, "number")} left as ${k.numbers.length === 1 ? "it is" : "they are"} until a key made in ${k.region} is added.`)),
+              ),
             })
           : null,
         outcome.not_twilio.length
