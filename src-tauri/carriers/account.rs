@@ -234,10 +234,15 @@ impl CarrierAccount {
                 };
                 let wanted = twilio_webhooks(voice_url, sms_url, status_callback);
                 let update = TwilioNumberUpdate::towards(&wanted, &now);
-                if update.is_empty() {
-                    return Ok(());
+                if !update.is_empty() {
+                    client.update_incoming_number(carrier_id, &update).await?;
                 }
-                client.update_incoming_number(carrier_id, &update).await?;
+                // Processed in another region, the number's calls use that region's
+                // configuration: it gets the target too.
+                if let Some(regional) = &now.in_region {
+                    self.write_routing_in_region(carrier_id, &regional.region, &wanted)
+                        .await?;
+                }
                 Ok(())
             }
             (
@@ -277,6 +282,11 @@ impl CarrierAccount {
                 let update = TwilioNumberUpdate::towards(saved, &now);
                 if !update.is_empty() {
                     client.update_incoming_number(carrier_id, &update).await?;
+                }
+                // And the region that processed its calls gets its own configuration back.
+                if let Some(regional) = &saved.in_region {
+                    self.write_routing_in_region(carrier_id, &regional.region, &regional.routing)
+                        .await?;
                 }
                 Ok(())
             }
@@ -580,6 +590,51 @@ impl CarrierAccount {
             }
             CarrierAccount::Telnyx(_) => Err(not_offered()),
         }
+    }
+
+    /// `routing` (a Twilio number's us1 configuration) with the configuration of the region that
+    /// processes its calls, when that is not us1: what a snapshot must hold. Needs the key made
+    /// in that region ([`CarrierError::RegionalKeyNeeded`] otherwise). Telnyx's is as it is.
+    pub async fn with_processing_region(
+        &self,
+        e164: &str,
+        carrier_id: &str,
+        routing: Routing,
+    ) -> Result<Routing, CarrierError> {
+        let Routing::Twilio(mut twilio) = routing else {
+            return Ok(routing);
+        };
+        let region = self.inbound_region(e164).await?.voice_region;
+        twilio.in_region = if region == "us1" {
+            None
+        } else {
+            let routing = self.routing_in_region(carrier_id, &region).await?;
+            Some(crate::carriers::RegionalRouting {
+                region,
+                routing: Box::new(routing),
+            })
+        };
+        Ok(Routing::Twilio(twilio))
+    }
+
+    /// The number as the carrier has it, with the configuration of the region `like` (a
+    /// snapshot) holds besides us1's, so the two can be compared.
+    pub async fn fetch_number_like(
+        &self,
+        carrier_id: &str,
+        like: &Routing,
+    ) -> Result<OwnedNumber, CarrierError> {
+        let mut found = self.fetch_number(carrier_id).await?;
+        if let (Routing::Twilio(saved), Routing::Twilio(now)) = (like, &mut found.routing) {
+            if let Some(regional) = &saved.in_region {
+                let routing = self.routing_in_region(carrier_id, &regional.region).await?;
+                now.in_region = Some(crate::carriers::RegionalRouting {
+                    region: regional.region.clone(),
+                    routing: Box::new(routing),
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// Checks an API key made in `region` with a live call on that region's host.

@@ -164,6 +164,18 @@ pub struct TwilioRouting {
     /// When set, a SIP trunk takes every call and `voice_url` is ignored.
     #[serde(default)]
     pub trunk_sid: Option<String>,
+    /// For a number processed outside us1: its configuration in that region, which is the one
+    /// its calls use (the fields above are us1's). Kept in snapshots so a restore writes both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_region: Option<RegionalRouting>,
+}
+
+/// A Twilio number's configuration in the region that processes its calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionalRouting {
+    /// `ie1`, `au1`, ...
+    pub region: String,
+    pub routing: Box<TwilioRouting>,
 }
 
 /// A Telnyx number's voice connection (a TeXML application's id, for NumberDesk) and messaging

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::carriers::{Routing, WebhookMethod};
+use crate::carriers::{Routing, TwilioRouting, WebhookMethod};
 
 /// What "managed" mode sets on every number of one import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +48,10 @@ pub struct FieldChange {
     pub label: &'static str,
     pub current: Option<String>,
     pub next: Option<String>,
+    /// The Twilio region whose configuration this is, for a number processed outside us1;
+    /// `None` for us1's (and Telnyx's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// One field that differs between what NumberDesk set at the carrier and what it has now.
@@ -68,16 +72,6 @@ pub struct NumberPreview {
 /// What changes at the carrier for `number` when `target` is applied; only real changes.
 pub fn changes(routing: &Routing, target: &ManagedTarget) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let mut push = |field, label, current: Option<String>, next: Option<String>| {
-        if current != next {
-            out.push(FieldChange {
-                field,
-                label,
-                current,
-                next,
-            });
-        }
-    };
     match (routing, target) {
         (
             Routing::Twilio(now),
@@ -87,52 +81,17 @@ pub fn changes(routing: &Routing, target: &ManagedTarget) -> Vec<FieldChange> {
                 status_callback,
             },
         ) => {
-            let method = |m: Option<WebhookMethod>| m.map(|m| m.as_str().to_owned());
-            // Twilio ignores VoiceUrl while an application (or a SIP trunk) handles the number,
-            // so managed mode takes those off; the preview says so.
-            push(
-                "voice_application_sid",
-                "Voice application",
-                now.voice_application_sid.clone(),
-                None,
-            );
-            push(
-                "voice_url",
-                "Voice URL",
-                now.voice_url.clone(),
-                Some(voice_url.clone()),
-            );
-            push(
-                "voice_method",
-                "Voice method",
-                method(now.voice_method),
-                Some("POST".into()),
-            );
-            push("trunk_sid", "SIP trunk", now.trunk_sid.clone(), None);
-            push(
-                "sms_application_sid",
-                "Messaging application",
-                now.sms_application_sid.clone(),
-                None,
-            );
-            push(
-                "sms_url",
-                "SMS URL",
-                now.sms_url.clone(),
-                Some(sms_url.clone()),
-            );
-            push(
-                "sms_method",
-                "SMS method",
-                method(now.sms_method),
-                Some("POST".into()),
-            );
-            push(
-                "status_callback",
-                "Status callback",
-                now.status_callback.clone(),
-                Some(status_callback.clone()),
-            );
+            let webhooks = [voice_url, sms_url, status_callback];
+            twilio_changes(now, webhooks, None, &mut out);
+            // A number processed outside us1 takes its calls by that region's configuration.
+            if let Some(regional) = &now.in_region {
+                twilio_changes(
+                    &regional.routing,
+                    webhooks,
+                    Some(&regional.region),
+                    &mut out,
+                );
+            }
         }
         (
             Routing::Telnyx(now),
@@ -141,6 +100,7 @@ pub fn changes(routing: &Routing, target: &ManagedTarget) -> Vec<FieldChange> {
                 messaging_profile_id,
             },
         ) => {
+            let mut push = pusher(&mut out, None);
             push(
                 "connection_id",
                 "Voice connection",
@@ -160,4 +120,78 @@ pub fn changes(routing: &Routing, target: &ManagedTarget) -> Vec<FieldChange> {
         _ => {}
     }
     out
+}
+
+/// Adds a change to `out` when `current` and `next` differ.
+fn pusher<'a>(
+    out: &'a mut Vec<FieldChange>,
+    region: Option<&'a str>,
+) -> impl FnMut(&'static str, &'static str, Option<String>, Option<String>) + 'a {
+    move |field, label, current, next| {
+        if current != next {
+            out.push(FieldChange {
+                field,
+                label,
+                current,
+                next,
+                region: region.map(str::to_owned),
+            });
+        }
+    }
+}
+
+/// What managed mode changes in one region's configuration of a Twilio number.
+fn twilio_changes(
+    now: &TwilioRouting,
+    [voice_url, sms_url, status_callback]: [&String; 3],
+    region: Option<&str>,
+    out: &mut Vec<FieldChange>,
+) {
+    let mut push = pusher(out, region);
+    let method = |m: Option<WebhookMethod>| m.map(|m| m.as_str().to_owned());
+    // Twilio ignores VoiceUrl while an application (or a SIP trunk) handles the number, so
+    // managed mode takes those off; the preview says so.
+    push(
+        "voice_application_sid",
+        "Voice application",
+        now.voice_application_sid.clone(),
+        None,
+    );
+    push(
+        "voice_url",
+        "Voice URL",
+        now.voice_url.clone(),
+        Some(voice_url.clone()),
+    );
+    push(
+        "voice_method",
+        "Voice method",
+        method(now.voice_method),
+        Some("POST".into()),
+    );
+    push("trunk_sid", "SIP trunk", now.trunk_sid.clone(), None);
+    push(
+        "sms_application_sid",
+        "Messaging application",
+        now.sms_application_sid.clone(),
+        None,
+    );
+    push(
+        "sms_url",
+        "SMS URL",
+        now.sms_url.clone(),
+        Some(sms_url.clone()),
+    );
+    push(
+        "sms_method",
+        "SMS method",
+        method(now.sms_method),
+        Some("POST".into()),
+    );
+    push(
+        "status_callback",
+        "Status callback",
+        now.status_callback.clone(),
+        Some(status_callback.clone()),
+    );
 }

@@ -799,7 +799,12 @@ async fn roll_back(
     let mut off_target = Vec::new();
     for number in touched {
         let carrier_id = number.carrier_number_id.clone().unwrap_or_default();
-        let on_target = match account.fetch_number(&carrier_id).await {
+        // With the region the snapshot names, whose configuration was pointed here too.
+        let now = match snapshot_of(&number) {
+            Ok(like) => account.fetch_number_like(&carrier_id, &like).await,
+            Err(_) => account.fetch_number(&carrier_id).await,
+        };
+        let on_target = match now {
             Ok(now) => changes(&now.routing, &target).is_empty(),
             // Gone from the account, or refused for good: nothing to point back.
             Err(error) => !error.is_ambiguous() && !error.is_transient(),

@@ -178,6 +178,7 @@ impl IncomingPhoneNumber {
             voice_application_sid: self.voice_application_sid,
             sms_application_sid: self.sms_application_sid,
             trunk_sid: self.trunk_sid,
+            in_region: None,
         };
         OwnedNumber {
             carrier_id: self.sid,

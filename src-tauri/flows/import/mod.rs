@@ -533,6 +533,12 @@ impl Job {
                                 .await?
                                 .routing
                         };
+                        // A Twilio number processed outside us1 takes its calls by that
+                        // region's configuration: it is saved too, and changed with us1's.
+                        let routing = self
+                            .account
+                            .with_processing_region(&item.e164, &item.carrier_number_id, routing)
+                            .await?;
                         let json = serde_json::to_string(&routing).expect("routing serialises");
                         let (ctx, import_id, e164) =
                             (self.ctx.clone(), self.row.id, item.e164.clone());
@@ -582,7 +588,11 @@ impl Job {
         error: CarrierError,
     ) -> Result<Settled, ImportError> {
         if !error.is_ambiguous() {
-            match self.account.fetch_number(&item.carrier_number_id).await {
+            match self
+                .account
+                .fetch_number_like(&item.carrier_number_id, before)
+                .await
+            {
                 // Gone from the account, or as it was: nothing of ours is on it.
                 Err(CarrierError::NotFound { .. }) => return Err(error.into()),
                 Ok(now) if changes(&now.routing, &self.target) == changes(before, &self.target) => {
@@ -642,6 +652,20 @@ impl Job {
                 )?;
                 if let Some(snapshot) = &snapshot {
                     numbers::save_snapshot(tx, number_id, snapshot, now)?;
+                    // The snapshot read the Twilio region that processes the number's calls.
+                    if let Ok(Routing::Twilio(routing)) = serde_json::from_str::<Routing>(snapshot)
+                    {
+                        let region = routing
+                            .in_region
+                            .map_or_else(|| "us1".to_owned(), |r| r.region);
+                        crate::store::sync_state::set_inbound_region(
+                            tx,
+                            row.workspace_id,
+                            number_id,
+                            &region,
+                            now,
+                        )?;
+                    }
                 }
                 match &unconfirmed {
                     None => {

@@ -186,7 +186,10 @@ async fn settle_one(accounts: &Accounts, row: &JournalRow) -> Result<Outcome, Im
     else {
         return Ok(Outcome::Left);
     };
-    let now = match account.fetch_number(&subject.carrier_id).await {
+    let now = match account
+        .fetch_number_like(&subject.carrier_id, &subject.snapshot)
+        .await
+    {
         Ok(now) => now,
         Err(CarrierError::NotFound { .. }) => {
             let reason = "The number left the carrier account before its change was confirmed; it was not imported.";
@@ -203,7 +206,10 @@ async fn settle_one(accounts: &Accounts, row: &JournalRow) -> Result<Outcome, Im
         .apply(&subject.carrier_id, &now.routing, &subject.target)
         .await
     {
-        Ok(()) => match account.fetch_number(&subject.carrier_id).await {
+        Ok(()) => match account
+            .fetch_number_like(&subject.carrier_id, &subject.snapshot)
+            .await
+        {
             Ok(after) if changes(&after.routing, &subject.target).is_empty() => {
                 confirm(ctx, row, &subject).await?;
                 Ok(Outcome::Confirmed(subject.intent.e164))

@@ -5,7 +5,8 @@ use numberdesk::domain::ids::PhoneNumberId;
 use numberdesk::domain::kinds::CarrierKind;
 use numberdesk::domain::kinds::JournalKind;
 use numberdesk::flows::audit::AuditAction;
-use numberdesk::flows::import::WebhookMode;
+use numberdesk::flows::connect;
+use numberdesk::flows::import::{ImportRegistry, Importer, WebhookMode};
 use numberdesk::flows::manage::regions::{self, RegionError};
 use numberdesk::flows::manage::table::{NumberFilter, Sort, SortColumn};
 use numberdesk::sandbox::{Carrier, FaultKind, FaultRule};
@@ -412,6 +413,140 @@ async fn a_number_moved_to_ie1_still_reaches_the_workspaces_webhook_and_back_aga
         clean.status,
         numberdesk::flows::manage::diagnostics::CheckStatus::Ok,
         "{clean:?}"
+    );
+    assert!(
+        w.sandbox.violations().is_empty(),
+        "{:?}",
+        w.sandbox.violations()
+    );
+}
+
+/// Sets a number's configuration in `region` and moves its route there, at Twilio directly (as
+/// a user who set it up in the console), with the account's key made in that region.
+async fn configured_in_region(w: &super::World, e164: &str, sid: &str, region: &str, voice: &str) {
+    let account = &w.sandbox.twilio_accounts()[0];
+    let key = account.regional_key(region).unwrap();
+    let edge = numberdesk::carriers::edge_of(region).unwrap();
+    let base = w
+        .sandbox
+        .base_urls()
+        .twilio_regional
+        .replace("{edge}", edge)
+        .replace("{region}", region);
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{base}/2010-04-01/Accounts/{}/IncomingPhoneNumbers/{sid}.json",
+        account.account_sid
+    );
+    let reply = client
+        .post(url)
+        .basic_auth(&key.key_sid, Some(&key.key_secret))
+        .form(&[("VoiceUrl", voice), ("VoiceMethod", "POST")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reply.status().is_success(),
+        "{}",
+        reply.text().await.unwrap()
+    );
+    let reply = client
+        .post(format!(
+            "{}/v2/PhoneNumbers/{e164}",
+            w.sandbox.base_urls().twilio_routes
+        ))
+        .basic_auth(&account.account_sid, Some(&account.auth_token))
+        .form(&[("VoiceRegion", region)])
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_success());
+}
+
+/// A number already processed in ie1 is imported in managed mode: its ie1 configuration, the one
+/// its calls use, is saved in the snapshot and pointed at the workspace too, and a disconnect
+/// with restore puts the user's ie1 configuration back. Without a key made in ie1 the number is
+/// refused by name and nothing is changed at Twilio.
+#[tokio::test]
+async fn a_number_processed_in_ie1_is_imported_and_restored_in_ie1() {
+    let w = world(3).await;
+    let form = w.twilio_form();
+    let carrier = w.open_account(&form);
+    let row = connect::connect(&w.core, &w.workspace, &form, &carrier)
+        .await
+        .unwrap();
+    let accounts = w.accounts();
+    let listed = carrier.list_numbers(&mut |_| {}).await.unwrap();
+    let number = listed[0].clone();
+    let e164 = number.e164.to_string();
+    let users = "https://users-own.example.com/ie1/voice";
+    configured_in_region(&w, &e164, &number.carrier_id, "ie1", users).await;
+    assert_eq!(
+        w.sandbox.place_call(&e164).await.unwrap().url.as_deref(),
+        Some(users)
+    );
+    let importer = Importer::new(w.core.clone(), ImportRegistry::default());
+    let import = || async {
+        let account = accounts.connection(w.workspace.id, row.id).await.unwrap();
+        let selected = std::slice::from_ref(&e164);
+        let id = importer
+            .start(
+                w.workspace.id,
+                row.id,
+                &listed,
+                selected,
+                WebhookMode::Managed,
+            )
+            .unwrap();
+        importer.run(id, account).await.unwrap()
+    };
+
+    // No ie1 key yet: the number fails with the reason, and nothing at Twilio changed.
+    let progress = import().await;
+    assert_eq!((progress.done, progress.failed), (0, 1), "{progress:?}");
+    let reason = &progress.failures[0].reason;
+    assert!(reason.contains("made in ie1"), "{reason}");
+    assert_eq!(
+        w.sandbox.place_call(&e164).await.unwrap().url.as_deref(),
+        Some(users)
+    );
+
+    // With the key: both regions point at the workspace, the table shows ie1.
+    w.add_regional_key(&accounts, row.id, "ie1").await;
+    let progress = import().await;
+    assert_eq!((progress.done, progress.failed), (1, 0), "{progress:?}");
+    let call = w.sandbox.place_call(&e164).await.unwrap();
+    assert_eq!(call.region, "ie1");
+    let webhook = call.url.clone().unwrap();
+    assert!(
+        webhook.starts_with(&w.workspace.webhook_base_url),
+        "{call:?}"
+    );
+    let rows = w.all(NumberFilter::default(), Sort::default());
+    let shown = rows.iter().find(|r| r.e164 == e164).unwrap();
+    assert_eq!(shown.inbound_region.as_deref(), Some("ie1"));
+    let snapshot: String = w
+        .core
+        .store
+        .read(|c| {
+            c.query_row(
+                "SELECT config_json FROM carrier_snapshots s JOIN phone_numbers n ON n.id = s.phone_number_id WHERE n.e164 = ?1",
+                [&e164],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert!(
+        snapshot.contains("\"in_region\"") && snapshot.contains(users),
+        "{snapshot}"
+    );
+
+    // Disconnect with restore: the user's ie1 configuration is back, so calls go where they went.
+    w.disconnect(row.id, true).await.unwrap();
+    let call = w.sandbox.place_call(&e164).await.unwrap();
+    assert_eq!(
+        (call.region.as_str(), call.url.as_deref()),
+        ("ie1", Some(users))
     );
     assert!(
         w.sandbox.violations().is_empty(),
