@@ -235,13 +235,24 @@ pub fn ensure(ctx: &Context, info: &StartupInfo) -> Result<Workspace, SandboxMod
         None => create_workspace(ctx)?,
     };
 
+    // The sandbox's keys made in ie1 and au1 come with it: there is no console to make them in.
+    let mut twilio_credentials = TwilioCredentials::new(
+        twilio.account_sid.clone(),
+        TwilioAuth::AuthToken(Sensitive::new(twilio.auth_token.clone())),
+    );
+    for key in &twilio.regional_keys {
+        twilio_credentials.regional.insert(
+            key.region.clone(),
+            crate::secrets::credentials::RegionalKey {
+                sid: key.key_sid.clone(),
+                secret: Sensitive::new(key.key_secret.clone()),
+            },
+        );
+    }
     let drafts = [
         ConnectionDraft {
             name: TWILIO_CONNECTION.to_owned(),
-            credentials: Credentials::Twilio(TwilioCredentials::new(
-                twilio.account_sid.clone(),
-                TwilioAuth::AuthToken(Sensitive::new(twilio.auth_token.clone())),
-            )),
+            credentials: Credentials::Twilio(twilio_credentials),
             account_ref: Some(twilio.account_sid.clone()),
             account_name: Some(twilio.friendly_name.clone()),
             texml_connection_id: None,

@@ -58,7 +58,14 @@ async fn sandbox_mode_creates_one_connected_workspace_and_removes_it_cleanly() {
         .credentials(workspace.id, connections[0].connection.id)
         .unwrap()
     {
-        Credentials::Twilio(twilio) => assert_eq!(twilio.account_sid, info.twilio[0].account_sid),
+        Credentials::Twilio(twilio) => {
+            assert_eq!(twilio.account_sid, info.twilio[0].account_sid);
+            // The sandbox's regional keys come with it, so its numbers can move to ie1 and au1.
+            let regions: Vec<&str> = twilio.regional.keys().map(String::as_str).collect();
+            assert_eq!(regions, ["au1", "ie1"]);
+            let ie1 = info.twilio[0].regional_key("ie1").unwrap();
+            assert_eq!(twilio.regional["ie1"].sid, ie1.key_sid);
+        }
         other => panic!("expected Twilio credentials, got {other:?}"),
     }
 
