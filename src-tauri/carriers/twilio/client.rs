@@ -244,7 +244,8 @@ pub struct RegionalApiKey {
     pub key_secret: Sensitive<String>,
 }
 
-fn is_sid(text: &str, prefix: &str) -> bool {
+/// A Twilio SID of one kind: `prefix` (`AC`, `SK`, ...) and 32 hexadecimal characters.
+pub fn is_sid(text: &str, prefix: &str) -> bool {
     text.len() == 34 && text.starts_with(prefix) && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 

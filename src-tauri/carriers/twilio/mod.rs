@@ -7,7 +7,7 @@ mod search;
 mod wire;
 
 pub use client::{
-    edge_of, RegionalApiKey, TwilioClient, TwilioCredentials, TwilioNumberUpdate, TwilioPurchase,
-    TwilioUrls,
+    edge_of, is_sid, RegionalApiKey, TwilioClient, TwilioCredentials, TwilioNumberUpdate,
+    TwilioPurchase, TwilioUrls,
 };
 pub use numbers::TwilioNumberPager;

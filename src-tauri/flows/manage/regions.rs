@@ -429,10 +429,7 @@ pub async fn add_regional_key(
         ));
     }
     let key_sid = key_sid.trim().to_owned();
-    let well_formed = key_sid.len() == 34
-        && key_sid.starts_with("SK")
-        && key_sid[2..].bytes().all(|b| b.is_ascii_hexdigit());
-    if !well_formed {
+    if !crate::carriers::twilio::is_sid(&key_sid, "SK") {
         return Err(RegionError::BadKey(
             "An API key SID starts with SK followed by 32 hexadecimal characters.",
         ));
