@@ -57,6 +57,10 @@ OPERATIONS = {
     "twilio_routes_v2": {
         "/v2/PhoneNumbers/{PhoneNumber}": ["get", "post"],
     },
+    "twilio_numbers_v2": {
+        "/v2/RegulatoryCompliance/Bundles": ["get"],
+        "/v2/RegulatoryCompliance/Regulations": ["get"],
+    },
     "telnyx_spec3": {
         "/available_phone_numbers": ["get"],
         "/balance": ["get"],
@@ -80,6 +84,10 @@ DOCUMENTS = {
         "twilio/twilio_pricing_v1.json",
     ),
     "twilio_routes_v2": ("twilio/spec/json/twilio_routes_v2.json", "twilio/twilio_routes_v2.json"),
+    "twilio_numbers_v2": (
+        "twilio/spec/json/twilio_numbers_v2.json",
+        "twilio/twilio_numbers_v2.json",
+    ),
     "telnyx_spec3": ("telnyx/spec3.yml", "telnyx/spec3.json"),
 }
 

@@ -131,14 +131,67 @@ impl AvailableNumber {
     }
 
     /// Twilio's `address_requirements`: whether buying the number needs an Address on file.
-    /// The sandbox follows what GB numbers ask of a buyer (an address, anywhere); US and Canada
-    /// numbers need none.
+    /// The sandbox follows what GB numbers ask of a buyer (an address, anywhere) and German
+    /// local numbers (an address in Germany); US, Canada and Australia numbers need none.
     pub fn address_requirements(&self) -> &'static str {
-        match self.country {
-            "GB" => "any",
+        match (self.country, self.kind) {
+            ("GB", _) => "any",
+            ("DE", NumberType::Local) => "local",
             _ => "none",
         }
     }
+
+    /// Whether buying the number needs an approved regulatory bundle: the regulation for its
+    /// country and type, if there is one ([`REGULATIONS`]).
+    pub fn regulation(&self) -> Option<&'static Regulation> {
+        regulation_for(self.country, self.kind)
+    }
+}
+
+/// A country's rule for one type of number (Twilio's Regulations resource): a buyer needs a
+/// bundle approved against it. Its sid is fixed, as a real regulation's is.
+#[derive(Debug)]
+pub struct Regulation {
+    pub sid: &'static str,
+    pub iso_country: &'static str,
+    pub number_type: NumberType,
+    pub friendly_name: &'static str,
+}
+
+/// The regulations the sandbox knows, after Twilio's: German local and mobile numbers and
+/// Australian local and mobile numbers need an approved bundle (for a business end user);
+/// the rest of the stock needs none.
+pub const REGULATIONS: &[Regulation] = &[
+    Regulation {
+        sid: "RN0de10ca1000000000000000000000000",
+        iso_country: "DE",
+        number_type: NumberType::Local,
+        friendly_name: "Germany: Local - Business",
+    },
+    Regulation {
+        sid: "RN0de30b11000000000000000000000000",
+        iso_country: "DE",
+        number_type: NumberType::Mobile,
+        friendly_name: "Germany: Mobile - Business",
+    },
+    Regulation {
+        sid: "RN0a010ca1000000000000000000000000",
+        iso_country: "AU",
+        number_type: NumberType::Local,
+        friendly_name: "Australia: Local - Business",
+    },
+    Regulation {
+        sid: "RN0a030b11000000000000000000000000",
+        iso_country: "AU",
+        number_type: NumberType::Mobile,
+        friendly_name: "Australia: Mobile - Business",
+    },
+];
+
+pub fn regulation_for(iso: &str, kind: NumberType) -> Option<&'static Regulation> {
+    REGULATIONS
+        .iter()
+        .find(|r| r.iso_country == iso && r.number_type == kind)
 }
 
 /// `(415) 555-0123` for +1 numbers; other numbers are shown in E.164, as Twilio does.
@@ -331,17 +384,26 @@ fn block_seed(seed: u64, iso: &str, kind: NumberType, ndc: &str) -> u64 {
     hash
 }
 
-/// The digits an allocated UK range starts with after each NDC the sandbox sells (Ofcom's plan,
-/// as libphonenumber has it; a test checks every number on sale against the plan). Everywhere
-/// else any of 2-9 may start one.
-fn gb_first_digits(ndc: &str) -> &'static [u8] {
-    match ndc {
-        "20" => b"3478",
-        "121" => b"234567",
-        "131" => b"2345678",
-        "117" => b"2349",
-        "7700" => b"378",
-        _ => b"23456789",
+/// Outside North America: how long a national significant number (NDC included) is in each of
+/// the country's ranges the sandbox sells, and the digits an allocated range starts with after
+/// the NDC (the national plans, as libphonenumber has them; a test checks every number on sale
+/// against the plan).
+fn plan(iso: &str, ndc: &str) -> (usize, &'static [u8]) {
+    match (iso, ndc) {
+        ("GB", "20") => (10, b"3478"),
+        ("GB", "121") => (10, b"234567"),
+        ("GB", "131") => (10, b"2345678"),
+        ("GB", "117") => (10, b"2349"),
+        ("GB", "7700") => (10, b"378"),
+        // Germany: a city's NDC and an eight-digit subscriber number; mobiles 15x, 16x, 17x
+        // and eight more digits.
+        ("DE", "30" | "40" | "89") => (10, b"23456789"),
+        ("DE", _) => (11, b"0123456789"),
+        // Australia: nine digits, the one-digit NDC of a state or 4 for mobiles.
+        ("AU", "2" | "3") => (9, b"89"),
+        ("AU", "7") => (9, b"3"),
+        ("AU", _) => (9, b"0123"),
+        _ => (10, b"23456789"),
     }
 }
 
@@ -369,10 +431,10 @@ fn draw_number(
             format!("+1{ndc}{exchange:03}{line:04}")
         }
         _ => {
-            // GB: NDC plus enough digits for a ten-digit national significant number, starting
+            // The NDC plus enough digits for the range's national significant number, starting
             // with a digit the plan has allocated after that NDC, as a carrier's stock always is.
-            let rest_len = 10 - ndc.len();
-            let firsts = gb_first_digits(ndc);
+            let (length, firsts) = plan(country.iso, ndc);
+            let rest_len = length - ndc.len();
             let mut digits = String::with_capacity(rest_len);
             digits.push(char::from(firsts[rng.random_range(0..firsts.len())]));
             for _ in 1..rest_len {
@@ -711,6 +773,52 @@ fn catalogue() -> Vec<Country> {
                 },
             ],
         },
+        Country {
+            iso: "DE",
+            name: "Germany",
+            calling_code: "49",
+            offers: vec![
+                Offer {
+                    kind: NumberType::Local,
+                    monthly_cents: 100,
+                    upfront_cents: 100,
+                    areas: vec![
+                        bare_area("30", Some("Berlin")),
+                        bare_area("40", Some("Hamburg")),
+                        bare_area("89", Some("Munich")),
+                    ],
+                },
+                Offer {
+                    kind: NumberType::Mobile,
+                    monthly_cents: 400,
+                    upfront_cents: 100,
+                    areas: vec![bare_area("151", None), bare_area("170", None)],
+                },
+            ],
+        },
+        Country {
+            iso: "AU",
+            name: "Australia",
+            calling_code: "61",
+            offers: vec![
+                Offer {
+                    kind: NumberType::Local,
+                    monthly_cents: 300,
+                    upfront_cents: 100,
+                    areas: vec![
+                        bare_area("2", Some("Sydney")),
+                        bare_area("3", Some("Melbourne")),
+                        bare_area("7", Some("Brisbane")),
+                    ],
+                },
+                Offer {
+                    kind: NumberType::Mobile,
+                    monthly_cents: 650,
+                    upfront_cents: 100,
+                    areas: vec![bare_area("4", None)],
+                },
+            ],
+        },
     ]
 }
 
@@ -761,7 +869,7 @@ mod tests {
     #[test]
     fn every_number_on_sale_is_a_real_number_of_its_plan() {
         let inventory = Inventory::build(3);
-        for iso in ["US", "CA", "GB"] {
+        for iso in ["US", "CA", "GB", "DE", "AU"] {
             for kind in inventory.types_in(iso) {
                 for number in inventory.candidates(iso, kind, None).take(200) {
                     assert!(

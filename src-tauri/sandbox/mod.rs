@@ -102,13 +102,17 @@ impl Default for SandboxConfig {
 
 /// The sandbox's base URL for each real carrier host. Paths below each are the carrier's own:
 /// `twilio_api` stands for `https://api.twilio.com`, `twilio_pricing` for
-/// `https://pricing.twilio.com`, `twilio_routes` for `https://routes.twilio.com` and `telnyx`
+/// `https://pricing.twilio.com`, `twilio_routes` for `https://routes.twilio.com`, `twilio_numbers` for
+/// `https://numbers.twilio.com` and `telnyx`
 /// for `https://api.telnyx.com` (so the Telnyx v2 base is `{telnyx}/v2`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaseUrls {
     pub twilio_api: String,
     pub twilio_pricing: String,
     pub twilio_routes: String,
+    /// Numbers v2, `https://numbers.twilio.com` (regulatory compliance).
+    #[serde(default)]
+    pub twilio_numbers: String,
     /// The regional API hosts, `https://api.{edge}.{region}.twilio.com`, as a template with
     /// `{edge}` and `{region}` in it.
     #[serde(default)]
@@ -123,6 +127,7 @@ impl BaseUrls {
             twilio_api: format!("{root}{}", twilio::API_PREFIX),
             twilio_pricing: format!("{root}{}", twilio::PRICING_PREFIX),
             twilio_routes: format!("{root}{}", twilio::ROUTES_PREFIX),
+            twilio_numbers: format!("{root}{}", twilio::NUMBERS_PREFIX),
             twilio_regional: format!("{root}{}/api.{{edge}}.{{region}}", twilio::REGIONAL_PREFIX),
             telnyx: format!("{root}{}", telnyx::PREFIX),
         }

@@ -178,6 +178,10 @@ fn documents() -> &'static [Document] {
                 prefix: "/twilio/routes",
             },
             Document {
+                root: parse(include_str!("openapi/twilio/twilio_numbers_v2.json")),
+                prefix: "/twilio/numbers",
+            },
+            Document {
                 root: parse(include_str!("openapi/telnyx/spec3.json")),
                 prefix: "/telnyx/v2",
             },

@@ -324,6 +324,85 @@ pub(crate) struct TwilioAccount {
     pub kind: &'static str,
     /// API keys made in regions other than us1 ([`KEYED_REGIONS`]).
     pub regional_keys: Vec<RegionalKey>,
+    /// Regulatory bundles (Numbers v2), which a number whose country and type have a
+    /// regulation is bought with (`BundleSid`).
+    pub bundles: Vec<TwilioBundle>,
+}
+
+/// A regulatory bundle, as Numbers v2 returns it, with the regulation it was made for.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TwilioBundle {
+    pub sid: String,
+    pub account_sid: String,
+    pub regulation_sid: &'static str,
+    pub friendly_name: String,
+    /// `draft`, `pending-review`, `in-review`, `twilio-rejected`, `twilio-approved` or
+    /// `provisionally-approved`; a number is sold only with an approved one.
+    pub status: &'static str,
+    pub valid_until: Option<String>,
+    pub email: String,
+    pub status_callback: Option<String>,
+    pub date_created: String,
+    pub date_updated: String,
+    /// What the regulation covers, which the resource does not show but a search filters on.
+    #[serde(skip)]
+    pub iso_country: &'static str,
+    #[serde(skip)]
+    pub number_type: NumberType,
+}
+
+impl TwilioBundle {
+    /// Whether the number may be bought with this bundle (Twilio: approved, or provisionally).
+    pub fn approved(&self) -> bool {
+        matches!(self.status, "twilio-approved" | "provisionally-approved")
+    }
+
+    /// The bundles every sandbox account has: an approved one for German local numbers and
+    /// one for Australian local numbers, and one for Australian mobiles still in review, so a
+    /// purchase with it is refused. Their sids share the account's digits, so seeding them
+    /// draws nothing from the seeded generator.
+    fn seeded(account_sid: &str, index: usize) -> Vec<TwilioBundle> {
+        let date = seed_epoch() - ChronoDuration::days(200);
+        let at = date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let seeds = [
+            (
+                "d",
+                "DE",
+                NumberType::Local,
+                "Berlin office",
+                "twilio-approved",
+            ),
+            (
+                "a",
+                "AU",
+                NumberType::Local,
+                "Sydney office",
+                "twilio-approved",
+            ),
+            ("b", "AU", NumberType::Mobile, "Sydney mobiles", "in-review"),
+        ];
+        seeds
+            .into_iter()
+            .filter_map(|(tag, iso, kind, name, status)| {
+                let regulation = inventory::regulation_for(iso, kind)?;
+                let sid = format!("BU{tag}{}", &account_sid[3..]);
+                Some(TwilioBundle {
+                    account_sid: account_sid.to_string(),
+                    regulation_sid: regulation.sid,
+                    friendly_name: format!("{name} ({})", account_name(index)),
+                    status,
+                    valid_until: None,
+                    email: format!("compliance{index}@example.com"),
+                    status_callback: None,
+                    date_created: at.clone(),
+                    date_updated: at.clone(),
+                    iso_country: iso,
+                    number_type: kind,
+                    sid,
+                })
+            })
+            .collect()
+    }
 }
 
 /// An Address on file at Twilio, as its API returns it.
@@ -348,9 +427,27 @@ pub(crate) struct TwilioAddress {
 }
 
 impl TwilioAddress {
-    /// The one address every sandbox account has on file: an office in London. Its sid shares
-    /// the account's digits, so seeding it draws nothing from the seeded generator.
-    fn seeded(account_sid: &str, index: usize) -> TwilioAddress {
+    /// The addresses every sandbox account has on file: an office in London and one in
+    /// Berlin. Their sids share the account's digits, so seeding them draws nothing from the
+    /// seeded generator.
+    fn seeded(account_sid: &str, index: usize) -> Vec<TwilioAddress> {
+        let london = TwilioAddress::london(account_sid, index);
+        let mut berlin = london.clone();
+        berlin.sid = format!("ADe{}", &account_sid[3..]);
+        berlin.uri = format!(
+            "/2010-04-01/Accounts/{account_sid}/Addresses/{}.json",
+            berlin.sid
+        );
+        berlin.city = "Berlin".into();
+        berlin.friendly_name = Some("Berlin office".into());
+        berlin.iso_country = "DE".into();
+        berlin.postal_code = "10117".into();
+        berlin.region = "Berlin".into();
+        berlin.street = "Friedrichstrasse 1".into();
+        vec![london, berlin]
+    }
+
+    fn london(account_sid: &str, index: usize) -> TwilioAddress {
         let sid = format!("AD{}", &account_sid[2..]);
         let date = rfc2822(seed_epoch() - ChronoDuration::days(300));
         TwilioAddress {
@@ -692,7 +789,7 @@ impl World {
         let auth_token = format!("{:032x}", self.rng.random::<u128>());
         let api_key_sid = self.twilio_sid("SK");
         let api_key_secret = self.secret(32);
-        let addresses = vec![TwilioAddress::seeded(&sid, index)];
+        let addresses = TwilioAddress::seeded(&sid, index);
         let mut account = TwilioAccount {
             sid,
             auth_token,
@@ -707,7 +804,9 @@ impl World {
             status: "active",
             kind: "Full",
             regional_keys: Vec::new(),
+            bundles: Vec::new(),
         };
+        account.bundles = TwilioBundle::seeded(&account.sid, index);
         let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
         for (position, number) in numbers.iter().enumerate() {
             let at = seed_epoch() + ChronoDuration::minutes(position as i64);

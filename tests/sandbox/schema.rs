@@ -46,6 +46,11 @@ pub fn twilio_routes() -> &'static Spec {
     SPEC.get_or_init(|| load("twilio_routes_v2", "twilio/twilio_routes_v2.json"))
 }
 
+pub fn twilio_numbers() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| load("twilio_numbers_v2", "twilio/twilio_numbers_v2.json"))
+}
+
 pub fn telnyx() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| load("telnyx_spec3", "telnyx/spec3.json"))

@@ -108,6 +108,13 @@ impl<'a> Twilio<'a> {
             .basic_auth(self.sid(), Some(self.token()))
     }
 
+    /// `path` below `https://numbers.twilio.com` (Numbers v2).
+    pub fn numbers(&self, path: &str) -> RequestBuilder {
+        self.client
+            .get(format!("{}{path}", self.sandbox.base_urls().twilio_numbers))
+            .basic_auth(self.sid(), Some(self.token()))
+    }
+
     pub fn routes(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
         self.client
             .request(

@@ -640,6 +640,148 @@ async fn a_gb_number_is_sold_only_with_one_of_the_accounts_addresses() {
     );
 }
 
+/// German local numbers ask for a local address and an approved bundle, Australian local
+/// numbers for a bundle, as at Twilio: the Regulations list says which, the account's Bundles
+/// list gives the bundle, and a purchase without an approved bundle for that regulation is
+/// refused with 21649 and buys nothing.
+#[tokio::test]
+async fn regulated_numbers_are_sold_only_with_an_approved_bundle_for_their_regulation() {
+    let sandbox = support::start(0).await;
+    let twilio = Twilio::new(&sandbox);
+    const REGULATIONS: &str = "/v2/RegulatoryCompliance/Regulations";
+    const BUNDLES: &str = "/v2/RegulatoryCompliance/Bundles";
+    let (status, regulations) = send(
+        twilio
+            .numbers(REGULATIONS)
+            .query(&[("IsoCountry", "DE"), ("NumberType", "local")]),
+    )
+    .await;
+    schema::twilio_numbers().check(REGULATIONS, "get", status, &regulations, &[]);
+    let regulation = regulations["results"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(regulations["results"].as_array().unwrap().len(), 1);
+    let (_, none) = send(twilio.numbers(REGULATIONS).query(&[("IsoCountry", "US")])).await;
+    assert_eq!(none["results"].as_array().unwrap().len(), 0, "{none}");
+    let (status, bad) = send(
+        twilio
+            .numbers(REGULATIONS)
+            .query(&[("NumberType", "tollfree")]),
+    )
+    .await;
+    check_twilio_error(&bad, status, 22200);
+
+    let (status, bundles) = send(twilio.numbers(BUNDLES).query(&[
+        ("Status", "twilio-approved"),
+        ("IsoCountry", "DE"),
+        ("NumberType", "local"),
+    ]))
+    .await;
+    schema::twilio_numbers().check(BUNDLES, "get", status, &bundles, &[]);
+    let bundle = bundles["results"][0].clone();
+    assert_eq!(bundle["regulation_sid"], regulation.as_str());
+    assert_eq!(bundles["results"].as_array().unwrap().len(), 1, "{bundles}");
+    let de_bundle = bundle["sid"].as_str().unwrap().to_string();
+    let (_, in_review) = send(twilio.numbers(BUNDLES).query(&[("Status", "in-review")])).await;
+    let au_mobile_bundle = in_review["results"][0]["sid"].as_str().unwrap().to_string();
+    let (_, au) = send(
+        twilio
+            .numbers(BUNDLES)
+            .query(&[("IsoCountry", "AU"), ("NumberType", "local")]),
+    )
+    .await;
+    let au_bundle = au["results"][0]["sid"].as_str().unwrap().to_string();
+    let (_, addresses) = send(twilio.get("/2010-04-01/Accounts/{sid}/Addresses.json")).await;
+    let gb_address = addresses["addresses"][0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let twilio = &twilio;
+    let first = |country: &str, kind: &str| {
+        let path = format!(
+            "/2010-04-01/Accounts/{{sid}}/AvailablePhoneNumbers/{country}/{kind}.json?PageSize=1"
+        );
+        async move {
+            let (status, found) = send(twilio.get(&path)).await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            found["available_phone_numbers"][0].clone()
+        }
+    };
+    let berlin = first("DE", "Local").await;
+    assert_eq!(berlin["address_requirements"], "local");
+    let de = berlin["phone_number"].as_str().unwrap().to_string();
+    let buy = |e164: &str, address: Option<&str>, bundle: Option<&str>| {
+        let mut form = vec![("PhoneNumber", e164.to_string())];
+        form.extend(address.map(|sid| ("AddressSid", sid.to_string())));
+        form.extend(bundle.map(|sid| ("BundleSid", sid.to_string())));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        send(twilio.post(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json",
+            &form,
+        ))
+    };
+    // The London address is not local to Germany.
+    let (status, body) = buy(&de, Some(&gb_address), Some(&de_bundle)).await;
+    check_twilio_error(&body, status, 21631);
+    let de_address = addresses["addresses"][1]["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(addresses["addresses"][1]["iso_country"], "DE");
+    // A local address is not enough: the number still wants the bundle.
+    let (status, body) = buy(&de, Some(&de_address), None).await;
+    check_twilio_error(&body, status, 21649);
+    let sydney = first("AU", "Local").await;
+    assert_eq!(sydney["address_requirements"], "none");
+    let au_local = sydney["phone_number"].as_str().unwrap().to_string();
+    let (status, body) = buy(&au_local, None, None).await;
+    check_twilio_error(&body, status, 21649);
+    assert!(
+        body["message"].as_str().unwrap().contains("Bundle"),
+        "{body}"
+    );
+    let (status, body) = buy(&au_local, None, Some(&de_bundle)).await;
+    check_twilio_error(&body, status, 21649);
+    let (status, body) = buy(&au_local, None, Some(&format!("BU{}", "0".repeat(32)))).await;
+    check_twilio_error(&body, status, 21649);
+    let mobile = first("AU", "Mobile").await;
+    let au_mobile = mobile["phone_number"].as_str().unwrap().to_string();
+    let (status, body) = buy(&au_mobile, None, Some(&au_mobile_bundle)).await;
+    check_twilio_error(&body, status, 21649);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("twilio-approved"),
+        "{body}"
+    );
+    let state = sandbox
+        .account_state(&sandbox.twilio_accounts()[0].account_sid, true)
+        .unwrap();
+    assert!(
+        state
+            .numbers
+            .iter()
+            .all(|n| ![&de, &au_local, &au_mobile].contains(&&n.phone_number)),
+        "nothing bought"
+    );
+
+    let (status, bought) = buy(&au_local, None, Some(&au_bundle)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    assert_eq!(bought["bundle_sid"], au_bundle.as_str());
+    let (status, bought) = buy(&de, Some(&de_address), Some(&de_bundle)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bought}");
+    assert_eq!(bought["address_sid"], de_address.as_str());
+    assert_eq!(bought["bundle_sid"], de_bundle.as_str());
+    assert!(
+        sandbox.violations().is_empty(),
+        "{:?}",
+        sandbox.violations()
+    );
+}
+
 #[tokio::test]
 async fn a_region_keeps_its_own_configuration_and_takes_only_its_own_keys_and_calls_follow_the_route(
 ) {

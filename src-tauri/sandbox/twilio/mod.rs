@@ -13,6 +13,7 @@
 mod account;
 mod addresses;
 mod available;
+mod compliance;
 mod incoming;
 mod pricing;
 mod purchase;
@@ -40,6 +41,7 @@ use super::wire::{self, param, Pairs, Reply};
 pub(crate) const API_PREFIX: &str = "/twilio/api";
 pub(crate) const PRICING_PREFIX: &str = "/twilio/pricing";
 pub(crate) const ROUTES_PREFIX: &str = "/twilio/routes";
+pub(crate) const NUMBERS_PREFIX: &str = "/twilio/numbers";
 
 pub(crate) fn routes(shared: Arc<Shared>) -> Router {
     let accounts = "/twilio/api/2010-04-01/Accounts";
@@ -81,6 +83,14 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .route(
             "/twilio/pricing/v1/PhoneNumbers/Countries/{iso}",
             get(pricing::fetch_price_country),
+        )
+        .route(
+            "/twilio/numbers/v2/RegulatoryCompliance/Regulations",
+            get(compliance::list_regulations),
+        )
+        .route(
+            "/twilio/numbers/v2/RegulatoryCompliance/Bundles",
+            get(compliance::list_bundles),
         )
         .route(
             "/twilio/routes/v2/PhoneNumbers/{phone}",
@@ -188,10 +198,20 @@ impl Call {
     /// account (another account's paths are 404, as if they did not exist).
     fn caller_for(&self, world: &World, account_sid: &str) -> Result<Caller, Response<Body>> {
         let caller = self.caller(world)?;
-        let account = &world.twilio[caller.account];
-        if account.sid != account_sid {
+        if world.twilio[caller.account].sid != account_sid {
             return Err(self.not_found());
         }
+        self.active(world, caller)
+    }
+
+    /// [`Call::caller`] for an account that is active; a suspended or closed one gets 403.
+    fn active_caller(&self, world: &World) -> Result<Caller, Response<Body>> {
+        let caller = self.caller(world)?;
+        self.active(world, caller)
+    }
+
+    fn active(&self, world: &World, caller: Caller) -> Result<Caller, Response<Body>> {
+        let account = &world.twilio[caller.account];
         if account.status != "active" {
             return Err(error_response(
                 StatusCode::FORBIDDEN,
@@ -343,7 +363,7 @@ fn bad_request(code: u32, message: String) -> Response<Body> {
 /// The path as the real host would see it: the sandbox prefix removed.
 fn relative_path(uri: &Uri) -> &str {
     let path = uri.path();
-    [API_PREFIX, PRICING_PREFIX, ROUTES_PREFIX]
+    [API_PREFIX, PRICING_PREFIX, ROUTES_PREFIX, NUMBERS_PREFIX]
         .into_iter()
         .find_map(|prefix| path.strip_prefix(prefix))
         .unwrap_or(path)

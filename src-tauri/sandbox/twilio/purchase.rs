@@ -108,6 +108,40 @@ pub(super) fn purchase(
             Some(_) => {}
         }
     }
+    // A number whose country and type have a regulation is sold only with one of the
+    // account's bundles, approved for that regulation; anything else is 21649.
+    if let Some(regulation) = number.regulation() {
+        let bundles = &world.twilio[caller.account].bundles;
+        let refuse = |why: String| Err(bad_request(21649, why));
+        match param(&pairs, "BundleSid").map(str::trim) {
+            None | Some("") => {
+                return refuse(format!(
+                    "Phone Number Requires a Bundle: {} ({}) can only be bought with an approved BundleSid",
+                    number.e164, regulation.friendly_name
+                ))
+            }
+            Some(sid) => match bundles.iter().find(|b| b.sid == sid) {
+                None => {
+                    return refuse(format!(
+                        "Bundle {sid} does not exist for this account"
+                    ))
+                }
+                Some(bundle) if bundle.regulation_sid != regulation.sid => {
+                    return refuse(format!(
+                        "Bundle {sid} is not valid for this phone number: {} needs a bundle for {}",
+                        number.e164, regulation.friendly_name
+                    ))
+                }
+                Some(bundle) if !bundle.approved() => {
+                    return refuse(format!(
+                        "Bundle {sid} status is not twilio-approved (it is {})",
+                        bundle.status
+                    ))
+                }
+                Some(_) => {}
+            },
+        }
+    }
     // A trial account may own one number; Twilio refuses a second with 21404.
     let buyer = &world.twilio[caller.account];
     if buyer.kind == "Trial" && !buyer.numbers.is_empty() {
