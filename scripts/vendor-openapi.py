@@ -71,6 +71,8 @@ OPERATIONS = {
         "/phone_numbers": ["get"],
         "/phone_numbers/{id}": ["get", "patch", "delete"],
         "/phone_numbers/{id}/messaging": ["get", "patch"],
+        "/requirement_groups": ["get"],
+        "/requirements": ["get"],
         "/texml_applications": ["get"],
         "/texml_applications/{id}": ["get"],
     },

@@ -40,6 +40,7 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "quote_purchase",
         "buy_number",
         "list_addresses",
+        "list_bundles",
         "buy_from_pool",
         "process_orders",
         "list_orders",

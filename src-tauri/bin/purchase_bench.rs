@@ -128,6 +128,10 @@ async fn ui_search_to_paint(
             "NUMBERDESK_TWILIO_ROUTES_URL".into(),
             urls.twilio_routes.clone(),
         ),
+        (
+            "NUMBERDESK_TWILIO_NUMBERS_URL".into(),
+            urls.twilio_numbers.clone(),
+        ),
         ("NUMBERDESK_TELNYX_URL".into(), urls.telnyx.clone()),
     ]);
     let window = window_probe::Window::launch(&app, &env).await?;

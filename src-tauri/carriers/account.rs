@@ -7,12 +7,12 @@ use crate::domain::ids::{ConnectionId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 
 use crate::carriers::{
-    AccountInfo, AvailableNumber, CarrierAddress, CarrierError, CarrierKind, ClientOptions,
-    CountryPricing, InboundRegion, LimiterStats, ListProgress, MessagingProfile, NumberOrder,
-    NumberSearch, OrderStatus, OwnedNumber, RegionalApiKey, ReleaseOutcome, Routing, TelnyxClient,
-    TelnyxNumberUpdate, TelnyxOrderRequest, TexmlApplication, TwilioClient,
-    TwilioCredentials as TwilioClientCredentials, TwilioNumberUpdate, TwilioPurchase,
-    TwilioRouting, TwilioUrls, WebhookMethod,
+    AccountInfo, AvailableNumber, CarrierAddress, CarrierBundle, CarrierError, CarrierKind,
+    ClientOptions, CountryPricing, InboundRegion, LimiterStats, ListProgress, MessagingProfile,
+    NumberOrder, NumberSearch, NumberType, OrderStatus, OwnedNumber, RegionalApiKey,
+    ReleaseOutcome, Routing, TelnyxClient, TelnyxNumberUpdate, TelnyxOrderRequest,
+    TexmlApplication, TwilioClient, TwilioCredentials as TwilioClientCredentials,
+    TwilioNumberUpdate, TwilioPurchase, TwilioRouting, TwilioUrls, WebhookMethod,
 };
 use crate::domain::target::ManagedTarget;
 use crate::secrets::credentials::{Credentials, TwilioAuth};
@@ -24,10 +24,17 @@ pub struct CarrierEndpoints {
     pub twilio_api: String,
     pub twilio_pricing: String,
     pub twilio_routes: String,
+    /// Twilio's Numbers v2 host (regulatory compliance).
+    #[serde(default = "real_twilio_numbers")]
+    pub twilio_numbers: String,
     /// Twilio's regional API hosts, a template with `{edge}` and `{region}`.
     #[serde(default = "real_twilio_regional")]
     pub twilio_regional: String,
     pub telnyx: String,
+}
+
+fn real_twilio_numbers() -> String {
+    TwilioUrls::default().numbers
 }
 
 fn real_twilio_regional() -> String {
@@ -39,10 +46,11 @@ pub type HostOf = fn(&mut CarrierEndpoints) -> &mut String;
 
 /// Environment variables that override each real carrier host (for pointing a build at the
 /// sandbox binary, as the end-to-end tests do), with the host each one sets.
-pub const ENDPOINT_ENV: [(&str, HostOf); 5] = [
+pub const ENDPOINT_ENV: [(&str, HostOf); 6] = [
     ("NUMBERDESK_TWILIO_API_URL", |e| &mut e.twilio_api),
     ("NUMBERDESK_TWILIO_PRICING_URL", |e| &mut e.twilio_pricing),
     ("NUMBERDESK_TWILIO_ROUTES_URL", |e| &mut e.twilio_routes),
+    ("NUMBERDESK_TWILIO_NUMBERS_URL", |e| &mut e.twilio_numbers),
     ("NUMBERDESK_TWILIO_REGIONAL_URL", |e| &mut e.twilio_regional),
     ("NUMBERDESK_TELNYX_URL", |e| &mut e.telnyx),
 ];
@@ -53,6 +61,7 @@ impl Default for CarrierEndpoints {
             twilio_api: "https://api.twilio.com".into(),
             twilio_pricing: "https://pricing.twilio.com".into(),
             twilio_routes: "https://routes.twilio.com".into(),
+            twilio_numbers: real_twilio_numbers(),
             twilio_regional: real_twilio_regional(),
             telnyx: "https://api.telnyx.com".into(),
         }
@@ -94,6 +103,7 @@ impl CarrierEndpoints {
             api: self.twilio_api.clone(),
             pricing: self.twilio_pricing.clone(),
             routes: self.twilio_routes.clone(),
+            numbers: self.twilio_numbers.clone(),
             regional: self.twilio_regional.clone(),
         }
     }
@@ -105,6 +115,7 @@ impl From<&crate::sandbox::BaseUrls> for CarrierEndpoints {
             twilio_api: urls.twilio_api.clone(),
             twilio_pricing: urls.twilio_pricing.clone(),
             twilio_routes: urls.twilio_routes.clone(),
+            twilio_numbers: urls.twilio_numbers.clone(),
             twilio_regional: urls.twilio_regional.clone(),
             telnyx: urls.telnyx.clone(),
         }
@@ -373,6 +384,34 @@ impl CarrierAccount {
         }
     }
 
+    /// Whether a number of this country and type is sold only with an approved regulatory
+    /// bundle (Twilio's Regulations) or requirement group (Telnyx's requirements).
+    pub async fn purchase_needs_bundle(
+        &self,
+        iso: &str,
+        number_type: NumberType,
+    ) -> Result<bool, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.needs_bundle(iso, number_type).await,
+            CarrierAccount::Telnyx(client) => client.needs_requirements(iso, number_type).await,
+        }
+    }
+
+    /// The approved bundles (Twilio) or requirement groups (Telnyx) for numbers of this
+    /// country and type.
+    pub async fn purchase_bundles(
+        &self,
+        iso: &str,
+        number_type: NumberType,
+    ) -> Result<Vec<CarrierBundle>, CarrierError> {
+        match self {
+            CarrierAccount::Twilio(client) => client.list_bundles(iso, number_type).await,
+            CarrierAccount::Telnyx(client) => {
+                client.list_requirement_groups(iso, number_type).await
+            }
+        }
+    }
+
     /// Twilio's prices for a country (its search carries none); `None` for Telnyx.
     pub async fn purchase_prices(&self, iso: &str) -> Result<Option<CountryPricing>, CarrierError> {
         match self {
@@ -389,6 +428,7 @@ impl CarrierAccount {
         key: &str,
         target: Option<&ManagedTarget>,
         address_sid: Option<&str>,
+        bundle_sid: Option<&str>,
     ) -> Result<Placed, CarrierError> {
         match self {
             CarrierAccount::Twilio(client) => {
@@ -409,7 +449,7 @@ impl CarrierAccount {
                         phone_number: e164.clone(),
                         config,
                         address_sid: address_sid.map(str::to_owned),
-                        bundle_sid: None,
+                        bundle_sid: bundle_sid.map(str::to_owned),
                     };
                     bought.push(client.buy_number(&purchase).await?);
                 }
@@ -429,6 +469,7 @@ impl CarrierAccount {
                         connection_id,
                         messaging_profile_id,
                         customer_reference: Some(key.to_string()),
+                        requirement_group_id: bundle_sid.map(str::to_owned),
                     })
                     .await?;
                 Ok(Placed::Ordered(order))

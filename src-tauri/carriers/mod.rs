@@ -325,6 +325,17 @@ pub struct CarrierAddress {
     pub iso_country: String,
 }
 
+/// A regulatory bundle approved at Twilio, which a number whose country and type have a
+/// regulation is bought with (Numbers v2 `Bundles`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierBundle {
+    /// `BU…`.
+    pub sid: String,
+    pub friendly_name: Option<String>,
+    /// `twilio-approved` or `provisionally-approved`; only those are listed for a purchase.
+    pub status: String,
+}
+
 /// What a purchase of this number needs in the way of a registered address (Twilio).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -490,6 +501,8 @@ pub enum CarrierError {
     AccountSuspended { carrier: CarrierKind },
     #[error("This {carrier} account is a trial account, and a trial may own only one phone number. Upgrade the account in the {carrier} console to buy more; nothing was bought or charged.")]
     TrialLimit { carrier: CarrierKind },
+    #[error("The {carrier} account's balance cannot pay for this order. Add funds in the {carrier} portal, then try again; nothing was bought or charged.")]
+    InsufficientFunds { carrier: CarrierKind },
     #[error("Twilio keeps a number's configuration per region, and only an API key made in {region} may change it there. In the Twilio console, switch to the {region} region, create an API key under Account > API keys, and add it to this connection.")]
     RegionalKeyNeeded { region: String },
     #[error("{carrier} is limiting how fast NumberDesk may call it{}. Wait a moment and try again.", retry_after_text(.retry_after))]
@@ -539,6 +552,7 @@ impl UserError for CarrierError {
             | Self::NoApiAccess { .. }
             | Self::AccountSuspended { .. }
             | Self::TrialLimit { .. }
+            | Self::InsufficientFunds { .. }
             | Self::RegionalKeyNeeded { .. }
             | Self::RateLimited { .. }
             | Self::CarrierDown { .. }
@@ -574,6 +588,7 @@ impl CarrierError {
             | CarrierError::NoApiAccess { carrier, .. }
             | CarrierError::AccountSuspended { carrier }
             | CarrierError::TrialLimit { carrier }
+            | CarrierError::InsufficientFunds { carrier }
             | CarrierError::RateLimited { carrier, .. }
             | CarrierError::CarrierDown { carrier, .. }
             | CarrierError::Timeout { carrier }

@@ -189,6 +189,24 @@ pub struct StartupInfo {
     /// A Twilio trial account (it owns one number, the most a trial may have).
     #[serde(default)]
     pub twilio_trial: Option<TwilioAccountInfo>,
+    /// A Telnyx account whose balance cannot pay for a single number.
+    #[serde(default)]
+    pub telnyx_low_balance: Option<TelnyxAccountInfo>,
+}
+
+fn telnyx_info(account: &state::TelnyxAccount) -> TelnyxAccountInfo {
+    TelnyxAccountInfo {
+        api_key: account.api_key.clone(),
+        organization_id: account.organization_id.clone(),
+        texml_application_id: account.texml_applications[0].id.clone(),
+        messaging_profile_id: account.messaging_profiles[0].id.clone(),
+        owned_numbers: account.numbers.len(),
+    }
+}
+
+/// Whether a Telnyx account can pay for at least one number.
+fn can_buy(account: &state::TelnyxAccount) -> bool {
+    account.spendable_cents() >= state::NUMBER_PRICE_CENTS
 }
 
 fn twilio_info(account: &state::TwilioAccount) -> TwilioAccountInfo {
@@ -270,14 +288,14 @@ impl Sandbox {
             telnyx: world
                 .telnyx
                 .iter()
-                .map(|account| TelnyxAccountInfo {
-                    api_key: account.api_key.clone(),
-                    organization_id: account.organization_id.clone(),
-                    texml_application_id: account.texml_applications[0].id.clone(),
-                    messaging_profile_id: account.messaging_profiles[0].id.clone(),
-                    owned_numbers: account.numbers.len(),
-                })
+                .filter(|account| can_buy(account))
+                .map(telnyx_info)
                 .collect(),
+            telnyx_low_balance: world
+                .telnyx
+                .iter()
+                .find(|account| !can_buy(account))
+                .map(telnyx_info),
         };
         let shared = Arc::new(Shared {
             world: RwLock::new(world),
@@ -346,6 +364,11 @@ impl SandboxHandle {
 
     pub fn telnyx_accounts(&self) -> &[TelnyxAccountInfo] {
         &self.info.telnyx
+    }
+
+    /// The seeded Telnyx account whose balance cannot pay for one number.
+    pub fn telnyx_low_balance_account(&self) -> Option<&TelnyxAccountInfo> {
+        self.info.telnyx_low_balance.as_ref()
     }
 
     /// What the binary prints at start-up (owned counts as seeded).

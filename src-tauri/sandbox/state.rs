@@ -15,6 +15,7 @@ use super::clock::Clock;
 use super::faults::{FaultState, OrderCompletion};
 use super::inspect::CallLog;
 use super::inventory::{self, AvailableNumber, Capabilities, Inventory, NumberType};
+use super::telnyx::requirements::{RequirementGroup, UserRequirement};
 use super::BaseUrls;
 
 /// Everything the handlers share.
@@ -489,6 +490,8 @@ pub(crate) struct TelnyxNumber {
     pub billing_group_id: Option<String>,
     pub customer_reference: Option<String>,
     pub country_iso_alpha2: String,
+    /// Telnyx's word for the type; right after a purchase completes, the legacy one
+    /// (`longcode`, `tollfree`), as Telnyx sends it (see [`TelnyxNumber::kind_is`]).
     pub phone_number_type: &'static str,
     pub emergency_enabled: bool,
     pub emergency_address_id: Option<String>,
@@ -513,6 +516,23 @@ pub(crate) struct TelnyxNumber {
     pub sms: bool,
     #[serde(skip)]
     pub mms: bool,
+}
+
+impl TelnyxNumber {
+    /// Whether its type is `kind` (a current Telnyx word), under the legacy name too.
+    pub fn kind_is(&self, kind: &str) -> bool {
+        self.phone_number_type == kind || legacy_type_name(kind) == Some(self.phone_number_type)
+    }
+}
+
+/// The name Telnyx used for a type before July 2023, which it still sends right after a
+/// purchase completes.
+pub(crate) fn legacy_type_name(kind: &str) -> Option<&'static str> {
+    match kind {
+        "local" => Some("longcode"),
+        "toll_free" => Some("tollfree"),
+        _ => None,
+    }
 }
 
 /// Telnyx's `TexmlApplication`, field for field.
@@ -610,6 +630,62 @@ pub(crate) struct OrderLine {
     pub number_id: String,
     pub kind: NumberType,
     pub country: &'static str,
+    pub requirement_group_id: Option<String>,
+    pub requirements: LineRequirements,
+}
+
+/// Where an order line stands with its country's regulatory requirements.
+#[derive(Debug, Clone)]
+pub(crate) enum LineRequirements {
+    /// Its number asks for none.
+    None,
+    /// It asks for some and the line names no requirement group.
+    Missing,
+    /// The group it names is not approved yet.
+    UnderReview { requirement_id: &'static str },
+    /// An approved group meets them.
+    Met { answers: Vec<UserRequirement> },
+}
+
+impl LineRequirements {
+    pub fn met(&self) -> bool {
+        matches!(self, LineRequirements::None | LineRequirements::Met { .. })
+    }
+
+    /// Telnyx's `requirements_status` of the line.
+    pub fn status(&self) -> &'static str {
+        match self {
+            LineRequirements::None | LineRequirements::Met { .. } => "approved",
+            LineRequirements::Missing => "requirement-info-pending",
+            LineRequirements::UnderReview { .. } => "requirement-info-under-review",
+        }
+    }
+
+    /// The line's `regulatory_requirements`: the answers given, or what is awaited.
+    pub fn answers(&self) -> serde_json::Value {
+        match self {
+            LineRequirements::None | LineRequirements::Missing => serde_json::json!([]),
+            LineRequirements::UnderReview { requirement_id } => serde_json::json!([{
+                "record_type": "phone_number_regulatory_requirement",
+                "requirement_id": requirement_id,
+                "field_type": "address",
+                "field_value": null,
+            }]),
+            LineRequirements::Met { answers } => serde_json::Value::Array(
+                answers
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!({
+                            "record_type": "phone_number_regulatory_requirement",
+                            "requirement_id": a.requirement_id,
+                            "field_type": a.field_type,
+                            "field_value": a.field_value,
+                        })
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -630,6 +706,13 @@ pub(crate) struct NumberOrder {
     pub completion: OrderCompletion,
 }
 
+impl NumberOrder {
+    /// Telnyx's `requirements_met`: every line's are.
+    pub fn requirements_met(&self) -> bool {
+        self.lines.iter().all(|line| line.requirements.met())
+    }
+}
+
 pub(crate) struct TelnyxAccount {
     pub api_key: String,
     pub organization_id: String,
@@ -643,9 +726,23 @@ pub(crate) struct TelnyxAccount {
     pub orders_by_id: HashMap<String, u64>,
     pub texml_applications: Vec<TexmlApplication>,
     pub messaging_profiles: Vec<MessagingProfile>,
+    /// Filled-in regulatory requirements an order line can name.
+    pub requirement_groups: Vec<RequirementGroup>,
 }
 
 impl TelnyxAccount {
+    /// What the account may still spend: its balance and credit limit, less what its pending
+    /// orders will be charged (a number costs 1.00 when its order completes).
+    pub fn spendable_cents(&self) -> i64 {
+        let pending: usize = self
+            .orders
+            .values()
+            .filter(|order| order.status == OrderStatus::Pending)
+            .map(|order| order.lines.len())
+            .sum();
+        self.balance_cents + self.credit_limit_cents - NUMBER_PRICE_CENTS * pending as i64
+    }
+
     pub fn connection_name(&self, connection_id: &str) -> Option<String> {
         self.texml_applications
             .iter()
@@ -734,6 +831,13 @@ impl World {
         world.seed_twilio_account(index, 1, inventory, &mut used);
         if let Some(account) = world.twilio.last_mut() {
             account.kind = "Trial";
+        }
+        // And a Telnyx account whose balance cannot pay for one number.
+        let index = world.telnyx.len();
+        world.seed_telnyx_account(index, 0, inventory, &mut used);
+        if let Some(account) = world.telnyx.last_mut() {
+            account.balance_cents = NUMBER_PRICE_CENTS / 2;
+            account.credit_limit_cents = 0;
         }
         world
     }
@@ -911,6 +1015,7 @@ impl World {
             orders_by_id: HashMap::new(),
             texml_applications,
             messaging_profiles,
+            requirement_groups: RequirementGroup::seeded(index),
         };
         let numbers = inventory::draw_owned_numbers(&mut self.rng, inventory, owned, used);
         let connection = account.texml_applications[0].id.clone();
@@ -977,6 +1082,9 @@ impl World {
         id
     }
 }
+
+/// What the sandbox's Telnyx charges for a number when its order completes, in cents.
+pub(crate) const NUMBER_PRICE_CENTS: i64 = 100;
 
 /// The Twilio accounts the sandbox also seeds, one of each state that is not active: it answers
 /// their Accounts resource with the state and refuses everything else with 10001.

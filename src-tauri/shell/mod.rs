@@ -160,6 +160,7 @@ pub fn run() {
             buy::quote_purchase,
             buy::buy_number,
             buy::list_addresses,
+            buy::list_bundles,
             buy::buy_from_pool,
             buy::process_orders,
             buy::list_orders,

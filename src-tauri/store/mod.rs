@@ -140,6 +140,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_journal_checks.sql")),
         M::up(include_str!("migrations/0008_import_unconfirmed.sql")),
         M::up(include_str!("migrations/0009_search_address.sql")),
+        M::up(include_str!("migrations/0010_search_bundle.sql")),
     ])
 }
 
@@ -256,6 +257,6 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 9);
+        assert_eq!(store.schema_version().unwrap(), 10);
     }
 }

@@ -22,11 +22,14 @@ pub struct CachedNumber {
     pub monthly_cost_credits: Option<i64>,
     /// `any`, `local` or `foreign` when buying it needs an address on file; `None` otherwise.
     pub address_requirement: Option<String>,
+    /// Whether buying it needs an approved regulatory bundle.
+    pub bundle_required: bool,
 }
 
 /// The columns [`from_row`] reads, in its order.
 const COLUMNS: &str = "r.e164, r.number_type, r.country, r.region, r.locality, r.feature_voice,
-     r.feature_sms, r.feature_mms, r.monthly_cost_credits, r.address_requirement";
+     r.feature_sms, r.feature_mms, r.monthly_cost_credits, r.address_requirement,
+     r.bundle_required";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CachedNumber> {
     Ok(CachedNumber {
@@ -40,6 +43,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CachedNumber> {
         mms: r.get(7)?,
         monthly_cost_credits: r.get(8)?,
         address_requirement: r.get(9)?,
+        bundle_required: r.get(10)?,
     })
 }
 
@@ -79,8 +83,8 @@ pub fn save(
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO search_results (search_id, position, e164, number_type, country,
              region, locality, feature_voice, feature_sms, feature_mms, monthly_cost_credits,
-             address_requirement)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             address_requirement, bundle_required)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     for (position, number) in results.iter().enumerate() {
         insert.execute(params![
@@ -96,6 +100,7 @@ pub fn save(
             number.mms,
             number.monthly_cost_credits,
             number.address_requirement,
+            number.bundle_required,
         ])?;
     }
     Ok(id)
@@ -140,7 +145,8 @@ pub fn load(
     }))
 }
 
-/// The newest cached copy of this number in any search of the workspace.
+/// The newest cached copy of this number in any search of the workspace (the last saved, when
+/// two were fetched at the same moment).
 pub fn find_number(
     connection: &Connection,
     workspace_id: WorkspaceId,
@@ -152,10 +158,10 @@ pub fn find_number(
                 "SELECT {COLUMNS}, s.fetched_at
                  FROM search_results r JOIN searches s ON s.id = r.search_id
                  WHERE s.workspace_id = ?1 AND r.e164 = ?2
-                 ORDER BY s.fetched_at DESC LIMIT 1"
+                 ORDER BY s.fetched_at DESC, s.id DESC LIMIT 1"
             ),
             params![workspace_id, e164],
-            |r| Ok((from_row(r)?, r.get(10)?)),
+            |r| Ok((from_row(r)?, r.get("fetched_at")?)),
         )
         .optional()?)
 }

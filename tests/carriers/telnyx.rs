@@ -219,6 +219,7 @@ async fn orders_complete_and_fail_and_numbers_release() {
             connection_id: Some(account.texml_application_id.clone()),
             messaging_profile_id: Some(account.messaging_profile_id.clone()),
             customer_reference: Some("journal-1".into()),
+            requirement_group_id: None,
         })
         .await
         .unwrap();

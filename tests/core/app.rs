@@ -126,8 +126,18 @@ impl AppWorld {
         workspace: WorkspaceId,
         connection: Option<ConnectionId>,
     ) -> String {
+        self.first_offer_in(workspace, connection, "US").await
+    }
+
+    /// The first local number on sale in `country`.
+    pub async fn first_offer_in(
+        &self,
+        workspace: WorkspaceId,
+        connection: Option<ConnectionId>,
+        country: &str,
+    ) -> String {
         let query = SearchQuery {
-            country: "US".into(),
+            country: country.into(),
             types: vec![NumberType::Local],
             connection_id: connection,
             ..SearchQuery::default()

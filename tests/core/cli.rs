@@ -63,6 +63,7 @@ impl CliWorld {
             .env("NUMBERDESK_TWILIO_API_URL", &urls.twilio_api)
             .env("NUMBERDESK_TWILIO_PRICING_URL", &urls.twilio_pricing)
             .env("NUMBERDESK_TWILIO_ROUTES_URL", &urls.twilio_routes)
+            .env("NUMBERDESK_TWILIO_NUMBERS_URL", &urls.twilio_numbers)
             .env("NUMBERDESK_TELNYX_URL", &urls.telnyx);
         command
     }

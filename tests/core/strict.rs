@@ -41,6 +41,24 @@ async fn every_flow_sends_only_requests_the_carriers_specs_allow() {
         .find(|r| r.carrier == CarrierKind::Twilio && r.status == NumberStatus::Active)
         .unwrap()
         .id;
+    // A regulated number, with the Berlin address and the German bundle.
+    let german = w.first_offer_in(acme.id, Some(twilio), "DE").await;
+    let purchases = w.app.purchases();
+    let berlin = purchases
+        .addresses(acme.id, twilio)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.iso_country == "DE")
+        .unwrap()
+        .sid;
+    let bundle = purchases.bundles(acme.id, twilio, &german).await.unwrap()[0]
+        .sid
+        .clone();
+    purchases
+        .buy_regulated(acme.id, Some(twilio), &german, Some(berlin), Some(bundle))
+        .await
+        .unwrap();
     w.add_ie1_key(acme.id, twilio).await;
     let moved = w
         .app
@@ -94,6 +112,16 @@ async fn every_flow_sends_only_requests_the_carriers_specs_allow() {
         "{done:?}"
     );
 
+    // A German number ordered with the account's requirement group.
+    let german = w.first_offer_in(acme.id, Some(telnyx), "DE").await;
+    let group = purchases.bundles(acme.id, telnyx, &german).await.unwrap()[0]
+        .sid
+        .clone();
+    purchases
+        .buy_regulated(acme.id, Some(telnyx), &german, None, Some(group))
+        .await
+        .unwrap();
+
     // Both disconnected with every number put back as it was.
     for connection in [twilio, telnyx] {
         let report = w
@@ -121,6 +149,12 @@ async fn every_flow_sends_only_requests_the_carriers_specs_allow() {
         ("PATCH", "/telnyx/v2/phone_numbers/"),
         ("PATCH", "/messaging"),
         ("GET", "/telnyx/v2/texml_applications/"),
+        ("GET", "/v2/RegulatoryCompliance/Regulations"),
+        ("GET", "/v2/RegulatoryCompliance/Bundles"),
+        ("GET", "/Addresses.json"),
+        ("GET", "/telnyx/v2/requirements"),
+        ("GET", "/telnyx/v2/requirement_groups"),
+        ("POST", "/telnyx/v2/number_orders"),
     ] {
         assert!(
             calls

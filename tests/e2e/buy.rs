@@ -634,35 +634,57 @@ fn in_sandbox_mode_the_background_sync_completes_a_pool_order_and_says_so() {
     });
 }
 
+/// A Twilio workspace named `name`, connected to the sandbox's first account, with the
+/// results of a search of `country` on screen; the first number on sale and its row's selector.
+async fn twilio_search(
+    sandbox: &SandboxHandle,
+    name: &str,
+    country: &str,
+) -> Result<(App, String, String)> {
+    let twilio = sandbox.twilio_accounts()[0].clone();
+    let profile = Profile::new().with_carriers_at(sandbox.base_urls());
+    let app = App::launch(&profile).await?;
+    app.step("create the workspace, connect Twilio");
+    create_workspace(&app, name, "standard", false, 5_000).await?;
+    app.click("[data-nav='carriers']").await?;
+    app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
+        .await?;
+    app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
+        .await?;
+    wait_for_no_dialog(&app).await?;
+
+    app.step(&format!("search {country}"));
+    app.click("[data-nav='buy']").await?;
+    app.wait_for("[data-testid='search-form']").await?;
+    search_in(&app, country, "").await?;
+    let number = app
+        .attrs(RESULT_ROWS, "data-e164")
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no {country} number on sale"))?;
+    let row = format!("{RESULT_ROWS}[data-e164='{number}']");
+    Ok((app, number, row))
+}
+
+/// The bodies of the purchases the sandbox's Twilio received.
+fn twilio_purchase_bodies(sandbox: &SandboxHandle) -> Vec<String> {
+    sandbox
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/IncomingPhoneNumbers.json"))
+        .map(|c| c.body)
+        .collect()
+}
+
 /// Issue 12, regulated numbers: a GB number shows that it needs an address; its confirmation
 /// offers the account's Addresses, and the purchase goes to Twilio with the one picked.
 #[test]
 fn a_gb_number_is_bought_with_the_address_picked_in_the_confirmation() {
     run(|| async {
         let sandbox = sandbox().await?;
-        let twilio = sandbox.twilio_accounts()[0].clone();
-        let profile = Profile::new().with_carriers_at(sandbox.base_urls());
-        let app = App::launch(&profile).await?;
-        app.step("create the workspace, connect Twilio");
-        create_workspace(&app, "Acme London", "standard", false, 5_000).await?;
-        app.click("[data-nav='carriers']").await?;
-        app.connect_twilio_in_wizard("Main Twilio", &twilio.account_sid, &twilio.auth_token)
-            .await?;
-        app.click("[data-testid='import-wizard'] [data-testid='dialog-cancel']")
-            .await?;
-        wait_for_no_dialog(&app).await?;
-
-        app.step("search GB: the results say an address is needed");
-        app.click("[data-nav='buy']").await?;
-        app.wait_for("[data-testid='search-form']").await?;
-        search_in(&app, "GB", "").await?;
-        let number = app
-            .attrs(RESULT_ROWS, "data-e164")
-            .await?
-            .into_iter()
-            .next()
-            .ok_or("no GB number on sale")?;
-        let row = format!("{RESULT_ROWS}[data-e164='{number}']");
+        let account_sid = sandbox.twilio_accounts()[0].account_sid.clone();
+        let (app, _, row) = twilio_search(&sandbox, "Acme London", "GB").await?;
         app.wait_for_text(
             &format!("{row} [data-testid='offer-requirement']"),
             "Needs an address",
@@ -682,16 +704,61 @@ fn a_gb_number_is_bought_with_the_address_picked_in_the_confirmation() {
             "Active",
         )
         .await?;
-        let address = format!("AD{}", &twilio.account_sid[2..]);
-        let bodies: Vec<String> = sandbox
-            .calls()
-            .into_iter()
-            .filter(|c| c.method == "POST" && c.path.ends_with("/IncomingPhoneNumbers.json"))
-            .map(|c| c.body)
-            .collect();
+        let address = format!("AD{}", &account_sid[2..]);
+        let bodies = twilio_purchase_bodies(&sandbox);
         assert_eq!(bodies.len(), 1, "{bodies:?}");
         assert!(
             bodies[0].contains(&format!("AddressSid={address}")),
+            "{}",
+            bodies[0]
+        );
+        app.quit().await?;
+        crate::harness::shut_down_checked(sandbox).await?;
+        Ok(())
+    });
+}
+
+/// Issue 12, regulated numbers: a German local number shows that it needs a local address and
+/// a regulatory bundle; its confirmation offers both, and Twilio gets the ones picked.
+#[test]
+fn a_german_number_is_bought_with_a_local_address_and_an_approved_bundle() {
+    run(|| async {
+        let sandbox = sandbox().await?;
+        let account_sid = sandbox.twilio_accounts()[0].account_sid.clone();
+        let (app, _, row) = twilio_search(&sandbox, "Acme Berlin", "DE").await?;
+        app.wait_for_text(
+            &format!("{row} [data-testid='offer-requirement']"),
+            "Needs a local address",
+        )
+        .await?;
+        app.wait_for_text(
+            &format!("{row} [data-testid='offer-bundle']"),
+            "Needs a regulatory bundle",
+        )
+        .await?;
+
+        app.step("the confirmation offers addresses and the approved bundle; pick Berlin, buy");
+        app.click(&format!("{row} [data-testid='buy-number']"))
+            .await?;
+        let bundle = format!("BUd{}", &account_sid[3..]);
+        let berlin = format!("ADe{}", &account_sid[3..]);
+        let bundles = format!("{DIALOG} [data-testid='buy-bundle']");
+        wait_for_text_containing(&app, &bundles, "Berlin office").await?;
+        app.select(&format!("{DIALOG} [data-testid='buy-address']"), &berlin)
+            .await?;
+        app.click(&format!("{DIALOG} [data-testid='dialog-confirm']"))
+            .await?;
+        wait_for_text_containing(
+            &app,
+            &format!("{row} [data-testid='offer-bought']"),
+            "Active",
+        )
+        .await?;
+        let bodies = twilio_purchase_bodies(&sandbox);
+        assert_eq!(bodies.len(), 1, "{bodies:?}");
+        assert!(
+            bodies[0].contains(&format!("AddressSid={berlin}"))
+                && bodies[0].contains(&format!("BundleSid={bundle}")),
             "{}",
             bodies[0]
         );

@@ -236,6 +236,7 @@ impl Profile {
             ("NUMBERDESK_TWILIO_API_URL", &urls.twilio_api),
             ("NUMBERDESK_TWILIO_PRICING_URL", &urls.twilio_pricing),
             ("NUMBERDESK_TWILIO_ROUTES_URL", &urls.twilio_routes),
+            ("NUMBERDESK_TWILIO_NUMBERS_URL", &urls.twilio_numbers),
             ("NUMBERDESK_TWILIO_REGIONAL_URL", &urls.twilio_regional),
             ("NUMBERDESK_TELNYX_URL", &urls.telnyx),
         ] {

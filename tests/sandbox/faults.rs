@@ -413,8 +413,9 @@ async fn faults_calls_and_accounts_over_the_inspection_api() {
 
     // Account state.
     let (_, accounts) = send(client.get(format!("{inspect}/accounts"))).await;
-    // Two per carrier, and the suspended, the closed and the trial Twilio account.
-    assert_eq!(accounts.as_array().unwrap().len(), 7);
+    // Two per carrier, the suspended, the closed and the trial Twilio account, and the Telnyx
+    // account that cannot pay for a number.
+    assert_eq!(accounts.as_array().unwrap().len(), 8);
     let (_, account) =
         send(client.get(format!("{inspect}/accounts/{}?numbers=true", twilio.sid()))).await;
     assert_eq!(account["carrier"], "twilio");

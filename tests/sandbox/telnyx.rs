@@ -559,3 +559,215 @@ async fn paging_through_ten_thousand_numbers_returns_each_once() {
         .windows(2)
         .all(|pair| pair[0]["phone_number"].as_str() < pair[1]["phone_number"].as_str()));
 }
+
+/// The line of an order reply for its one number.
+fn only_line(order: &Value) -> &Value {
+    &order["data"]["phone_numbers"][0]
+}
+
+#[tokio::test]
+async fn regulated_orders_wait_until_an_approved_requirement_group_meets_them() {
+    let sandbox = support::start(0).await;
+    sandbox
+        .faults()
+        .set_order_completion(OrderCompletion::Polls {
+            polls: 1,
+            outcome: OrderOutcome::Success,
+        });
+    let telnyx = Telnyx::new(&sandbox);
+
+    // The catalogue: German local numbers and every Australian number ask for an address.
+    let (status, german) = send(
+        telnyx.get("/requirements?filter[country_code]=DE&filter[action]=ordering&page[size]=250"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{german}");
+    schema::telnyx().check("/requirements", "get", status, &german, &["locality"]);
+    assert_eq!(german["data"].as_array().unwrap().len(), 1, "{german}");
+    assert_eq!(german["data"][0]["phone_number_type"], "local");
+    let (_, australian) = send(telnyx.get("/requirements?filter[country_code]=AU")).await;
+    assert!(
+        australian["data"][0].get("phone_number_type").is_none(),
+        "{australian}"
+    );
+    let (_, american) = send(telnyx.get("/requirements?filter[country_code]=US")).await;
+    assert_eq!(american["data"], json!([]));
+
+    // The account's groups, a bare array as Telnyx's spec has it.
+    let (status, groups) = send(telnyx.get(
+        "/requirement_groups?filter[country_code]=DE&filter[phone_number_type]=local&filter[action]=ordering&filter[status]=approved",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{groups}");
+    schema::telnyx().check("/requirement_groups", "get", status, &groups, &[]);
+    let groups = groups.as_array().unwrap().clone();
+    assert_eq!(groups.len(), 1);
+    let berlin = groups[0]["id"].as_str().unwrap().to_string();
+    let (_, all) = send(telnyx.get("/requirement_groups")).await;
+    let australian_local = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["country_code"] == "AU" && g["phone_number_type"] == "local")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let numbers = search(
+        &telnyx,
+        "filter[country_code]=DE&filter[phone_number_type]=local&filter[limit]=2",
+    )
+    .await;
+    assert_eq!(numbers.len(), 2);
+
+    // Without a group the order is taken but waits, however often it is polled.
+    let (status, waiting) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[0]}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{waiting}");
+    schema::telnyx().check(
+        "/number_orders",
+        "post",
+        status,
+        &waiting,
+        &[
+            "bundle_id",
+            "billing_group_id",
+            "connection_id",
+            "messaging_profile_id",
+            "customer_reference",
+        ],
+    );
+    assert_eq!(waiting["data"]["requirements_met"], false);
+    assert_eq!(only_line(&waiting)["requirements_met"], false);
+    assert_eq!(
+        only_line(&waiting)["requirements_status"],
+        "requirement-info-pending"
+    );
+    let id = waiting["data"]["id"].as_str().unwrap();
+    for _ in 0..3 {
+        let (_, fetched) = send(telnyx.get(&format!("/number_orders/{id}"))).await;
+        assert_eq!(fetched["data"]["status"], "pending", "{fetched}");
+    }
+    let (_, unmet) = send(telnyx.get("/number_orders?filter[requirements_met]=false")).await;
+    assert_eq!(unmet["data"].as_array().unwrap().len(), 1, "{unmet}");
+
+    // A group the account does not have, or one made for other numbers, is refused.
+    let (status, unknown) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[1], "requirement_group_id": "6f1d0c2e-0000-4a5b-9c7d-0000000000ff"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unknown}");
+    assert_eq!(telnyx_error_code(&unknown), "10017");
+    assert_eq!(
+        unknown["errors"][0]["source"]["pointer"],
+        "/phone_numbers/0/requirement_group_id"
+    );
+    let (status, wrong) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[1], "requirement_group_id": australian_local}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}");
+    assert!(
+        wrong["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("AU local"),
+        "{wrong}"
+    );
+
+    // With the approved German group it completes like any order.
+    let (status, met) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[1], "requirement_group_id": berlin}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{met}");
+    assert_eq!(met["data"]["requirements_met"], true);
+    assert_eq!(only_line(&met)["requirement_group_id"], berlin.as_str());
+    let id = met["data"]["id"].as_str().unwrap();
+    let (_, fetched) = send(telnyx.get(&format!("/number_orders/{id}"))).await;
+    assert_eq!(fetched["data"]["status"], "success", "{fetched}");
+
+    // An Australian mobile with the group still pending approval waits under review.
+    let mobiles = search(
+        &telnyx,
+        "filter[country_code]=AU&filter[phone_number_type]=mobile&filter[limit]=1",
+    )
+    .await;
+    let pending_group = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["phone_number_type"] == "mobile")
+        .unwrap();
+    assert_eq!(pending_group["status"], "pending-approval");
+    let (_, review) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": mobiles[0], "requirement_group_id": pending_group["id"]}]}),
+    )
+    .await;
+    assert_eq!(
+        only_line(&review)["requirements_status"],
+        "requirement-info-under-review"
+    );
+    assert_eq!(review["data"]["requirements_met"], false);
+    assert!(
+        sandbox.violations().is_empty(),
+        "{:?}",
+        sandbox.violations()
+    );
+}
+
+#[tokio::test]
+async fn an_order_the_balance_cannot_pay_for_is_refused_and_takes_nothing() {
+    let sandbox = support::start(0).await;
+    let telnyx = Telnyx::new(&sandbox);
+    let numbers = search(
+        &telnyx,
+        "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=1",
+    )
+    .await;
+    let broke = sandbox
+        .telnyx_low_balance_account()
+        .expect("seeded")
+        .clone();
+    let url = format!("{}/v2/number_orders", sandbox.base_urls().telnyx);
+    let (status, refused) = send(
+        telnyx
+            .client
+            .post(&url)
+            .bearer_auth(&broke.api_key)
+            .json(&json!({"phone_numbers": [{"phone_number": numbers[0]}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{refused}");
+    assert_eq!(telnyx_error_code(&refused), "20100");
+    assert_eq!(refused["errors"][0]["title"], "Insufficient Funds");
+    // The number is still on sale.
+    let again = search(
+        &telnyx,
+        "filter[country_code]=US&filter[national_destination_code]=404&filter[limit]=50",
+    )
+    .await;
+    assert!(again.contains(&numbers[0]));
+
+    // An empty connection id names no connection.
+    let (status, empty) = order(
+        &telnyx,
+        json!({"phone_numbers": [{"phone_number": numbers[0]}], "connection_id": ""}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{empty}");
+    assert_eq!(empty["errors"][0]["source"]["pointer"], "/connection_id");
+    assert!(
+        sandbox.violations().is_empty(),
+        "{:?}",
+        sandbox.violations()
+    );
+}

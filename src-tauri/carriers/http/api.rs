@@ -195,6 +195,8 @@ pub(crate) enum Verdict {
     AccountSuspended,
     /// A trial account has reached what a trial may have (one number at Twilio).
     TrialLimit,
+    /// The account's balance cannot pay for what was asked (Telnyx 20100).
+    InsufficientFunds,
     NoApiAccess,
     NotFound,
     RateLimited,
@@ -226,6 +228,7 @@ impl Verdict {
             Verdict::AuthRejected => CarrierError::AuthRejected { carrier },
             Verdict::AccountSuspended => CarrierError::AccountSuspended { carrier },
             Verdict::TrialLimit => CarrierError::TrialLimit { carrier },
+            Verdict::InsufficientFunds => CarrierError::InsufficientFunds { carrier },
             Verdict::NoApiAccess => CarrierError::NoApiAccess {
                 carrier,
                 detail: message.unwrap_or_else(|| format!("the {}", context.what)),

@@ -59,6 +59,9 @@ pub struct TelnyxOrderRequest {
     pub messaging_profile_id: Option<String>,
     /// Free text Telnyx keeps with the order (NumberDesk puts its journal key here).
     pub customer_reference: Option<String>,
+    /// An approved requirement group for every number of the order, when their country asks
+    /// for regulatory requirements.
+    pub requirement_group_id: Option<String>,
 }
 
 /// A Telnyx account's client. Cheap to clone; clones share the connection pool and the adaptive
@@ -313,6 +316,7 @@ impl Dialect for Inner {
             Some("10010") => Verdict::NoApiAccess,
             Some("10005") => Verdict::NotFound,
             Some("10011") => Verdict::RateLimited,
+            Some("20100") => Verdict::InsufficientFunds,
             _ => Verdict::ByStatus,
         };
         // An order refused because one of its numbers is gone points at that number. Format

@@ -5,7 +5,9 @@ use reqwest::Method;
 use super::client::{TelnyxClient, TelnyxOrderRequest, CARRIER};
 use super::wire;
 use crate::carriers::http::{text_filters, Context, Safety};
-use crate::carriers::{AvailableNumber, CarrierError, NumberOrder, NumberSearch};
+use crate::carriers::{
+    AvailableNumber, CarrierBundle, CarrierError, NumberOrder, NumberSearch, NumberType,
+};
 
 impl TelnyxClient {
     /// `GET /available_phone_numbers` with its `filter[...]` parameters (not paged; `limit`
@@ -87,6 +89,7 @@ impl TelnyxClient {
                 .iter()
                 .map(|number| wire::OrderPhoneNumber {
                     phone_number: number,
+                    requirement_group_id: order.requirement_group_id.as_deref(),
                 })
                 .collect(),
             connection_id: order.connection_id.as_deref(),
@@ -116,6 +119,52 @@ impl TelnyxClient {
             .get(&self.url(&["number_orders", id]), &context)
             .await?;
         order_from(order.data)
+    }
+
+    /// Whether Telnyx asks for regulatory requirements before ordering a number of this
+    /// country and type (`GET /requirements`, action `ordering`). Asked by country only: the
+    /// type filter knows no `mobile`, and a requirement with no type applies to every type.
+    pub async fn needs_requirements(
+        &self,
+        iso_country: &str,
+        number_type: NumberType,
+    ) -> Result<bool, CarrierError> {
+        let mut url = self.url(&["requirements"]);
+        url.query_pairs_mut()
+            .append_pair("filter[country_code]", iso_country)
+            .append_pair("filter[action]", "ordering")
+            .append_pair("page[size]", "250");
+        let found: wire::Page<wire::Requirement> = self
+            .api()
+            .get(&url, &Context::about("requirement list"))
+            .await?;
+        Ok(found
+            .data
+            .iter()
+            .any(|requirement| requirement.applies_to(number_type)))
+    }
+
+    /// The account's approved requirement groups for ordering numbers of this country and
+    /// type (`GET /requirement_groups`, which answers with a bare array), as bundles to pick.
+    pub async fn list_requirement_groups(
+        &self,
+        iso_country: &str,
+        number_type: NumberType,
+    ) -> Result<Vec<CarrierBundle>, CarrierError> {
+        let mut url = self.url(&["requirement_groups"]);
+        url.query_pairs_mut()
+            .append_pair("filter[country_code]", iso_country)
+            .append_pair("filter[phone_number_type]", number_type.as_str())
+            .append_pair("filter[action]", "ordering")
+            .append_pair("filter[status]", "approved");
+        let groups: Vec<wire::RequirementGroup> = self
+            .api()
+            .get(&url, &Context::about("requirement group list"))
+            .await?;
+        Ok(groups
+            .into_iter()
+            .map(wire::RequirementGroup::into_domain)
+            .collect())
     }
 
     /// Every number order, optionally only those with this customer reference. Lines in a list

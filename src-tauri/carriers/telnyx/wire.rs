@@ -9,9 +9,9 @@ use crate::domain::e164::E164;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::carriers::{
-    non_empty, AvailableNumber, Balance, Features, MessagingAssignment, MessagingProfile, Money,
-    NumberOrder, NumberState, NumberType, OrderStatus, OrderedNumber, OwnedNumber, Routing,
-    TelnyxRouting, TexmlApplication, WebhookMethod,
+    non_empty, AvailableNumber, Balance, CarrierBundle, Features, MessagingAssignment,
+    MessagingProfile, Money, NumberOrder, NumberState, NumberType, OrderStatus, OrderedNumber,
+    OwnedNumber, Routing, TelnyxRouting, TexmlApplication, WebhookMethod,
 };
 
 fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
@@ -429,6 +429,47 @@ pub(super) struct CreateNumberOrderRequest<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct OrderPhoneNumber<'a> {
     pub phone_number: &'a str,
+    /// An approved requirement group, for a number whose country asks for requirements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirement_group_id: Option<&'a str>,
+}
+
+/// `DocReqsRequirement`: only what it applies to matters here.
+#[derive(Debug, Deserialize)]
+pub(super) struct Requirement {
+    #[serde(default, deserialize_with = "text")]
+    pub phone_number_type: Option<String>,
+}
+
+impl Requirement {
+    /// A requirement with no type applies to every type.
+    pub fn applies_to(&self, kind: NumberType) -> bool {
+        self.phone_number_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or(true, |t| t.eq_ignore_ascii_case(kind.as_str()))
+    }
+}
+
+/// `RequirementGroup`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RequirementGroup {
+    pub id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub customer_reference: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub status: Option<String>,
+}
+
+impl RequirementGroup {
+    pub fn into_domain(self) -> CarrierBundle {
+        CarrierBundle {
+            sid: self.id,
+            friendly_name: self.customer_reference,
+            status: self.status.unwrap_or_default(),
+        }
+    }
 }
 
 /// `NumberOrderWithPhoneNumbers`, and `NumberOrder` of the list (whose lines carry no status).

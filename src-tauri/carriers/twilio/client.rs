@@ -37,10 +37,17 @@ pub struct TwilioUrls {
     pub pricing: String,
     /// Routes v2, default `https://routes.twilio.com`.
     pub routes: String,
+    /// Numbers v2 (regulatory compliance), default `https://numbers.twilio.com`.
+    #[serde(default = "default_numbers")]
+    pub numbers: String,
     /// The regional API hosts, with `{edge}` and `{region}` standing for the parts that vary:
     /// default `https://api.{edge}.{region}.twilio.com`.
     #[serde(default = "default_regional")]
     pub regional: String,
+}
+
+fn default_numbers() -> String {
+    "https://numbers.twilio.com".to_string()
 }
 
 fn default_regional() -> String {
@@ -76,6 +83,7 @@ impl Default for TwilioUrls {
             api: "https://api.twilio.com".to_string(),
             pricing: "https://pricing.twilio.com".to_string(),
             routes: "https://routes.twilio.com".to_string(),
+            numbers: default_numbers(),
             regional: default_regional(),
         }
     }
@@ -227,6 +235,7 @@ pub(super) struct Inner {
     pub(super) api: Url,
     pub(super) pricing: Url,
     pub(super) routes: Url,
+    pub(super) numbers: Url,
     credentials: TwilioCredentials,
     pub(super) transport: Arc<Transport>,
     /// The regional host template (see [`TwilioUrls::regional`]).
@@ -281,12 +290,14 @@ impl TwilioClient {
         let api = parse_base(CARRIER, "the API base URL", &urls.api)?;
         let pricing = parse_base(CARRIER, "the Pricing base URL", &urls.pricing)?;
         let routes = parse_base(CARRIER, "the Routes base URL", &urls.routes)?;
+        let numbers = parse_base(CARRIER, "the Numbers base URL", &urls.numbers)?;
         let transport = Arc::new(Transport::new(CARRIER, options)?);
         Ok(TwilioClient {
             inner: Arc::new(Inner {
                 api,
                 pricing,
                 routes,
+                numbers,
                 credentials,
                 transport,
                 regional: urls.regional,
@@ -344,6 +355,7 @@ impl TwilioClient {
                 api,
                 pricing: self.inner.pricing.clone(),
                 routes: self.inner.routes.clone(),
+                numbers: self.inner.numbers.clone(),
                 credentials: TwilioCredentials::ApiKey {
                     account_sid: self.account_sid().to_string(),
                     key_sid: key.key_sid.clone(),

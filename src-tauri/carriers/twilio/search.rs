@@ -8,8 +8,8 @@ use super::numbers::paging_loop;
 use super::wire;
 use crate::carriers::http::{join, text_filters, Context, Safety};
 use crate::carriers::{
-    AvailableCountry, AvailableNumber, CarrierAddress, CarrierError, CountryPricing, NumberSearch,
-    NumberType, OwnedNumber,
+    AvailableCountry, AvailableNumber, CarrierAddress, CarrierBundle, CarrierError, CountryPricing,
+    NumberSearch, NumberType, OwnedNumber,
 };
 
 impl TwilioClient {
@@ -37,6 +37,87 @@ impl TwilioClient {
             },
         )
         .await
+    }
+
+    /// Whether buying a number of this country and type needs a regulatory bundle: Numbers
+    /// v2 has a Regulation for them. Types the regulatory resources do not name need none.
+    pub async fn needs_bundle(
+        &self,
+        iso_country: &str,
+        number_type: NumberType,
+    ) -> Result<bool, CarrierError> {
+        let Some(kind) = regulatory_type(number_type) else {
+            return Ok(false);
+        };
+        let regulations: Vec<wire::Regulation> = self
+            .v2_list(
+                "Regulations",
+                &[
+                    ("IsoCountry", iso_country),
+                    ("NumberType", kind),
+                    ("PageSize", "20"),
+                ],
+                "regulation list",
+            )
+            .await?;
+        Ok(!regulations.is_empty())
+    }
+
+    /// The account's approved bundles for numbers of this country and type (Numbers v2
+    /// `Bundles`, `twilio-approved`), to buy a number that needs one.
+    pub async fn list_bundles(
+        &self,
+        iso_country: &str,
+        number_type: NumberType,
+    ) -> Result<Vec<CarrierBundle>, CarrierError> {
+        let Some(kind) = regulatory_type(number_type) else {
+            return Ok(Vec::new());
+        };
+        let bundles: Vec<wire::Bundle> = self
+            .v2_list(
+                "Bundles",
+                &[
+                    ("Status", "twilio-approved"),
+                    ("IsoCountry", iso_country),
+                    ("NumberType", kind),
+                    ("PageSize", "1000"),
+                ],
+                "bundle list",
+            )
+            .await?;
+        Ok(bundles.into_iter().map(wire::Bundle::into_domain).collect())
+    }
+
+    /// Every item of a Numbers v2 regulatory list, following `meta.next_page_url` (on the
+    /// same host only, and never twice).
+    async fn v2_list<T: serde::de::DeserializeOwned>(
+        &self,
+        resource: &str,
+        query: &[(&str, &str)],
+        what: &'static str,
+    ) -> Result<Vec<T>, CarrierError> {
+        let mut url = join(
+            &self.inner.numbers,
+            &["v2", "RegulatoryCompliance", resource],
+        );
+        url.query_pairs_mut().extend_pairs(query);
+        let context = Context::about(what);
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        let mut seen_pages = HashSet::new();
+        while let Some(url) = next.take() {
+            if !seen_pages.insert(url.to_string()) {
+                break;
+            }
+            let page: wire::V2Page<T> = self.api().get(&url, &context).await?;
+            items.extend(page.results);
+            next = page
+                .meta
+                .next_page_url
+                .and_then(|link| url.join(&link).ok())
+                .filter(|link| link.origin() == self.inner.numbers.origin());
+        }
+        Ok(items)
     }
 
     /// Every item of a small account list (`resource` under the account, 1,000 a page),
@@ -171,5 +252,16 @@ impl TwilioClient {
             .get(&url, &Context::about(format!("price list for {iso}")))
             .await?;
         Ok(pricing.into_domain())
+    }
+}
+
+/// A number type as the regulatory resources write it (`toll free` with a space, as Pricing).
+fn regulatory_type(number_type: NumberType) -> Option<&'static str> {
+    match number_type {
+        NumberType::Local => Some("local"),
+        NumberType::Mobile => Some("mobile"),
+        NumberType::National => Some("national"),
+        NumberType::TollFree => Some("toll free"),
+        _ => None,
     }
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::carriers::{
     non_empty, AccountStatus, AddressRequirement, AvailableCountry, AvailableNumber,
-    CarrierAddress, CountryPricing, Features, InboundRegion, Money, NumberPrice, NumberState,
-    NumberType, OwnedNumber, Routing, TwilioRouting, WebhookMethod,
+    CarrierAddress, CarrierBundle, CountryPricing, Features, InboundRegion, Money, NumberPrice,
+    NumberState, NumberType, OwnedNumber, Routing, TwilioRouting, WebhookMethod,
 };
 
 /// `""` and `null` both become `None`.
@@ -229,7 +229,48 @@ pub(super) fn search_path_segment(number_type: NumberType) -> Option<&'static st
     })
 }
 
-/// `AvailablePhoneNumbers.json`.
+/// A Numbers v2 list page: `results` and `meta.next_page_url` (absolute).
+#[derive(Debug, Deserialize)]
+pub(super) struct V2Page<T> {
+    pub results: Vec<T>,
+    #[serde(default)]
+    pub meta: V2Meta,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct V2Meta {
+    #[serde(default, deserialize_with = "text")]
+    pub next_page_url: Option<String>,
+}
+
+/// A Regulation (Numbers v2): only whether one exists matters to a purchase.
+#[derive(Debug, Deserialize)]
+pub(super) struct Regulation {
+    #[allow(dead_code)]
+    pub sid: String,
+}
+
+/// A Bundle (Numbers v2).
+#[derive(Debug, Deserialize)]
+pub(super) struct Bundle {
+    pub sid: String,
+    #[serde(default, deserialize_with = "text")]
+    pub friendly_name: Option<String>,
+    #[serde(default)]
+    pub status: String,
+}
+
+impl Bundle {
+    pub fn into_domain(self) -> CarrierBundle {
+        CarrierBundle {
+            sid: self.sid,
+            friendly_name: self.friendly_name,
+            status: self.status,
+        }
+    }
+}
+
+/// `Addresses.json`.
 #[derive(Debug, Deserialize)]
 pub(super) struct AddressPage {
     pub addresses: Vec<Address>,

@@ -13,7 +13,9 @@ use super::{
     Purchases, Quote, QuotedNumber,
 };
 use crate::carriers::account::CarrierAccount;
-use crate::carriers::{AddressRequirement, CarrierAddress, CarrierError, CarrierKind};
+use crate::carriers::{
+    AddressRequirement, CarrierAddress, CarrierBundle, CarrierError, CarrierKind,
+};
 use crate::domain::e164::E164;
 use crate::domain::kinds::{JournalKind, WebhookMode};
 use crate::domain::target::ManagedTarget;
@@ -91,9 +93,26 @@ impl Purchases {
         e164: &str,
         address_sid: Option<String>,
     ) -> Result<Purchase, PurchaseError> {
-        let address_sid = address_sid
-            .map(|sid| sid.trim().to_string())
-            .filter(|sid| !sid.is_empty());
+        self.buy_regulated(workspace_id, connection_id, e164, address_sid, None)
+            .await
+    }
+
+    /// [`Purchases::buy_with_address`] with one of the account's approved regulatory bundles
+    /// ([`Purchases::bundles`]) too, for a number whose country and type have a regulation;
+    /// without it such a number is refused before anything is charged or sent.
+    pub async fn buy_regulated(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: Option<ConnectionId>,
+        e164: &str,
+        address_sid: Option<String>,
+        bundle_sid: Option<String>,
+    ) -> Result<Purchase, PurchaseError> {
+        let tidy = |sid: Option<String>| {
+            sid.map(|sid| sid.trim().to_string())
+                .filter(|sid| !sid.is_empty())
+        };
+        let (address_sid, bundle_sid) = (tidy(address_sid), tidy(bundle_sid));
         let (workspace, flow, connection) = self.resolve(workspace_id, connection_id).await?;
         if flow == Flow::Pool {
             return Err(PurchaseError::UsesPool);
@@ -122,10 +141,40 @@ impl Purchases {
                 PurchaseTarget {
                     target,
                     address_sid,
+                    bundle_sid,
                 },
             )
             .await?;
         self.place(account, journalled).await
+    }
+
+    /// The approved regulatory bundles at the connection's carrier account that `e164` (from a
+    /// recent search) can be bought with (Twilio; none for Telnyx).
+    pub async fn bundles(
+        &self,
+        workspace_id: WorkspaceId,
+        connection_id: ConnectionId,
+        e164: &str,
+    ) -> Result<Vec<CarrierBundle>, PurchaseError> {
+        let e164 = e164.trim().to_string();
+        let account = self
+            .inner
+            .accounts
+            .connection(workspace_id, connection_id)
+            .await?;
+        let line = blocking(self.ctx(), move |ctx| {
+            ctx.store.read(|c| priced_line(c, workspace_id, &e164))
+        })
+        .await?;
+        let (Some(iso), Some(kind)) = (
+            line.country.as_deref(),
+            line.number_type
+                .as_deref()
+                .and_then(super::search::parse_type),
+        ) else {
+            return Ok(Vec::new());
+        };
+        Ok(account.purchase_bundles(iso, kind).await?)
     }
 
     /// The Addresses on file at the connection's carrier account (Twilio; none for Telnyx), to
@@ -176,6 +225,7 @@ impl Purchases {
                 PurchaseTarget {
                     target,
                     address_sid: None,
+                    bundle_sid: None,
                 },
             )
             .await?;
@@ -227,6 +277,14 @@ impl Purchases {
                         return Err(PurchaseError::AddressNeeded {
                             e164: line.e164.clone(),
                             needs: needs.needs(),
+                        });
+                    }
+                }
+                if target.bundle_sid.is_none() {
+                    if let Some(line) = lines.iter().find(|l| l.bundle_required) {
+                        return Err(PurchaseError::BundleNeeded {
+                            e164: line.e164.clone(),
+                            carrier,
                         });
                     }
                 }
@@ -301,6 +359,7 @@ impl Purchases {
                 &key,
                 payload.target.target.as_ref(),
                 payload.target.address_sid.as_deref(),
+                payload.target.bundle_sid.as_deref(),
             )
             .await;
         match attempt {
@@ -382,6 +441,8 @@ fn priced_line(
         e164: e164.to_string(),
         credits,
         address_requirement: cached.address_requirement,
+        bundle_required: cached.bundle_required,
+        country: cached.country.clone(),
         number_type: cached
             .number_type
             .filter(|t| matches!(t.as_str(), "local" | "mobile" | "toll_free" | "national")),

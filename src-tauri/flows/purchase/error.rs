@@ -57,6 +57,8 @@ pub enum PurchaseError {
     Unpriced(String),
     #[error("{e164} can only be bought with {needs} on file at the carrier: the law of its country asks for one. Add it in the Twilio Console (Phone Numbers, Regulatory Compliance, Addresses), then pick it when you buy. Nothing was bought or charged.")]
     AddressNeeded { e164: String, needs: &'static str },
+    #[error("{e164} can only be bought with {}: the law of its country asks who will use it. {} Nothing was bought or charged.", bundle_name(*.carrier), bundle_where(*.carrier))]
+    BundleNeeded { e164: String, carrier: CarrierKind },
     #[error("{0} is already in this workspace.")]
     AlreadyHeld(String),
     #[error("{0} is being bought already. Wait for that purchase to finish.")]
@@ -121,6 +123,7 @@ impl UserError for PurchaseError {
             | Self::NotANumber(_)
             | Self::NotInSearch(_)
             | Self::AddressNeeded { .. }
+            | Self::BundleNeeded { .. }
             | Self::Unpriced(_)
             | Self::InsufficientCredits { .. }
             | Self::NotReleasable(_) => Classified::Kind(ErrorKind::InvalidInput),
@@ -189,5 +192,21 @@ impl std::fmt::Display for Unsettled {
         };
         let verb = if numbers.len() == 1 { "is" } else { "are" };
         write!(f, "{what} ({listed}) in {orders} {verb} still being bought")
+    }
+}
+
+/// What a carrier calls the approved regulatory paperwork a number is bought with.
+fn bundle_name(carrier: CarrierKind) -> &'static str {
+    match carrier {
+        CarrierKind::Twilio => "an approved regulatory bundle",
+        CarrierKind::Telnyx => "an approved requirement group",
+    }
+}
+
+/// Where to make it.
+fn bundle_where(carrier: CarrierKind) -> &'static str {
+    match carrier {
+        CarrierKind::Twilio => "Create one in the Twilio Console (Phone Numbers, Regulatory Compliance, Bundles); once Twilio approves it, pick it when you buy.",
+        CarrierKind::Telnyx => "Create one on the Requirement Groups page of the Telnyx Portal; once Telnyx approves it, pick it when you buy.",
     }
 }

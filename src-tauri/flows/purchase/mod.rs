@@ -112,6 +112,9 @@ pub struct Offer {
     /// Set when the carrier sells it only with an address on file (Twilio; see
     /// [`Purchases::addresses`]).
     pub address_requirement: Option<AddressRequirement>,
+    /// Set when the carrier sells it only with an approved regulatory bundle (Twilio; see
+    /// [`Purchases::bundles`]).
+    pub bundle_required: bool,
 }
 
 /// An area code to try instead, when a search found nothing.
@@ -303,6 +306,9 @@ struct PurchaseTarget {
     /// The Address the number is bought with, when its country asks for one (Twilio).
     #[serde(default)]
     address_sid: Option<String>,
+    /// The regulatory bundle it is bought with, when its country and type have a regulation.
+    #[serde(default)]
+    bundle_sid: Option<String>,
 }
 
 /// One number of a journalled purchase, with what the results showed of it.
@@ -313,6 +319,12 @@ struct Line {
     /// What the search said buying it needs in the way of an address (`any`, `local`, ...).
     #[serde(default)]
     address_requirement: Option<String>,
+    /// Whether the search said buying it needs an approved regulatory bundle.
+    #[serde(default)]
+    bundle_required: bool,
+    /// The number's country (ISO), from the search.
+    #[serde(default)]
+    country: Option<String>,
     number_type: Option<String>,
     region: Option<String>,
     voice: bool,
@@ -476,6 +488,7 @@ mod tests {
             features: Features::default(),
             monthly_cost_credits: cost,
             address_requirement: None,
+            bundle_required: false,
         };
         let mut offers = vec![
             offer("+1", None),

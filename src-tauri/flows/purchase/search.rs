@@ -185,6 +185,16 @@ impl Purchases {
             let account = account.clone();
             tasks.spawn(async move { (index, account.purchase_search(&search).await) });
         }
+        // Which types are sold only with a regulatory bundle, asked beside the searches.
+        let mut regulated = JoinSet::new();
+        for number_type in valid.types.iter().copied() {
+            let account = account.clone();
+            let iso = valid.country.clone();
+            regulated.spawn(async move {
+                let needs = account.purchase_needs_bundle(&iso, number_type).await;
+                (number_type, needs)
+            });
+        }
         let prices = account.purchase_prices(&valid.country).await;
         let mut by_type: BTreeMap<usize, Vec<AvailableNumber>> = BTreeMap::new();
         let mut not_sold = 0;
@@ -214,12 +224,29 @@ impl Purchases {
             Err(CarrierError::NotFound { .. }) => None,
             Err(error) => return Err(error.into()),
         };
+        let mut needs_bundle = HashSet::new();
+        while let Some(joined) = regulated.join_next().await {
+            match joined.map_err(TaskFailed::from)? {
+                (number_type, Ok(true)) => {
+                    needs_bundle.insert(number_type);
+                }
+                (_, Ok(false)) => {}
+                // Not known: the numbers are shown without the mark, and a purchase that
+                // needed a bundle is refused by the carrier before anything is bought.
+                (number_type, Err(error)) => {
+                    tracing::warn!(%error, ?number_type, "could not read the carrier's regulations");
+                }
+            }
+        }
         let mut seen = HashSet::new();
         let mut offers = Vec::new();
         for found in by_type.into_values() {
             for number in found {
                 if seen.insert(number.e164.clone()) {
-                    offers.push(offer_from(number, prices.as_ref()));
+                    let bundle = number
+                        .number_type
+                        .is_some_and(|kind| needs_bundle.contains(&kind));
+                    offers.push(offer_from(number, prices.as_ref(), bundle));
                 }
             }
         }
@@ -418,7 +445,11 @@ impl Validated {
     }
 }
 
-fn offer_from(number: AvailableNumber, prices: Option<&CountryPricing>) -> Offer {
+fn offer_from(
+    number: AvailableNumber,
+    prices: Option<&CountryPricing>,
+    bundle_required: bool,
+) -> Offer {
     let monthly = match (&number.monthly_cost, prices) {
         (Some(cost), _) => credits_for(cost),
         (None, Some(pricing)) => pricing
@@ -440,6 +471,7 @@ fn offer_from(number: AvailableNumber, prices: Option<&CountryPricing>) -> Offer
         address_requirement: number
             .address_requirement
             .filter(|r| *r != AddressRequirement::None),
+        bundle_required,
     }
 }
 
@@ -455,10 +487,11 @@ fn cached_from_offer(offer: &Offer) -> CachedNumber {
         mms: offer.features.mms,
         monthly_cost_credits: offer.monthly_cost_credits,
         address_requirement: offer.address_requirement.map(|r| r.as_str().to_string()),
+        bundle_required: offer.bundle_required,
     }
 }
 
-fn parse_type(text: &str) -> Option<NumberType> {
+pub(super) fn parse_type(text: &str) -> Option<NumberType> {
     [
         NumberType::Local,
         NumberType::Mobile,
@@ -500,6 +533,7 @@ fn from_cache(
                     .address_requirement
                     .as_deref()
                     .and_then(AddressRequirement::from_name),
+                bundle_required: n.bundle_required,
             })
             .collect(),
         fetched_at: cached.fetched_at,

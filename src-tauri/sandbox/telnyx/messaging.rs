@@ -22,7 +22,7 @@ fn messaging_settings(record: &TelnyxAccount, number: &TelnyxNumber) -> Value {
             Value::Null
         }
     };
-    let kind = if number.phone_number_type == "toll_free" {
+    let kind = if number.kind_is("toll_free") {
         "toll-free"
     } else {
         "long-code"

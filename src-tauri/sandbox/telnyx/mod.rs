@@ -13,6 +13,7 @@
 mod messaging;
 mod numbers;
 mod orders;
+pub(super) mod requirements;
 mod resources;
 mod search;
 
@@ -69,6 +70,14 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
             get(resources::fetch_profile),
         )
         .route("/telnyx/v2/balance", get(resources::balance))
+        .route(
+            "/telnyx/v2/requirements",
+            get(requirements::list_requirements),
+        )
+        .route(
+            "/telnyx/v2/requirement_groups",
+            get(requirements::list_requirement_groups),
+        )
         .with_state(shared)
 }
 

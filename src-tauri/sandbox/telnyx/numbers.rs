@@ -49,7 +49,7 @@ pub(super) async fn list_numbers(RawQuery(query): RawQuery, caller: Caller) -> R
                 candidate.connection_id.as_deref() == Some(connection)
             })
             && tag.map_or(true, |tag| candidate.tags.iter().any(|has| has == tag))
-            && kind.map_or(true, |kind| candidate.phone_number_type == kind)
+            && kind.map_or(true, |kind| candidate.kind_is(kind))
             && reference.map_or(true, |reference| {
                 candidate.customer_reference.as_deref() == Some(reference)
             })

@@ -12,13 +12,16 @@ use serde_json::{json, Map, Value};
 
 use super::faults::{OrderCompletion, OrderOutcome};
 use super::inventory::AvailableNumber;
+use super::requirements::{requirement_for, RequirementGroup};
 use super::state::{
-    self, remove_telnyx, NumberOrder, OrderLine, OrderStatus, TelnyxAccount, World,
+    self, remove_telnyx, LineRequirements, NumberOrder, OrderLine, OrderStatus, TelnyxAccount,
+    World,
 };
 use super::wire::{self, param, query_pairs};
 use super::{
-    connection_name, data, error_response, invalid_field, messaging_profile_name, missing,
-    not_found, optional_text, page_of, page_params, parse_body, Caller, Reply, Source,
+    bool_filter, connection_name, data, error_response, invalid_field, messaging_profile_name,
+    missing, no_such, not_found, optional_text, page_of, page_params, parse_body, Caller, Reply,
+    Source,
 };
 
 /// Completes the account's pending orders that are due: by time, or by the polls counted so
@@ -33,7 +36,8 @@ pub(super) fn settle_orders(
     let record = &mut telnyx[account];
     let mut due = Vec::new();
     for (seq, order) in record.orders.iter_mut() {
-        if order.status != OrderStatus::Pending {
+        // An order waits, whatever its completion, until every line's requirements are met.
+        if order.status != OrderStatus::Pending || !order.requirements_met() {
             continue;
         }
         if polled == Some(order.id.as_str()) {
@@ -68,10 +72,14 @@ pub(super) fn settle_orders(
                         .and_then(|seq| record.numbers.get_mut(seq))
                     {
                         number.status = "active";
+                        // Telnyx's older type names come back right after a purchase.
+                        if let Some(legacy) = state::legacy_type_name(number.phone_number_type) {
+                            number.phone_number_type = legacy;
+                        }
                         number.activated_at = Some(state::iso8601(stamp));
                         number.updated_at = state::iso8601(stamp);
                     }
-                    charged += 100;
+                    charged += state::NUMBER_PRICE_CENTS;
                 }
                 record.balance_cents -= charged;
             }
@@ -117,18 +125,22 @@ fn order_with_numbers(order: &NumberOrder) -> Value {
         .lines
         .iter()
         .map(|line| {
-            json!({
+            let mut item = json!({
                 "id": line.id,
                 "record_type": "number_order_phone_number",
                 "phone_number": line.phone_number,
                 "status": status,
-                "requirements_met": true,
-                "requirements_status": "approved",
-                "regulatory_requirements": [],
+                "requirements_met": line.requirements.met(),
+                "requirements_status": line.requirements.status(),
+                "regulatory_requirements": line.requirements.answers(),
                 "phone_number_type": line.kind.as_str(),
                 "country_code": line.country,
                 "country_iso_alpha2": line.country,
-            })
+            });
+            if let Some(group) = &line.requirement_group_id {
+                item["requirement_group_id"] = group.clone().into();
+            }
+            item
         })
         .collect();
     let mut body = order_common(order);
@@ -153,7 +165,7 @@ fn order_common(order: &NumberOrder) -> Map<String, Value> {
     body.insert("record_type".into(), "number_order".into());
     body.insert("status".into(), order.status.as_str().into());
     body.insert("phone_numbers_count".into(), order.lines.len().into());
-    body.insert("requirements_met".into(), true.into());
+    body.insert("requirements_met".into(), order.requirements_met().into());
     body.insert(
         "sub_number_orders_ids".into(),
         json!([order.sub_number_order_id]),
@@ -171,6 +183,53 @@ fn order_common(order: &NumberOrder) -> Map<String, Value> {
     body.insert("created_at".into(), state::iso8601(order.created_at).into());
     body.insert("updated_at".into(), state::iso8601(order.updated_at).into());
     body
+}
+
+/// What a line's number asks for and whether `group` (its `requirement_group_id`) gives it: a
+/// group the account does not have is 10017, one made for other numbers 10015; none, or one
+/// not yet approved, leaves the line waiting.
+fn line_requirements(
+    groups: &[RequirementGroup],
+    number: &AvailableNumber,
+    group: Option<&str>,
+    index: usize,
+) -> Result<LineRequirements, Response<Body>> {
+    let pointer = format!("/phone_numbers/{index}/requirement_group_id");
+    let named = match group {
+        None => None,
+        Some(id) => Some(
+            groups
+                .iter()
+                .find(|g| g.id == id)
+                .ok_or_else(|| no_such("Requirement group", id, &pointer))?,
+        ),
+    };
+    let Some(requirement) = requirement_for(number.country, number.kind) else {
+        return Ok(LineRequirements::None);
+    };
+    Ok(match named {
+        None => LineRequirements::Missing,
+        Some(group) if !group.covers(number.country, number.kind) => {
+            return Err(invalid_field(
+                &pointer,
+                &format!(
+                    "Requirement group {} is for {} {} numbers; {} is a {} {} number.",
+                    group.id,
+                    group.country_code,
+                    group.phone_number_type,
+                    number.e164,
+                    number.country,
+                    number.kind.as_str()
+                ),
+            ))
+        }
+        Some(group) if !group.approved() => LineRequirements::UnderReview {
+            requirement_id: requirement.asks.0,
+        },
+        Some(group) => LineRequirements::Met {
+            answers: group.regulatory_requirements.clone(),
+        },
+    })
 }
 
 /// A required body field, or Telnyx's 10004 pointing where it is missing.
@@ -201,6 +260,13 @@ pub(super) async fn create_order(caller: Caller, body: Bytes) -> Reply {
         ));
     }
     let text = |key: &str| optional_text(body.get(key), key);
+    // An empty id names no connection: Telnyx's spec defines none.
+    if body.get("connection_id").and_then(Value::as_str) == Some("") {
+        return Err(invalid_field(
+            "/connection_id",
+            "connection_id must be the id of a connection, not empty.",
+        ));
+    }
     let connection_id = text("connection_id")?;
     let messaging_profile_id = text("messaging_profile_id")?;
     let billing_group_id = text("billing_group_id")?;
@@ -214,7 +280,7 @@ pub(super) async fn create_order(caller: Caller, body: Bytes) -> Reply {
         .as_deref()
         .map(|id| messaging_profile_name(record, id))
         .transpose()?;
-    let mut numbers: Vec<&AvailableNumber> = Vec::new();
+    let mut numbers: Vec<(&AvailableNumber, Option<String>, LineRequirements)> = Vec::new();
     for (index, item) in requested.iter().enumerate() {
         let pointer = format!("/phone_numbers/{index}/phone_number");
         let phone_number = required(
@@ -235,19 +301,47 @@ pub(super) async fn create_order(caller: Caller, body: Bytes) -> Reply {
             .inventory
             .get(phone_number)
             .filter(|number| !world.taken.contains(&number.e164))
-            .filter(|number| !numbers.iter().any(|chosen| chosen.e164 == number.e164))
+            .filter(|number| {
+                !numbers
+                    .iter()
+                    .any(|(chosen, ..)| chosen.e164 == number.e164)
+            })
             .ok_or_else(|| {
                 invalid_field(
                     &pointer,
                     &format!("{phone_number} is not available for purchase."),
                 )
             })?;
-        numbers.push(available);
+        let group = optional_text(item.get("requirement_group_id"), "requirement_group_id")
+            .map_err(|_| {
+                invalid_field(
+                    &format!("/phone_numbers/{index}/requirement_group_id"),
+                    "requirement_group_id must be a string.",
+                )
+            })?;
+        let needs = line_requirements(
+            world.telnyx[account].requirement_groups.as_slice(),
+            available,
+            group.as_deref(),
+            index,
+        )?;
+        numbers.push((available, group, needs));
+    }
+    // Telnyx refuses an order the account cannot pay for (20100), before holding any number.
+    let cost = state::NUMBER_PRICE_CENTS * numbers.len() as i64;
+    if world.telnyx[account].spendable_cents() < cost {
+        return Err(error_response(
+            StatusCode::PAYMENT_REQUIRED,
+            "20100",
+            "Insufficient Funds",
+            "You do not have enough funds to perform this action.",
+            Source::None,
+        ));
     }
     let completion = shared.faults.order_completion();
     let now = Utc::now();
     let mut lines = Vec::new();
-    for number in numbers {
+    for (number, requirement_group_id, requirements) in numbers {
         let line_id = world.uuid();
         let number_id = world.add_pending_telnyx(account, number, now);
         lines.push(OrderLine {
@@ -256,6 +350,8 @@ pub(super) async fn create_order(caller: Caller, body: Bytes) -> Reply {
             number_id,
             kind: number.kind,
             country: number.country,
+            requirement_group_id,
+            requirements,
         });
     }
     let order_id = world.uuid();
@@ -339,11 +435,13 @@ pub(super) async fn list_orders(RawQuery(query): RawQuery, caller: Caller) -> Re
     settle_orders(&mut world, account, None, shared.clock.now());
     let status = param(&pairs, "filter[status]");
     let reference = param(&pairs, "filter[customer_reference]");
+    let met = bool_filter(&pairs, "filter[requirements_met]")?;
     let orders: Vec<Value> = world.telnyx[account]
         .orders
         .values()
         .rev()
         .filter(|order| status.map_or(true, |status| order.status.as_str() == status))
+        .filter(|order| met.map_or(true, |met| order.requirements_met() == met))
         .filter(|order| {
             reference.map_or(true, |reference| {
                 order.customer_reference.as_deref() == Some(reference)

@@ -7,7 +7,7 @@ use tauri::State;
 use super::super::error::IpcError;
 use super::super::AppState;
 use crate::app::{Credits, PoolSetup};
-use crate::carriers::CarrierAddress;
+use crate::carriers::{CarrierAddress, CarrierBundle};
 use crate::flows::purchase::{
     Country, OrderSummary, Purchase, Quote, Release, SearchQuery, SearchResults, SyncReport,
 };
@@ -66,10 +66,11 @@ pub async fn buy_number(
     connection_id: Option<ConnectionId>,
     e164: String,
     address_sid: Option<String>,
+    bundle_sid: Option<String>,
 ) -> Result<Purchase, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases
-        .buy_with_address(workspace_id, connection_id, &e164, address_sid)
+        .buy_regulated(workspace_id, connection_id, &e164, address_sid, bundle_sid)
         .await?)
 }
 
@@ -82,6 +83,21 @@ pub async fn list_addresses(
 ) -> Result<Vec<CarrierAddress>, IpcError> {
     let purchases = state.app.purchases();
     Ok(purchases.addresses(workspace_id, connection_id).await?)
+}
+
+/// The approved regulatory bundles at the connection's carrier that a number from the last
+/// search can be bought with, for a number that needs one.
+#[tauri::command]
+pub async fn list_bundles(
+    state: State<'_, AppState>,
+    workspace_id: WorkspaceId,
+    connection_id: ConnectionId,
+    e164: String,
+) -> Result<Vec<CarrierBundle>, IpcError> {
+    let purchases = state.app.purchases();
+    Ok(purchases
+        .bundles(workspace_id, connection_id, &e164)
+        .await?)
 }
 
 #[tauri::command]

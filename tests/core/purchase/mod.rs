@@ -6,6 +6,7 @@
 mod marketplace;
 mod pool;
 mod recovery;
+mod regulated;
 mod release;
 mod search;
 
@@ -156,7 +157,15 @@ impl World {
     }
 
     pub async fn connect_telnyx(&self) -> ConnectionId {
-        let account = &self.sandbox.telnyx_accounts()[0];
+        let account = self.sandbox.telnyx_accounts()[0].clone();
+        self.connect_telnyx_account(&account).await
+    }
+
+    /// Connects this sandbox Telnyx account to the marketplace workspace.
+    pub async fn connect_telnyx_account(
+        &self,
+        account: &numberdesk::sandbox::TelnyxAccountInfo,
+    ) -> ConnectionId {
         let form = ConnectForm {
             carrier: "telnyx".into(),
             name: "Main Telnyx".into(),
@@ -220,6 +229,42 @@ impl World {
             .store
             .read(|c| numbers::list(c, workspace_id))
             .unwrap()
+    }
+
+    /// A refused purchase of `e164` left nothing behind: the balance as it was, nothing on
+    /// hold, no record of the number, and the carrier does not have it.
+    pub fn assert_nothing_kept(&self, e164: &str, balance: i64) {
+        assert_eq!(self.balance(self.workspace.id), balance, "no credits taken");
+        assert!(
+            self.held(self.workspace.id).is_empty(),
+            "nothing left on hold"
+        );
+        assert_eq!(self.twilio_owns(e164), 0);
+        let stored = self
+            .core
+            .store
+            .read(|c| numbers::list(c, self.workspace.id))
+            .unwrap();
+        assert!(
+            stored.iter().all(|n| n.e164 != e164),
+            "no record of the refused number"
+        );
+    }
+
+    /// The bodies of the POSTs the sandbox received to paths ending in `suffix`.
+    pub fn post_bodies(&self, suffix: &str) -> Vec<String> {
+        self.sandbox
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with(suffix))
+            .map(|c| c.body)
+            .collect()
+    }
+
+    /// Every request NumberDesk sent was one the carriers' specs allow.
+    pub fn assert_no_violations(&self) {
+        let violations = self.sandbox.violations();
+        assert!(violations.is_empty(), "{violations:?}");
     }
 
     pub fn twilio_owns(&self, e164: &str) -> usize {

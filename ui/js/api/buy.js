@@ -35,6 +35,7 @@ import { call, listen } from "./core.js";
  * @property {import("./carriers.js").NumberFeatures} features
  * @property {number | null} monthly_cost_credits null: no price NumberDesk can convert (cannot be bought)
  * @property {"any" | "local" | "foreign" | null} [address_requirement] set when the carrier sells it only with an Address on file
+ * @property {boolean} [bundle_required] set when the carrier sells it only with an approved regulatory bundle
  *
  * An Address on file at the carrier (carrier text: untrusted).
  * @typedef {object} CarrierAddress
@@ -43,6 +44,12 @@ import { call, listen } from "./core.js";
  * @property {string | null} customer_name
  * @property {string | null} city
  * @property {string} iso_country
+ *
+ * An approved regulatory bundle at the carrier (carrier text: untrusted).
+ * @typedef {object} CarrierBundle
+ * @property {string} sid
+ * @property {string | null} friendly_name
+ * @property {string} status
  *
  * @typedef {object} AreaCodeSuggestion
  * @property {string} area_code
@@ -200,10 +207,23 @@ export function quotePurchase(workspaceId, numbers) {
  * @param {number | null} connectionId
  * @param {string} e164
  * @param {string | null} [addressSid] one of `listAddresses`, for a number that needs one
+ * @param {string | null} [bundleSid] one of `listBundles`, for a number that needs one
  * @returns {Promise<Purchase>}
  */
-export function buyNumber(workspaceId, connectionId, e164, addressSid = null) {
-  return call("buy_number", { workspaceId, connectionId, e164, addressSid });
+export function buyNumber(workspaceId, connectionId, e164, addressSid = null, bundleSid = null) {
+  return call("buy_number", { workspaceId, connectionId, e164, addressSid, bundleSid });
+}
+
+/**
+ * The approved regulatory bundles at the connection's carrier that a number from the last
+ * search can be bought with.
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {string} e164
+ * @returns {Promise<CarrierBundle[]>}
+ */
+export function listBundles(workspaceId, connectionId, e164) {
+  return call("list_bundles", { workspaceId, connectionId, e164 });
 }
 
 /**

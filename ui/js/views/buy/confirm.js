@@ -18,38 +18,79 @@ import { NO_PRORATION, messageOf } from "./shared.js";
  */
 
 /**
- * The Address to buy a number with, for a country that asks for one: a choice among those on
- * file at the carrier, or, with none, where to add one (Buy then gets the carrier's refusal
- * before anything is charged). Addresses are carrier text: set as text only.
- * @param {import("../../api.js").CarrierAddress[]} addresses
- * @param {string} requirement
+ * A choice among what the carrier keeps on file for a regulated number (Addresses, Bundles),
+ * or, with none, a warning that says where to create one (Buy then gets the refusal before
+ * anything is charged). The options are carrier text: set as text only.
+ * @template T
+ * @param {{ items: T[], sid: (item: T) => string, label: (item: T) => string, name: string, testid: string, fieldLabel: string, hint: string, missingTitle: string, missingText: string }} spec
  * @returns {{ el: HTMLElement, value: () => string | null }}
  */
-export function addressPicker(addresses, requirement) {
-  const needs = requirement === "local" ? "an address in the number's country" : requirement === "foreign" ? "an address outside the number's country" : "an address";
-  if (addresses.length === 0) {
+function carrierPicker(spec) {
+  if (spec.items.length === 0) {
     return {
       el: callout({
         kind: "warning",
-        testid: "buy-address-missing",
-        title: "An address is needed",
-        children: h("p", { class: "callout__text" }, `This number is sold only with ${needs} on file at Twilio, and the account has none. Add one in the Twilio Console (Phone Numbers, Regulatory Compliance, Addresses), then buy again.`),
+        testid: `${spec.testid}-missing`,
+        title: spec.missingTitle,
+        children: h("p", { class: "callout__text" }, spec.missingText),
       }),
       value: () => null,
     };
   }
-  const label = (/** @type {import("../../api.js").CarrierAddress} */ a) =>
-    [a.friendly_name ?? a.customer_name ?? a.sid, [a.city, a.iso_country].filter(Boolean).join(", ")].filter(Boolean).join(" — ");
   const { el, select } = selectInput({
-    name: "address",
-    options: addresses.map((a) => ({ value: a.sid, label: label(a) })),
-    value: addresses[0].sid,
-    attrs: { "data-testid": "buy-address", "aria-label": "Address on file" },
+    name: spec.name,
+    options: spec.items.map((item) => ({ value: spec.sid(item), label: spec.label(item) })),
+    value: spec.sid(spec.items[0]),
+    attrs: { "data-testid": spec.testid, "aria-label": spec.fieldLabel },
   });
   return {
-    el: h("div", { class: "buy-dialog__address" }, field({ label: "Address on file", control: el, hint: `Its country asks for ${needs}; Twilio keeps this one with the number.` })),
+    el: h("div", { class: "buy-dialog__pick" }, field({ label: spec.fieldLabel, control: el, hint: spec.hint })),
     value: () => select.value || null,
   };
+}
+
+/**
+ * The Address to buy a number with, for a country that asks for one.
+ * @param {import("../../api.js").CarrierAddress[]} addresses
+ * @param {string} requirement
+ */
+export function addressPicker(addresses, requirement) {
+  const needs = requirement === "local" ? "an address in the number's country" : requirement === "foreign" ? "an address outside the number's country" : "an address";
+  return carrierPicker({
+    items: addresses,
+    sid: (a) => a.sid,
+    label: (a) => [a.friendly_name ?? a.customer_name ?? a.sid, [a.city, a.iso_country].filter(Boolean).join(", ")].filter(Boolean).join(" — "),
+    name: "address",
+    testid: "buy-address",
+    fieldLabel: "Address on file",
+    hint: `Its country asks for ${needs}; Twilio keeps this one with the number.`,
+    missingTitle: "An address is needed",
+    missingText: `This number is sold only with ${needs} on file at Twilio, and the account has none. Add one in the Twilio Console (Phone Numbers, Regulatory Compliance, Addresses), then buy again.`,
+  });
+}
+
+/**
+ * The regulatory paperwork to buy a number with, for a country and type with rules: one of the
+ * account's bundles (Twilio) or requirement groups (Telnyx), only those the carrier approved.
+ * @param {import("../../api.js").CarrierBundle[]} bundles
+ * @param {string | null | undefined} carrier `twilio` or `telnyx`
+ */
+export function bundlePicker(bundles, carrier) {
+  const telnyx = carrier === "telnyx";
+  const what = telnyx ? "requirement group" : "regulatory bundle";
+  const who = telnyx ? "Telnyx" : "Twilio";
+  const where = telnyx ? "on the Requirement Groups page of the Telnyx Portal" : "in the Twilio Console (Phone Numbers, Regulatory Compliance, Bundles)";
+  return carrierPicker({
+    items: bundles,
+    sid: (b) => b.sid,
+    label: (b) => (b.friendly_name ? `${b.friendly_name} — ${b.sid}` : b.sid),
+    name: "bundle",
+    testid: "buy-bundle",
+    fieldLabel: telnyx ? "Requirement group" : "Regulatory bundle",
+    hint: `The law of its country asks who will use the number; ${who} approved this ${what} for it.`,
+    missingTitle: `An approved ${what} is needed`,
+    missingText: `This number is sold only with a ${what} that ${who} has approved for its country and type, and the account has none approved. Create one ${where}; once ${who} approves it, buy again.`,
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import { numberTypeIcon } from "../../components/number-type-icon.js";
 import { creditsText } from "../../components/credits.js";
 import { carrierName, numberTypeLabel, featuresText, formatCount, plural, formatRelative } from "../../format.js";
 import { NUMBER_STATUS, dateTime, placeText } from "./shared.js";
-import { confirmDialog, addressPicker } from "./confirm.js";
+import { confirmDialog, addressPicker, bundlePicker } from "./confirm.js";
 
 /** What a number's country asks of the buyer, as the results show it. */
 const ADDRESS_NEEDS = { any: "Needs an address", local: "Needs a local address", foreign: "Needs an address abroad" };
@@ -77,6 +77,9 @@ export function resultsSection(view, hooks) {
           h("span", { class: "is-mono", "data-testid": "offer-e164" }, o.e164),
           o.address_requirement
             ? h("span", { class: "badge badge--warning", "data-testid": "offer-requirement", title: "The carrier sells this number only with an address on file" }, ADDRESS_NEEDS[o.address_requirement] ?? "Needs an address")
+            : null,
+          o.bundle_required
+            ? h("span", { class: "badge badge--warning", "data-testid": "offer-bundle", title: "The carrier sells this number only with approved regulatory paperwork (a bundle or requirement group)" }, "Needs a regulatory bundle")
             : null,
         ),
     },
@@ -283,23 +286,30 @@ export function resultsSection(view, hooks) {
     }
     if (view.disposed) return;
     const connection = hooks.connectionFor();
-    // A number whose country asks for an address is bought with one of the account's.
-    let picker = null;
-    if (offer.address_requirement && connection !== null) {
+    // A regulated number is bought with one of the account's Addresses or approved Bundles.
+    let address = null;
+    let bundle = null;
+    if (connection !== null && (offer.address_requirement || offer.bundle_required)) {
       try {
-        picker = addressPicker(await api.listAddresses(workspace.id, connection), offer.address_requirement);
+        const [addresses, bundles] = await Promise.all([
+          offer.address_requirement ? api.listAddresses(workspace.id, connection) : null,
+          offer.bundle_required ? api.listBundles(workspace.id, connection, offer.e164) : null,
+        ]);
+        if (addresses && offer.address_requirement) address = addressPicker(addresses, offer.address_requirement);
+        if (bundles) bundle = bundlePicker(bundles, shown?.carrier);
       } catch (error) {
         showErrorToast(error);
         return;
       }
       if (view.disposed) return;
     }
+    const pickers = [address?.el, bundle?.el].filter((el) => el != null);
     /** @type {Purchase | null} */
     const purchase = await confirmDialog(quote, {
       title: `Buy ${offer.e164}?`,
       confirmLabel: "Buy number",
-      extra: picker?.el,
-      buy: () => api.buyNumber(workspace.id, connection, offer.e164, picker?.value() ?? null),
+      extra: pickers.length > 0 ? h("div", { class: "buy-dialog__requirements" }, pickers) : undefined,
+      buy: () => api.buyNumber(workspace.id, connection, offer.e164, address?.value() ?? null, bundle?.value() ?? null),
       afterRefusal,
     });
     if (!purchase) return;
