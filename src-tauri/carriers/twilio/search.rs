@@ -49,7 +49,8 @@ impl TwilioClient {
         let Some(kind) = regulatory_type(number_type) else {
             return Ok(false);
         };
-        let regulations: Vec<wire::Regulation> = self
+        // Only whether a Regulation exists matters to a purchase, not what it says.
+        let regulations: Vec<serde::de::IgnoredAny> = self
             .v2_list(
                 "Regulations",
                 &[

@@ -243,13 +243,6 @@ pub(super) struct V2Meta {
     pub next_page_url: Option<String>,
 }
 
-/// A Regulation (Numbers v2): only whether one exists matters to a purchase.
-#[derive(Debug, Deserialize)]
-pub(super) struct Regulation {
-    #[allow(dead_code)]
-    pub sid: String,
-}
-
 /// A Bundle (Numbers v2).
 #[derive(Debug, Deserialize)]
 pub(super) struct Bundle {
