@@ -75,6 +75,10 @@ pub enum FaultKind {
     /// Answer 200 with a body that never ends (blanks, as fast as the client reads): the carrier
     /// gone mad. Nothing is changed.
     EndlessBody,
+    /// Answer as usual, but the reply's link to the next page is the page's own (Twilio's
+    /// `next_page_uri` set to `uri`, Numbers v2's `meta.next_page_url` to `meta.url`): a paging
+    /// bug that a client following links blindly reads forever. Other replies pass unchanged.
+    RepeatPage,
 }
 
 /// Put in a request's extensions by [`FaultKind::DuplicateOrder`]: the order handler places the
@@ -606,12 +610,24 @@ pub(crate) async fn apply(
             );
             response
         }
+        Some(FaultKind::RepeatPage) => {
+            let (mut parts, full) = carried_out(next, request).await;
+            let body = match serde_json::from_slice::<serde_json::Value>(&full) {
+                Ok(mut page) => {
+                    link_to_itself(&mut page);
+                    parts.headers.remove(header::CONTENT_LENGTH);
+                    Bytes::from(serde_json::to_vec(&page).unwrap_or_default())
+                }
+                Err(_) => full,
+            };
+            finish(
+                &shared,
+                record,
+                Response::from_parts(parts, Body::from(body)),
+            )
+        }
         Some(FaultKind::MalformedJson) => {
-            let response = next.run(request).await;
-            let (mut parts, body) = response.into_parts();
-            let full = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
+            let (mut parts, full) = carried_out(next, request).await;
             let cut = if full.len() > 2 {
                 full.slice(0..full.len() / 2)
             } else {
@@ -628,6 +644,28 @@ pub(crate) async fn apply(
                 record,
                 Response::from_parts(parts, Body::from(cut)),
             )
+        }
+    }
+}
+
+/// Carries the request out and reads its whole answer, for a fault that rewrites the body.
+async fn carried_out(next: Next, request: Request) -> (axum::http::response::Parts, Bytes) {
+    let (parts, body) = next.run(request).await.into_parts();
+    let full = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    (parts, full)
+}
+
+/// Points a list page's next link at the page itself, where it has both.
+fn link_to_itself(page: &mut serde_json::Value) {
+    let own = |object: &serde_json::Value, key: &str| object.get(key).cloned();
+    if let (Some(uri), true) = (own(page, "uri"), page.get("next_page_uri").is_some()) {
+        page["next_page_uri"] = uri;
+    }
+    if let Some(meta) = page.get_mut("meta") {
+        if let (Some(url), true) = (own(meta, "url"), meta.get("next_page_url").is_some()) {
+            meta["next_page_url"] = url;
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use numberdesk::carriers::{
-    CarrierError, CarrierKind, ClientOptions, Routing, TelnyxNumberUpdate, TwilioNumberUpdate,
-    TwilioPurchase,
+    CarrierError, CarrierKind, ClientOptions, NumberType, Routing, TelnyxNumberUpdate,
+    TwilioNumberUpdate, TwilioPurchase,
 };
 use numberdesk::sandbox::{Carrier, FaultKind, FaultRule, ManualClock};
 
@@ -233,6 +233,43 @@ async fn an_endless_reply_stops_at_the_size_cap_and_is_not_asked_again() {
     assert!(error.to_string().contains("past 1 MB"), "{error}");
     assert_eq!(sandbox.calls().len(), 1, "asked once");
     sandbox.faults().clear();
+    assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
+}
+
+/// A next-page link back to a page already read is reported, not followed forever nor cut short
+/// into a partial list: for the account's numbers, its Addresses, and Numbers v2 Regulations
+/// (where a silent stop would have told a purchase that no bundle is needed).
+#[tokio::test]
+async fn a_paging_link_back_to_a_read_page_is_not_understood() {
+    let sandbox = support::start(3).await;
+    let twilio = support::twilio(&sandbox);
+    assert!(twilio.needs_bundle("DE", NumberType::Local).await.unwrap());
+    for resource in ["IncomingPhoneNumbers", "Addresses", "Regulations"] {
+        sandbox.faults().add_rule(
+            FaultRule::once(FaultKind::RepeatPage)
+                .carrier(Carrier::Twilio)
+                .path_contains(resource)
+                .times(None),
+        );
+        let before = sandbox.calls().len();
+        let error = match resource {
+            "IncomingPhoneNumbers" => twilio.list_incoming_numbers().await.map(|_| ()),
+            "Addresses" => twilio.list_addresses().await.map(|_| ()),
+            _ => twilio
+                .needs_bundle("DE", NumberType::Local)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap_err();
+        assert_not_understood(&error, CarrierKind::Twilio);
+        assert!(
+            error.to_string().contains("already read"),
+            "{resource}: {error}"
+        );
+        let asked = sandbox.calls().len() - before;
+        assert!((2..=3).contains(&asked), "{resource}: asked {asked} times");
+        sandbox.faults().clear();
+    }
     assert_eq!(twilio.list_incoming_numbers().await.unwrap().len(), 3);
 }
 

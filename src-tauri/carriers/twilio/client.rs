@@ -412,16 +412,20 @@ impl TwilioClient {
     /// Follows a `next_page_uri`, which is relative to the API host.
     pub(super) fn next_page_url(&self, uri: &str) -> Result<Url, CarrierError> {
         if !uri.starts_with(&format!("/{API_VERSION}/")) {
-            return Err(CarrierError::NotUnderstood {
-                carrier: CARRIER,
-                detail: "a paging link points outside the API".to_string(),
-            });
+            return Err(bad_paging_link("points outside the API"));
         }
         let base = self.inner.api.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}{uri}")).map_err(|_| CarrierError::NotUnderstood {
-            carrier: CARRIER,
-            detail: "a paging link is not a valid URL".to_string(),
-        })
+        Url::parse(&format!("{base}{uri}")).map_err(|_| bad_paging_link("is not a valid URL"))
+    }
+
+    /// Follows a Numbers v2 `next_page_url`, an absolute URL that must stay on the Numbers host
+    /// (the credentials go with it).
+    pub(super) fn next_v2_page_url(&self, link: &str) -> Result<Url, CarrierError> {
+        let url = Url::parse(link).map_err(|_| bad_paging_link("is not a valid URL"))?;
+        if url.origin() != self.inner.numbers.origin() {
+            return Err(bad_paging_link("points outside the API"));
+        }
+        Ok(url)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -510,6 +514,14 @@ impl Dialect for Inner {
             code.map(|code| code.to_string()),
             body.message(),
         )
+    }
+}
+
+/// A paging link the client will not follow.
+pub(super) fn bad_paging_link(problem: &str) -> CarrierError {
+    CarrierError::NotUnderstood {
+        carrier: CARRIER,
+        detail: format!("a paging link {problem}"),
     }
 }
 

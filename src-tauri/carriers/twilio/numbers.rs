@@ -3,7 +3,9 @@
 
 use reqwest::Url;
 
-use super::client::{is_e164, TwilioClient, TwilioNumberUpdate, CARRIER, MAX_PAGE_SIZE};
+use super::client::{
+    bad_paging_link, is_e164, TwilioClient, TwilioNumberUpdate, CARRIER, MAX_PAGE_SIZE,
+};
 use super::wire;
 use crate::carriers::http::{all_numbers, join, Context, Lane, NumberPages, Safety, Seen};
 use crate::carriers::{
@@ -200,8 +202,5 @@ impl NumberPages for TwilioNumberPager {
 }
 
 pub(super) fn paging_loop() -> CarrierError {
-    CarrierError::NotUnderstood {
-        carrier: CARRIER,
-        detail: "a paging link leads back to a page already read".to_string(),
-    }
+    bad_paging_link("leads back to a page already read")
 }

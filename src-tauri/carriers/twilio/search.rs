@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use super::client::{is_e164, TwilioClient, TwilioPurchase, CARRIER, MAX_PAGE_SIZE};
 use super::numbers::paging_loop;
 use super::wire;
+use reqwest::Url;
+
 use crate::carriers::http::{join, text_filters, Context, Safety};
 use crate::carriers::{
     AvailableCountry, AvailableNumber, CarrierAddress, CarrierBundle, CarrierError, CountryPricing,
@@ -89,8 +91,8 @@ impl TwilioClient {
         Ok(bundles.into_iter().map(wire::Bundle::into_domain).collect())
     }
 
-    /// Every item of a Numbers v2 regulatory list, following `meta.next_page_url` (on the
-    /// same host only, and never twice).
+    /// Every item of a Numbers v2 regulatory list, following `meta.next_page_url` (an absolute
+    /// URL, which must stay on the Numbers host).
     async fn v2_list<T: serde::de::DeserializeOwned>(
         &self,
         resource: &str,
@@ -102,23 +104,9 @@ impl TwilioClient {
             &["v2", "RegulatoryCompliance", resource],
         );
         url.query_pairs_mut().extend_pairs(query);
-        let context = Context::about(what);
-        let mut items = Vec::new();
-        let mut next = Some(url);
-        let mut seen_pages = HashSet::new();
-        while let Some(url) = next.take() {
-            if !seen_pages.insert(url.to_string()) {
-                break;
-            }
-            let page: wire::V2Page<T> = self.api().get(&url, &context).await?;
-            items.extend(page.results);
-            next = page
-                .meta
-                .next_page_url
-                .and_then(|link| url.join(&link).ok())
-                .filter(|link| link.origin() == self.inner.numbers.origin());
-        }
-        Ok(items)
+        let split = |page: wire::V2Page<T>| (page.results, page.meta.next_page_url);
+        self.follow_pages(url, what, split, |link| self.next_v2_page_url(link))
+            .await
     }
 
     /// Every item of a small account list (`resource` under the account, 1,000 a page),
@@ -134,17 +122,34 @@ impl TwilioClient {
     {
         let mut url = self.account_url(&[resource]);
         url.query_pairs_mut().append_pair("PageSize", "1000");
+        self.follow_pages(url, what, split, |uri| self.next_page_url(uri))
+            .await
+    }
+
+    /// Reads pages from `first` on: `split` takes a page apart into its items and its next
+    /// link, which `resolve` turns into a URL (or refuses). A link back to a page already read
+    /// is a carrier fault, reported rather than followed or cut short in silence.
+    async fn follow_pages<P, T>(
+        &self,
+        first: Url,
+        what: &'static str,
+        split: impl Fn(P) -> (Vec<T>, Option<String>),
+        resolve: impl Fn(&str) -> Result<Url, CarrierError>,
+    ) -> Result<Vec<T>, CarrierError>
+    where
+        P: serde::de::DeserializeOwned,
+    {
         let context = Context::about(what);
         let mut items = Vec::new();
-        let mut next = Some(url);
+        let mut next = Some(first);
         let mut seen_pages = HashSet::new();
         while let Some(url) = next.take() {
             if !seen_pages.insert(url.to_string()) {
                 return Err(paging_loop());
             }
-            let (page, next_uri) = split(self.api().get(&url, &context).await?);
+            let (page, link) = split(self.api().get(&url, &context).await?);
             items.extend(page);
-            next = next_uri.map(|uri| self.next_page_url(&uri)).transpose()?;
+            next = link.map(|link| resolve(&link)).transpose()?;
         }
         Ok(items)
     }
