@@ -14,6 +14,7 @@ mod imports;
 mod manage;
 mod pool;
 pub mod sandbox_mode;
+mod trunks;
 mod workspaces;
 
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ pub use imports::{ImportableList, Imports};
 pub use manage::{Agents, Audit, Carriers, Numbers};
 pub use pool::{PoolIds, PoolSettings, PoolSettingsError, PoolSetup};
 pub use sandbox_mode::{SandboxMode, SandboxModeError};
+pub use trunks::Trunks;
 pub use workspaces::{Credits, Session, Workspaces};
 
 /// How often the background task syncs pending orders, unless the configuration says otherwise.
@@ -225,6 +227,11 @@ impl App {
     /// Sync, inbound regions, disconnect and the checks of a workspace's carrier connections.
     pub fn carriers(&self) -> Carriers<'_> {
         Carriers::new(self)
+    }
+
+    /// SIP trunk connections: connect, and the numbers added to them by hand or from CSV.
+    pub fn trunks(&self) -> Trunks<'_> {
+        Trunks::new(self)
     }
 
     pub fn sandbox(&self) -> SandboxMode<'_> {

@@ -168,6 +168,9 @@ impl CarrierAccount {
                 telnyx.api_key.clone(),
                 options,
             )?)),
+            Credentials::Sip(_) => Err(CarrierError::NoApi {
+                carrier: CarrierKind::Sip,
+            }),
         }
     }
 

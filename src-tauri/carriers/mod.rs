@@ -543,6 +543,10 @@ pub enum CarrierError {
         carrier: CarrierKind,
         detail: String,
     },
+    /// A carrier NumberDesk reaches only over SIP: there is no API to list, change, buy or
+    /// release its numbers.
+    #[error("A {carrier} has no API NumberDesk can call: its numbers are the ones you added, and nothing is changed at its carrier. Use Check to test the trunk.")]
+    NoApi { carrier: CarrierKind },
 }
 
 impl UserError for CarrierError {
@@ -563,6 +567,7 @@ impl UserError for CarrierError {
             | Self::NumberUnavailable { .. }
             | Self::Rejected { .. }
             | Self::InvalidSettings { .. } => Classified::Kind(ErrorKind::Carrier),
+            Self::NoApi { .. } => Classified::Kind(ErrorKind::InvalidInput),
         }
     }
 }
@@ -597,7 +602,8 @@ impl CarrierError {
             | CarrierError::NotFound { carrier, .. }
             | CarrierError::NumberUnavailable { carrier, .. }
             | CarrierError::Rejected { carrier, .. }
-            | CarrierError::InvalidSettings { carrier, .. } => *carrier,
+            | CarrierError::InvalidSettings { carrier, .. }
+            | CarrierError::NoApi { carrier } => *carrier,
             CarrierError::RegionalKeyNeeded { .. } => CarrierKind::Twilio,
         }
     }

@@ -131,6 +131,20 @@ stored_kind! {
     CarrierKind, "carrier" {
         Twilio = "twilio",
         Telnyx = "telnyx",
+        /// A generic SIP trunk: a carrier reached over SIP only, with no API NumberDesk speaks.
+        Sip = "sip",
+    }
+}
+
+impl CarrierKind {
+    /// Whether NumberDesk reaches the carrier through an API (list, configure, buy, release).
+    /// A SIP trunk's numbers are known only from what the user gave, and nothing is changed
+    /// at its carrier.
+    pub fn has_api(self) -> bool {
+        match self {
+            CarrierKind::Twilio | CarrierKind::Telnyx => true,
+            CarrierKind::Sip => false,
+        }
     }
 }
 
@@ -139,6 +153,7 @@ impl fmt::Display for CarrierKind {
         f.write_str(match self {
             CarrierKind::Twilio => "Twilio",
             CarrierKind::Telnyx => "Telnyx",
+            CarrierKind::Sip => "SIP trunk",
         })
     }
 }

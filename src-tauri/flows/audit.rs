@@ -126,6 +126,8 @@ impl AuditTarget {
         match carrier {
             CarrierKind::Twilio => AuditTarget::Twilio,
             CarrierKind::Telnyx => AuditTarget::Telnyx,
+            // Nothing is changed at a SIP trunk's carrier: its changes are NumberDesk's own.
+            CarrierKind::Sip => AuditTarget::Local,
         }
     }
 }

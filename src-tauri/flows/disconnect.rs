@@ -223,10 +223,14 @@ pub fn preview(
         running_imports: running,
         unsettled_numbers: open.numbers(),
         unsettled: (!open.is_empty()).then(|| open.to_string()),
-        note: format!(
-            "The numbers stay in your {} account; they are only removed from NumberDesk.",
-            connection.carrier
-        ),
+        note: if connection.carrier.has_api() {
+            format!(
+                "The numbers stay in your {} account; they are only removed from NumberDesk.",
+                connection.carrier
+            )
+        } else {
+            "The numbers stay with the trunk's carrier; they and the trunk's credentials are only removed from NumberDesk.".to_owned()
+        },
         carrier: connection.carrier,
     })
 }
@@ -278,32 +282,31 @@ pub async fn disconnect(
     // the removal leaves it open, and the reconciler rolls it back (see [`reconcile`]).
     let mut begun: Option<Begun> = None;
     let mut restored_numbers = Vec::new();
-    if restore {
+    let to_restore: Vec<ManagedNumber> = numbers.into_iter().filter(restorable).collect();
+    // A SIP trunk's numbers have no snapshot: nothing was changed at its carrier.
+    if restore && !to_restore.is_empty() {
         let account = accounts.connection(workspace_id, connection_id).await?;
-        let to_restore: Vec<ManagedNumber> = numbers.into_iter().filter(restorable).collect();
-        if !to_restore.is_empty() {
-            let started = begin(
-                ctx,
-                workspace_id,
-                connection_id,
-                &to_restore,
-                account.clone(),
-            )
-            .await?;
-            match restore_all(ctx, workspace_id, &account, to_restore, &started.key).await {
-                Ok(done) => restored_numbers = done,
-                Err(error) => {
-                    close_intent(
-                        ctx,
-                        &started.key,
-                        "restore failed; restored numbers pointed back",
-                    )
-                    .await?;
-                    return Err(error);
-                }
+        let started = begin(
+            ctx,
+            workspace_id,
+            connection_id,
+            &to_restore,
+            account.clone(),
+        )
+        .await?;
+        match restore_all(ctx, workspace_id, &account, to_restore, &started.key).await {
+            Ok(done) => restored_numbers = done,
+            Err(error) => {
+                close_intent(
+                    ctx,
+                    &started.key,
+                    "restore failed; restored numbers pointed back",
+                )
+                .await?;
+                return Err(error);
             }
-            begun = Some(started);
         }
+        begun = Some(started);
     }
     let restored: Vec<String> = restored_numbers.iter().map(|n| n.e164.clone()).collect();
 

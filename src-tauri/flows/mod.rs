@@ -11,4 +11,5 @@ pub mod import;
 pub mod manage;
 pub mod purchase;
 pub mod reconcile;
+pub mod sip;
 pub mod workspaces;

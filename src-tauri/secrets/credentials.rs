@@ -13,6 +13,7 @@ use crate::secrets::Sensitive;
 pub enum Credentials {
     Twilio(TwilioCredentials),
     Telnyx(TelnyxCredentials),
+    Sip(SipCredentials),
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -58,6 +59,14 @@ pub struct TelnyxCredentials {
     pub api_key: Sensitive<String>,
 }
 
+/// A SIP trunk's digest credentials: both or neither (a trunk that authenticates by IP has
+/// none). The username is kept here too, beside its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SipCredentials {
+    pub username: Option<String>,
+    pub password: Option<Sensitive<String>>,
+}
+
 impl Credentials {
     /// The secret values (an auth token, an API key secret, an API key), for the log redactor.
     pub fn secrets(&self) -> Vec<&str> {
@@ -77,6 +86,11 @@ impl Credentials {
                     .collect()
             }
             Credentials::Telnyx(telnyx) => vec![telnyx.api_key.expose().as_str()],
+            Credentials::Sip(sip) => sip
+                .password
+                .iter()
+                .map(|password| password.expose().as_str())
+                .collect(),
         }
     }
 }
@@ -91,6 +105,11 @@ impl std::fmt::Debug for Credentials {
                 .field("regional", &twilio.regional.keys().collect::<Vec<_>>())
                 .finish(),
             Credentials::Telnyx(_) => f.write_str("TelnyxCredentials([redacted])"),
+            Credentials::Sip(sip) => f
+                .debug_struct("SipCredentials")
+                .field("username", &sip.username)
+                .field("password", &sip.password.as_ref().map(|_| "[redacted]"))
+                .finish(),
         }
     }
 }
@@ -113,6 +132,12 @@ enum Stored {
     Telnyx {
         api_key: String,
     },
+    Sip {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -130,6 +155,7 @@ impl Credentials {
         match self {
             Credentials::Twilio(_) => CarrierKind::Twilio,
             Credentials::Telnyx(_) => CarrierKind::Telnyx,
+            Credentials::Sip(_) => CarrierKind::Sip,
         }
     }
 
@@ -163,6 +189,10 @@ impl Credentials {
             }
             Credentials::Telnyx(telnyx) => Stored::Telnyx {
                 api_key: telnyx.api_key.expose().clone(),
+            },
+            Credentials::Sip(sip) => Stored::Sip {
+                username: sip.username.clone(),
+                password: sip.password.as_ref().map(|p| p.expose().clone()),
             },
         };
         Sensitive::new(serde_json::to_string(&stored).expect("credentials serialise"))
@@ -206,6 +236,15 @@ impl Credentials {
             Stored::Telnyx { api_key } => Ok(Credentials::Telnyx(TelnyxCredentials {
                 api_key: Sensitive::new(api_key),
             })),
+            Stored::Sip { username, password } => {
+                if username.is_some() != password.is_some() {
+                    return Err(UnreadableCredentials);
+                }
+                Ok(Credentials::Sip(SipCredentials {
+                    username,
+                    password: password.map(Sensitive::new),
+                }))
+            }
         }
     }
 }
@@ -243,6 +282,14 @@ mod tests {
             Credentials::Telnyx(TelnyxCredentials {
                 api_key: Sensitive::from("KEY0123456789"),
             }),
+            Credentials::Sip(SipCredentials {
+                username: Some("office".into()),
+                password: Some(Sensitive::from("digest-pass")),
+            }),
+            Credentials::Sip(SipCredentials {
+                username: None,
+                password: None,
+            }),
         ];
         for credentials in all {
             let secret = credentials.to_secret();
@@ -269,6 +316,7 @@ mod tests {
             "",
             "{}",
             r#"{"carrier":"twilio","account_sid":"AC1"}"#,
+            r#"{"carrier":"sip","username":"office"}"#,
             "[1,2]",
         ] {
             assert!(

@@ -13,6 +13,7 @@ pub mod numbers_table;
 pub mod orders;
 pub mod search_cache;
 pub mod settings;
+pub mod sip_trunks;
 pub mod sync_state;
 pub mod workspaces;
 
@@ -20,7 +21,7 @@ use crate::domain::failure::{Classified, ErrorKind, UserError};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OpenFlags, Row, Transaction};
+use rusqlite::{params, Connection, OpenFlags, Row, Transaction};
 
 use crate::domain::kinds::{StoredKind, UnknownStoredValue};
 use rusqlite_migration::{Migrations, M};
@@ -129,6 +130,42 @@ pub(crate) fn is_unique_violation(error: &rusqlite::Error) -> bool {
 }
 
 /// The schema, oldest first. Append only: a released migration is never edited.
+/// The tables whose `carrier` CHECK names the carriers, and the words it allows from 0011 on.
+const CARRIER_TABLES: [&str; 4] = ["carrier_connections", "orders", "phone_numbers", "searches"];
+const CARRIER_CHECK_0001: &str = "CHECK (carrier IN ('twilio', 'telnyx'))";
+const CARRIER_CHECK_0011: &str = "CHECK (carrier IN ('twilio', 'telnyx', 'signalwire', 'sip'))";
+
+/// Widens the carrier CHECK of [`CARRIER_TABLES`] in place, the way SQLite documents for a
+/// change that leaves every stored row valid: the table's CREATE text in `sqlite_schema` is
+/// edited under `writable_schema`, and the schema cookie is bumped so that every connection,
+/// this one included, reads the new text. A table whose text did not change fails the migration
+/// (and it rolls back), so a schema that drifted from 0001 is never half-widened.
+fn widen_carrier_checks(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.pragma_update(None, "writable_schema", "ON")?;
+    let mut widened = 0;
+    for table in CARRIER_TABLES {
+        widened += tx.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3)
+             WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+            params![table, CARRIER_CHECK_0001, CARRIER_CHECK_0011],
+        )?;
+    }
+    tx.pragma_update(None, "schema_version", version + 1)?;
+    tx.pragma_update(None, "writable_schema", "OFF")?;
+    if widened != CARRIER_TABLES.len() {
+        return Err(rusqlite_migration::HookError::Hook(format!(
+            "{widened} of {} carrier checks were found to widen",
+            CARRIER_TABLES.len()
+        )));
+    }
+    let check: String = tx.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(rusqlite_migration::HookError::Hook(check));
+    }
+    Ok(())
+}
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_init.sql")),
@@ -141,6 +178,10 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0008_import_unconfirmed.sql")),
         M::up(include_str!("migrations/0009_search_address.sql")),
         M::up(include_str!("migrations/0010_search_bundle.sql")),
+        M::up_with_hook(
+            include_str!("migrations/0011_sip_trunks.sql"),
+            widen_carrier_checks,
+        ),
     ])
 }
 
@@ -257,6 +298,74 @@ mod tests {
             .read(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(on, 1);
-        assert_eq!(store.schema_version().unwrap(), 10);
+        assert_eq!(store.schema_version().unwrap(), 11);
+    }
+
+    /// A database made before SIP trunks, with rows: 0011 widens its carrier checks in place,
+    /// keeps every row, and the connection that migrated it enforces the new checks at once.
+    #[test]
+    fn a_version_10_database_takes_sip_trunks_and_keeps_its_rows() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrations().to_version(&mut c, 10).unwrap();
+        let now = "2026-12-01T00:00:00Z";
+        c.execute_batch(&format!(
+            "INSERT INTO workspaces (name, plan, monthly_credit_allowance, webhook_base_url,
+                 created_at) VALUES ('Acme', 'standard', 10, 'https://voice.example.com', '{now}');
+             INSERT INTO carrier_connections (workspace_id, carrier, name, created_at)
+                 VALUES (1, 'twilio', 'Main', '{now}');
+             INSERT INTO phone_numbers (workspace_id, e164, carrier, source, connection_id,
+                 status, created_at, updated_at)
+                 VALUES (1, '+14155550100', 'twilio', 'imported', 1, 'active', '{now}', '{now}');"
+        ))
+        .unwrap();
+        let sip_connection = format!(
+            "INSERT INTO carrier_connections (workspace_id, carrier, name, created_at)
+             VALUES (1, 'sip', 'Office trunk', '{now}')"
+        );
+        assert!(
+            c.execute(&sip_connection, []).is_err(),
+            "refused before 0011"
+        );
+
+        migrations().to_latest(&mut c).unwrap();
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let kept: (String, String) = c
+            .query_row("SELECT e164, carrier FROM phone_numbers", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("+14155550100".to_owned(), "twilio".to_owned()));
+        c.execute(&sip_connection, []).unwrap();
+        c.execute(
+            &format!(
+                "INSERT INTO phone_numbers (workspace_id, e164, carrier, source, connection_id,
+                     status, created_at, updated_at)
+                 VALUES (1, '+14155550101', 'sip', 'imported', 2, 'active', '{now}', '{now}')"
+            ),
+            [],
+        )
+        .unwrap();
+        for table in CARRIER_TABLES {
+            let sql: String = c
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(sql.contains(CARRIER_CHECK_0011), "{table}: {sql}");
+        }
+        let bogus = c.execute(
+            &format!(
+                "INSERT INTO carrier_connections (workspace_id, carrier, name, created_at)
+                 VALUES (1, 'vonage', 'Other', '{now}')"
+            ),
+            [],
+        );
+        assert!(bogus.is_err(), "a carrier no check names is still refused");
     }
 }

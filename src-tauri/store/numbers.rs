@@ -140,6 +140,35 @@ pub fn count(connection: &Connection, workspace_id: WorkspaceId) -> Result<i64, 
     )?)
 }
 
+/// Who holds a number in a workspace: the connection it came through, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub connection_id: Option<ConnectionId>,
+    pub connection_name: Option<String>,
+}
+
+/// Who holds `e164` in the workspace (not released), through the unique index on held numbers.
+pub fn holder(
+    connection: &Connection,
+    workspace_id: WorkspaceId,
+    e164: &str,
+) -> Result<Option<Holder>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let mut statement = connection.prepare_cached(
+        "SELECT n.connection_id, c.name FROM phone_numbers n
+         LEFT JOIN carrier_connections c ON c.id = n.connection_id
+         WHERE n.workspace_id = ?1 AND n.e164 = ?2 AND n.status <> 'released'",
+    )?;
+    Ok(statement
+        .query_row(params![workspace_id, e164], |r| {
+            Ok(Holder {
+                connection_id: r.get(0)?,
+                connection_name: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
 /// The numbers of the workspace that are held (not released), as E.164, for "already imported".
 pub fn held_e164s(
     connection: &Connection,

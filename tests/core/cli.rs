@@ -236,7 +236,7 @@ async fn a_script_lists_filters_and_exports_numbers_from_the_apps_data_folder() 
         .await;
     assert_eq!(vonage.status.code(), Some(2));
     assert!(
-        stderr(&vonage).contains("twilio or telnyx"),
+        stderr(&vonage).contains("twilio, telnyx or sip"),
         "{}",
         stderr(&vonage)
     );
@@ -465,5 +465,108 @@ async fn orders_process_completes_a_pool_order_with_the_pool_account_of_the_app(
         )
         .await;
     assert_eq!(active.len(), 2);
+    c.clean_up().await;
+}
+
+/// `import start --csv` on a SIP trunk: the preview lists the bad rows by line and writes
+/// nothing; the import adds the good rows, lists the rest, and `numbers list --carrier sip` shows
+/// them. The file is read by the CLI; the rows are judged by the core.
+#[tokio::test]
+async fn a_csv_file_is_previewed_then_imported_into_a_sip_trunk() {
+    let c = cli_world("sip-csv", 0).await;
+    let acme = c.w.workspace(input("Acme")).await;
+    let trunk =
+        c.w.app
+            .trunks()
+            .connect(
+                acme.id,
+                numberdesk::flows::sip::trunk::SipTrunkForm {
+                    name: "Office trunk".into(),
+                    termination: "pbx.example.net".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    let file = c.w.dir.path().join("numbers.csv");
+    std::fs::write(
+        &file,
+        "number,label\n+14152001000,Sales\n+14152001001,Support\n4152001002,Bad\n+14152001000,Again\n",
+    )
+    .unwrap();
+    let connection = trunk.connection_id.get().to_string();
+    let file_arg = file.to_string_lossy().into_owned();
+    let base = [
+        "import",
+        "start",
+        "--workspace",
+        "Acme",
+        "--connection",
+        connection.as_str(),
+        "--csv",
+        file_arg.as_str(),
+    ];
+    let preview = c.run(&[&base[..], &["--preview"]].concat()).await;
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    assert!(
+        stderr(&preview).contains("2 rows can be added, 2 cannot"),
+        "{}",
+        stderr(&preview)
+    );
+    let listed = stdout(&preview);
+    assert!(
+        listed.contains("line 4: 4152001002 is not in international form"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("line 5: +14152001000 is already on line 2"),
+        "{listed}"
+    );
+    let sip_only = NumberFilter {
+        carriers: vec![numberdesk::domain::kinds::CarrierKind::Sip],
+        ..NumberFilter::default()
+    };
+    assert!(
+        c.w.numbers(acme.id, sip_only.clone()).await.is_empty(),
+        "a preview writes nothing"
+    );
+
+    let import = c.run(&base).await;
+    assert!(import.status.success(), "{}", stderr(&import));
+    assert!(
+        stderr(&import).contains("Added 2 numbers; 2 rows left out."),
+        "{}",
+        stderr(&import)
+    );
+    assert_eq!(
+        c.w.numbers(acme.id, sip_only).await,
+        ["+14152001000", "+14152001001"]
+    );
+    let listed = json(
+        &c.run(&[
+            "numbers",
+            "list",
+            "--workspace",
+            "Acme",
+            "--carrier",
+            "sip",
+            "--json",
+        ])
+        .await,
+    );
+    assert_eq!(e164s(&listed), ["+14152001000", "+14152001001"]);
+
+    // Into a connection that is not a SIP trunk: refused, exit 2, nothing written.
+    let (twilio, _) = c.w.connect_twilio(acme.id).await;
+    let other = twilio.get().to_string();
+    let mut wrong = base;
+    wrong[5] = other.as_str();
+    let refused = c.run(&wrong).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is not a SIP trunk"),
+        "{}",
+        stderr(&refused)
+    );
     c.clean_up().await;
 }

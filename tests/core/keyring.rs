@@ -19,7 +19,7 @@ fn test_service(test: &str) -> String {
     format!("app.numberdesk.test.{test}.{}.{nanos}", std::process::id())
 }
 
-fn real_keyring(test: &str, redactor: Redactor) -> KeyringStore {
+pub(crate) fn real_keyring(test: &str, redactor: Redactor) -> KeyringStore {
     let store = KeyringStore::new(test_service(test), redactor);
     if let Err(error) = store.probe() {
         panic!(

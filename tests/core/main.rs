@@ -11,6 +11,7 @@ mod logging;
 mod manage;
 mod purchase;
 mod sandbox_mode;
+mod sip;
 mod store;
 mod strict;
 mod support;

@@ -12,7 +12,7 @@ fn a_new_file_is_migrated_to_the_current_schema_in_wal_mode() {
     assert!(!dir.database().exists());
     let store = Store::open(&dir.database()).unwrap();
     assert!(dir.database().exists());
-    assert_eq!(store.schema_version().unwrap(), 10);
+    assert_eq!(store.schema_version().unwrap(), 11);
     let (mode, foreign_keys): (String, i64) = store
         .read(|c| {
             let mode = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
@@ -58,7 +58,7 @@ fn reopening_keeps_data_and_does_not_migrate_twice() {
         core.workspaces().create(&input("Kept")).unwrap().id
     };
     let core = open_core(&dir);
-    assert_eq!(core.store.schema_version().unwrap(), 10);
+    assert_eq!(core.store.schema_version().unwrap(), 11);
     let kept = core.workspaces().get(id).unwrap();
     assert_eq!(kept.name, "Kept");
     assert_eq!(core.workspaces().list().unwrap().len(), 1);

@@ -19,17 +19,21 @@ USAGE
   numberdesk-cli sync           --workspace W [--connection ID] [--json]
   numberdesk-cli import start   --workspace W --connection ID --mode outbound-only|managed
                                 [--number E164]...
+  numberdesk-cli import start   --workspace W --connection ID --csv FILE [--preview]
   numberdesk-cli import resume
   numberdesk-cli orders process --workspace W [--number ID]
 
   W is a workspace id or name. Without --number, `import start` imports every number of the
   connection's account that the workspace does not hold yet. Ctrl-C stops following an import
-  and keeps it: `import resume` finishes it. `numbers export` writes CSV to standard output
+  and keeps it: `import resume` finishes it. `import start --csv` adds the numbers of a CSV
+  file to a SIP trunk connection (a column named phone_number, number or e164, or the first
+  column); every good row goes in one transaction and each bad row is listed with its line;
+  --preview lists them and writes nothing. `numbers export` writes CSV to standard output
   unless --output names a file (written whole or not at all).
 
 FILTERS (as the Phone Numbers table)
   --text TEXT        digits anywhere in the number, or text in the label or region
-  --carrier C        twilio or telnyx (repeatable)
+  --carrier C        twilio, telnyx or sip (repeatable)
   --status S         pending, active, failed, released or missing (repeatable)
   --type T           local, mobile, toll_free or national (repeatable)
   --agent A          an agent's name or id, or `none` for numbers without an agent
@@ -102,6 +106,13 @@ pub enum Command {
         mode: String,
         numbers: Option<Vec<String>>,
     },
+    /// Numbers of a CSV file onto a SIP trunk connection.
+    ImportCsv {
+        workspace: Workspace,
+        connection: ConnectionId,
+        file: PathBuf,
+        preview: bool,
+    },
     ImportResume,
     OrdersProcess {
         workspace: Workspace,
@@ -145,6 +156,27 @@ pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, Usage> {
         Some("import") => match second(&mut args)?.as_deref() {
             Some("start") => {
                 let numbers: Vec<String> = args.values_from_str("--number")?;
+                let csv =
+                    args.opt_value_from_os_str("--csv", |s| Ok::<_, String>(PathBuf::from(s)))?;
+                let preview = args.contains("--preview");
+                if let Some(file) = csv {
+                    if !numbers.is_empty() || args.contains("--mode") {
+                        return Err(
+                            "--csv takes its numbers from the file, and a SIP trunk has no --mode: nothing is changed at its carrier.".into(),
+                        );
+                    }
+                    let command = Command::ImportCsv {
+                        workspace: workspace(&mut args)?,
+                        connection: optional_id(&mut args, "--connection")?
+                            .ok_or("Name the SIP trunk connection with --connection ID.")?,
+                        file,
+                        preview,
+                    };
+                    return finish(args, command);
+                }
+                if preview {
+                    return Err("--preview goes with --csv FILE.".into());
+                }
                 Command::ImportStart {
                     workspace: workspace(&mut args)?,
                     connection: optional_id(&mut args, "--connection")?
@@ -167,6 +199,11 @@ pub fn parse(raw: Vec<OsString>) -> Result<Option<Command>, Usage> {
         },
         Some(other) => return Err(Usage(format!("There is no command \"{other}\"."))),
     };
+    finish(args, command)
+}
+
+/// The command, if nothing is left over on the line.
+fn finish(args: pico_args::Arguments, command: Command) -> Result<Option<Command>, Usage> {
     let rest = args.finish();
     if let Some(extra) = rest.first() {
         return Err(Usage(format!(
@@ -221,7 +258,7 @@ fn numbers(args: &mut pico_args::Arguments) -> Result<NumbersArgs, Usage> {
         .iter()
         .map(|c| c.parse::<CarrierKind>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Usage(format!("--carrier is twilio or telnyx ({e}).")))?;
+        .map_err(|e| Usage(format!("--carrier is twilio, telnyx or sip ({e}).")))?;
     let statuses = many(args, "--status")?
         .iter()
         .map(|s| s.parse::<NumberStatus>())
@@ -323,7 +360,7 @@ mod tests {
         assert!(refused(&["numbers", "list"]).contains("--workspace"));
         assert!(
             refused(&["numbers", "list", "--workspace", "1", "--carrier", "vonage"])
-                .contains("twilio or telnyx")
+                .contains("twilio, telnyx or sip")
         );
         assert!(refused(&["sync", "--workspace", "1", "--connection", "x"]).contains("number"));
         assert!(refused(&["sync", "--workspace", "1", "--bogus"]).contains("--bogus"));

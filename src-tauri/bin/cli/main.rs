@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use numberdesk::app::{default_paths, App, AppConfig};
 use numberdesk::domain::failure::{ErrorKind, UserError};
 use numberdesk::flows::import::{ImportProgress, ImportState};
+use numberdesk::flows::sip::NumbersInput;
 use numberdesk::logging::{self, Redactor};
 
 use args::{Command, NumbersArgs, Workspace};
@@ -202,6 +203,37 @@ async fn dispatch(app: &App, command: Command) -> Result<(), Failure> {
                 .await?;
             eprintln!("Import {id} started.");
             follow(app, id).await?;
+        }
+        Command::ImportCsv {
+            workspace,
+            connection,
+            file,
+            preview,
+        } => {
+            let workspace_id = resolve(app, &workspace).await?;
+            let bytes = std::fs::read(&file).map_err(|error| {
+                Failure::Usage(format!("{} could not be read: {error}.", file.display()))
+            })?;
+            let input = NumbersInput::Csv(bytes);
+            let trunks = app.trunks();
+            if preview {
+                let preview = trunks
+                    .preview_numbers(workspace_id, connection, input)
+                    .await?;
+                eprintln!(
+                    "{} rows can be added, {} cannot. Nothing was written.",
+                    preview.good, preview.bad
+                );
+                print::left_out(&mut out, preview.bad_rows())?;
+            } else {
+                let added = trunks.add_numbers(workspace_id, connection, input).await?;
+                eprintln!(
+                    "Added {} numbers; {} rows left out.",
+                    added.added.len(),
+                    added.rejected.len()
+                );
+                print::left_out(&mut out, added.rejected.iter())?;
+            }
         }
         Command::ImportResume => {
             let resumed = app.imports().resume().await?;

@@ -10,6 +10,7 @@ use numberdesk::flows::import::ImportProgress;
 use numberdesk::flows::manage::sync::WorkspaceSync;
 use numberdesk::flows::manage::table::{NumberFilter, NumberQuery, Sort};
 use numberdesk::flows::purchase::SyncReport;
+use numberdesk::flows::sip::numbers::PreviewRow;
 use numberdesk::flows::workspaces::Workspace;
 
 use super::Failure;
@@ -221,4 +222,16 @@ pub fn import_summary(progress: &ImportProgress) {
     for failure in &progress.failures {
         eprintln!("  {}: {}", failure.e164, failure.reason);
     }
+}
+
+/// The rows of a CSV file that were (or would be) left out, a line each: `line N: why`.
+pub fn left_out<'a>(
+    out: &mut impl Write,
+    rows: impl Iterator<Item = &'a PreviewRow>,
+) -> Result<(), Failure> {
+    for row in rows {
+        let why = row.message.as_deref().unwrap_or("left out");
+        writeln!(out, "line {}: {}", row.line, clean(why)).map_err(io)?;
+    }
+    Ok(())
 }

@@ -367,17 +367,26 @@ pub trait NumberPages: Send {
 pub(crate) const MAX_PAGES: usize = 20_000;
 
 /// Every number a walk hands out, calling `progress` after each page. A carrier that pages for
-/// ever is stopped with a clear error: at a page that brings no number not seen before (an
-/// empty page that still says "more", or any page repeated, in whatever cycle) or past
-/// [`MAX_PAGES`].
+/// ever is stopped with a clear error: at a page that brings no number not seen before and is
+/// not the last (an empty page that still says "more", or any page repeated, in whatever
+/// cycle) or past [`MAX_PAGES`]. An empty last page is an account with no (more) numbers.
 pub(crate) async fn all_numbers(
     mut pages: impl NumberPages,
     deadline: ListingDeadline,
     mut progress: impl FnMut(ListProgress),
 ) -> Result<Vec<OwnedNumber>, CarrierError> {
     let mut all = Vec::new();
+    let mut nothing_new_at = None;
     while let Some(page) = pages.next_page().await? {
         let so_far = pages.progress();
+        if let Some(page_number) = nothing_new_at {
+            return Err(endless(
+                pages.carrier(),
+                format!(
+                    "page {page_number} of the number listing brought no number not seen before"
+                ),
+            ));
+        }
         if deadline.passed() {
             return Err(endless(
                 pages.carrier(),
@@ -389,13 +398,8 @@ pub(crate) async fn all_numbers(
             ));
         }
         if page.is_empty() {
-            return Err(endless(
-                pages.carrier(),
-                format!(
-                    "page {} of the number listing brought no number not seen before",
-                    so_far.pages
-                ),
-            ));
+            // Fine if the walk ends here; a fault if it goes on.
+            nothing_new_at = Some(so_far.pages);
         }
         if so_far.pages > MAX_PAGES {
             return Err(endless(
@@ -616,6 +620,13 @@ mod paging_tests {
             error.to_string().contains("no number not seen before"),
             "{error}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_account_with_no_numbers_lists_as_empty() {
+        let pages = script(vec![vec![]], false);
+        let all = all_numbers(pages, no_deadline(), |_| {}).await.unwrap();
+        assert!(all.is_empty());
     }
 
     #[tokio::test]

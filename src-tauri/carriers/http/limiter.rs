@@ -34,6 +34,8 @@ impl ConcurrencyOptions {
                 initial: 4,
                 max: 32,
             },
+            // No API client is made for a SIP trunk; one request at a time if one ever were.
+            CarrierKind::Sip => ConcurrencyOptions { initial: 1, max: 1 },
         }
     }
 }

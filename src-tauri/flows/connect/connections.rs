@@ -101,23 +101,41 @@ impl<'a> Connections<'a> {
         workspace_id: WorkspaceId,
         draft: &ConnectionDraft,
     ) -> Result<ConnectionRow, ConnectionError> {
+        self.save_with(workspace_id, draft, |_, _| Ok(()))
+    }
+
+    /// [`Connections::save`], with `extra` rows of the new connection (a SIP trunk's) written
+    /// in the same transaction: they commit with it or not at all.
+    pub fn save_with<E>(
+        &self,
+        workspace_id: WorkspaceId,
+        draft: &ConnectionDraft,
+        extra: impl FnOnce(&rusqlite::Transaction<'_>, ConnectionId) -> Result<(), E>,
+    ) -> Result<ConnectionRow, E>
+    where
+        E: From<ConnectionError> + From<StoreError>,
+    {
         let name = draft.name.trim();
         if name.is_empty() {
-            return Err(ConnectionError::EmptyName);
+            return Err(ConnectionError::EmptyName.into());
         }
         if name.chars().count() > 60 {
-            return Err(ConnectionError::NameTooLong);
+            return Err(ConnectionError::NameTooLong.into());
         }
-        let workspace = self.ctx.workspaces().get(workspace_id)?;
+        let workspace = self
+            .ctx
+            .workspaces()
+            .get(workspace_id)
+            .map_err(ConnectionError::from)?;
         match (workspace.is_sandbox, draft.is_sandbox) {
-            (true, false) => return Err(ConnectionError::SandboxMix),
-            (false, true) => return Err(ConnectionError::SandboxOutsideSandbox),
+            (true, false) => return Err(ConnectionError::SandboxMix.into()),
+            (false, true) => return Err(ConnectionError::SandboxOutsideSandbox.into()),
             _ => {}
         }
         let secret = draft.credentials.to_secret();
         let now = self.ctx.clock.now();
         let mut stored_key = None;
-        let result = self.ctx.store.write(|tx| {
+        let result = self.ctx.store.write(|tx| -> Result<ConnectionRow, E> {
             let id = rows::insert(
                 tx,
                 workspace_id,
@@ -136,10 +154,14 @@ impl<'a> Connections<'a> {
                 StoreError::Conflict(_) => ConnectionError::NameTaken(name.to_owned()),
                 other => other.into(),
             })?;
+            extra(tx, id)?;
             let key = SecretKey::new(workspace_id, id);
-            self.ctx.secrets.put(key, &secret)?;
+            self.ctx
+                .secrets
+                .put(key, &secret)
+                .map_err(ConnectionError::from)?;
             stored_key = Some(key);
-            rows::get(tx, workspace_id, id)?.ok_or(ConnectionError::NotFound)
+            Ok(rows::get(tx, workspace_id, id)?.ok_or(ConnectionError::NotFound)?)
         });
         if result.is_err() {
             if let Some(key) = stored_key {

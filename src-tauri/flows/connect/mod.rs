@@ -249,11 +249,12 @@ pub async fn connect(
                 choose_messaging_profile(&profiles, workspace),
             )
         }
-        Credentials::Twilio(_) => (None, None),
+        Credentials::Twilio(_) | Credentials::Sip(_) => (None, None),
     };
     let account_ref = match &credentials {
         Credentials::Twilio(twilio) => Some(twilio.account_sid.clone()),
         Credentials::Telnyx(_) => info.account_id.clone(),
+        Credentials::Sip(_) => None,
     };
     let draft = ConnectionDraft {
         name: form.name.trim().to_owned(),

@@ -101,8 +101,9 @@ pub struct WorkspaceSync {
     pub errors: Vec<SyncFailure>,
 }
 
-/// "Sync with carrier": one connection, or (with `None`) every connection of the workspace. A
-/// connection that fails does not stop the others; its failure is in the result.
+/// "Sync with carrier": one connection, or (with `None`) every connection of the workspace that
+/// has a carrier API (a SIP trunk has nothing to compare with). A connection that fails does not
+/// stop the others; its failure is in the result.
 pub async fn sync_workspace(
     accounts: &Accounts,
     workspace_id: WorkspaceId,
@@ -115,7 +116,7 @@ pub async fn sync_workspace(
     let chosen: Vec<_> = connections
         .into_iter()
         .map(|c| c.connection)
-        .filter(|c| connection_id.map_or(true, |id| id == c.id))
+        .filter(|c| connection_id.map_or(c.carrier.has_api(), |id| id == c.id))
         .collect();
     if chosen.is_empty() && connection_id.is_some() {
         return Err(ConnectionError::NotFound.into());

@@ -200,6 +200,7 @@ fn bundle_name(carrier: CarrierKind) -> &'static str {
     match carrier {
         CarrierKind::Twilio => "an approved regulatory bundle",
         CarrierKind::Telnyx => "an approved requirement group",
+        CarrierKind::Sip => "the carrier's regulatory approval",
     }
 }
 
@@ -208,5 +209,6 @@ fn bundle_where(carrier: CarrierKind) -> &'static str {
     match carrier {
         CarrierKind::Twilio => "Create one in the Twilio Console (Phone Numbers, Regulatory Compliance, Bundles); once Twilio approves it, pick it when you buy.",
         CarrierKind::Telnyx => "Create one on the Requirement Groups page of the Telnyx Portal; once Telnyx approves it, pick it when you buy.",
+        CarrierKind::Sip => "NumberDesk does not buy numbers on a SIP trunk; ask its carrier.",
     }
 }

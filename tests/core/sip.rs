@@ -1,0 +1,450 @@
+//! SIP trunk connections through the App: a trunk checked field by field and saved with its
+//! credentials in the real keyring only; numbers added by hand and from a CSV file whose bad
+//! rows are each named; one transaction per import; disconnect removing numbers, trunk and
+//! credentials together.
+
+use std::sync::Arc;
+
+use numberdesk::domain::ids::WorkspaceId;
+use numberdesk::domain::kinds::{CarrierKind, NumberStatus, Source, WebhookMode};
+use numberdesk::flows::audit::{AuditAction, AuditFilter};
+use numberdesk::flows::manage::table::NumberFilter;
+use numberdesk::flows::sip::numbers::{NumbersPreview, RowProblem};
+use numberdesk::flows::sip::trunk::{SipTransport, SipTrunkError, SipTrunkForm};
+use numberdesk::flows::sip::{NumbersInput, SipError};
+use numberdesk::logging::Redactor;
+use numberdesk::secrets::{SecretKey, SecretStore, Sensitive};
+
+use crate::app::{app_world, memory, AppWorld};
+use crate::keyring::real_keyring;
+use crate::support::{all_file_bytes, contains, input};
+
+const PASSWORD: &str = "trunk-digest-9f8e7d6c";
+
+fn trunk_form(name: &str) -> SipTrunkForm {
+    SipTrunkForm {
+        name: name.to_owned(),
+        termination: "sip:pbx.example.net;transport=tcp".to_owned(),
+        transport: None,
+        port: Some("5080".to_owned()),
+        username: Some("office-7".to_owned()),
+        password: Some(Sensitive::from(PASSWORD)),
+        allowed_ranges: vec!["203.0.113.0/24".to_owned(), "198.51.100.7".to_owned()],
+    }
+}
+
+/// The `n`th of a run of valid San Francisco numbers.
+fn good_number(n: usize) -> String {
+    format!("+1415{:03}{:04}", 200 + n / 1000, n % 1000 + 1000)
+}
+
+async fn sip_numbers(world: &AppWorld, workspace: WorkspaceId) -> Vec<String> {
+    world
+        .numbers(
+            workspace,
+            NumberFilter {
+                carriers: vec![CarrierKind::Sip],
+                ..NumberFilter::default()
+            },
+        )
+        .await
+}
+
+fn bad_lines(preview: &NumbersPreview) -> Vec<(u64, RowProblem)> {
+    preview
+        .bad_rows()
+        .map(|row| (row.line, row.problem.clone().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_trunk_takes_three_typed_numbers_and_500_from_a_csv_with_7_bad_rows_named() {
+    let keyring = Arc::new(real_keyring("sip-trunk", Redactor::new()));
+    let world = app_world(3, keyring.clone()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let twilio = world
+        .import_twilio(workspace, 1, WebhookMode::OutboundOnly)
+        .await;
+    let twilio_number = world.numbers(workspace, NumberFilter::default()).await[0].clone();
+
+    let trunk = world
+        .app
+        .trunks()
+        .connect(workspace, trunk_form("Office trunk"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (trunk.host.as_str(), trunk.transport, trunk.port),
+        ("pbx.example.net", SipTransport::Tcp, 5080)
+    );
+    assert_eq!(
+        trunk.termination_uri,
+        "sip:pbx.example.net:5080;transport=tcp"
+    );
+    assert_eq!(
+        trunk.origination_uri,
+        format!(
+            "sip:workspace-{}@voice.example.com;transport=tls",
+            workspace.get()
+        )
+    );
+    assert_eq!(trunk.allowed_ranges, ["203.0.113.0/24", "198.51.100.7/32"]);
+    assert!(trunk.has_credentials);
+    // The password is in the keyring, and in no file of the data folder.
+    let entry = keyring
+        .get(SecretKey::new(workspace, trunk.connection_id))
+        .unwrap()
+        .expect("a keyring entry for the trunk");
+    assert!(entry.expose().contains(PASSWORD));
+    for (path, bytes) in all_file_bytes(world.dir.path()) {
+        assert!(!contains(&bytes, PASSWORD), "{} holds it", path.display());
+    }
+
+    let trunks = world.app.trunks();
+    let typed = vec![
+        good_number(0),
+        format!("{}, {}", good_number(1), good_number(2)),
+    ];
+    let added = trunks
+        .add_numbers(workspace, trunk.connection_id, NumbersInput::Typed(typed))
+        .await
+        .unwrap();
+    assert_eq!(added.added.len(), 3);
+    assert!(added.rejected.is_empty());
+
+    // 500 good rows from number 10 on; 7 bad ones among them.
+    let mut csv = String::from("Phone Number,Friendly Name\r\n");
+    let mut bad_at = Vec::new();
+    let mut line = 1;
+    for n in 0..500 {
+        line += 1;
+        csv.push_str(&format!("{},Line {n}\r\n", good_number(n + 10)));
+        let bad = match n {
+            50 => Some("415-555-0100"),
+            120 => Some("+1 415 CALL NOW"),
+            200 => Some("+99912345678"),
+            _ => None,
+        };
+        let repeat = match n {
+            300 => Some(good_number(10)),
+            301 => Some(good_number(11)),
+            400 => Some(good_number(1)),
+            450 => Some(twilio_number.clone()),
+            _ => None,
+        };
+        for cell in bad.map(str::to_owned).into_iter().chain(repeat) {
+            line += 1;
+            csv.push_str(&format!("{cell},bad\r\n"));
+            bad_at.push(line);
+        }
+    }
+    let file = NumbersInput::Csv(csv.into_bytes());
+    let preview = trunks
+        .preview_numbers(workspace, trunk.connection_id, file.clone())
+        .await
+        .unwrap();
+    assert_eq!((preview.good, preview.bad), (500, 7));
+    let named = bad_lines(&preview);
+    assert_eq!(
+        named.iter().map(|(line, _)| *line).collect::<Vec<_>>(),
+        bad_at
+    );
+    let kinds: Vec<&RowProblem> = named.iter().map(|(_, problem)| problem).collect();
+    assert!(
+        matches!(kinds[0], RowProblem::NotE164 { reason } if reason.contains("international form"))
+    );
+    assert!(matches!(kinds[1], RowProblem::NotE164 { .. }));
+    assert!(matches!(kinds[2], RowProblem::NotE164 { reason } if reason.contains("country")));
+    assert_eq!(kinds[3], &RowProblem::Duplicate { first_line: 2 });
+    assert_eq!(kinds[4], &RowProblem::Duplicate { first_line: 3 });
+    assert_eq!(kinds[5], &RowProblem::AlreadyOnThisTrunk);
+    let other = twilio_connection_name(&world, workspace, twilio).await;
+    assert_eq!(
+        kinds[6],
+        &RowProblem::InOtherConnection { connection: other }
+    );
+    let message = preview.bad_rows().last().unwrap().message.clone().unwrap();
+    assert!(message.contains(&twilio_number), "{message}");
+    assert!(
+        sip_numbers(&world, workspace).await.len() == 3,
+        "a preview writes nothing"
+    );
+
+    let added = trunks
+        .add_numbers(workspace, trunk.connection_id, file.clone())
+        .await
+        .unwrap();
+    assert_eq!(added.added.len(), 500);
+    assert_eq!(
+        added.rejected.iter().map(|r| r.line).collect::<Vec<_>>(),
+        bad_at
+    );
+
+    // In the table like any number: carrier SIP, the trunk's name, source Imported, Active.
+    let held = sip_numbers(&world, workspace).await;
+    assert_eq!(held.len(), 503);
+    let rows = world
+        .app
+        .numbers()
+        .page(
+            workspace,
+            numberdesk::flows::manage::table::NumberQuery {
+                filter: NumberFilter {
+                    text: Some("Line 7".into()),
+                    ..NumberFilter::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows;
+    let row = rows.iter().find(|r| r.e164 == good_number(17)).unwrap();
+    assert_eq!(row.carrier, CarrierKind::Sip);
+    assert_eq!(row.connection_name.as_deref(), Some("Office trunk"));
+    assert_eq!(
+        (row.source, row.status),
+        (Source::Imported, NumberStatus::Active)
+    );
+    assert_eq!(row.friendly_name.as_deref(), Some("Line 7"));
+
+    // The same file again adds nothing, and says why.
+    let again = trunks
+        .add_numbers(workspace, trunk.connection_id, file)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, SipError::NothingGood(507)), "{again:?}");
+    assert_eq!(sip_numbers(&world, workspace).await.len(), 503);
+
+    // Two audit entries, local changes of the trunk.
+    let audit = world
+        .app
+        .audit()
+        .query(
+            workspace,
+            AuditFilter {
+                actions: vec![AuditAction::Import],
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sip_entries: Vec<_> = audit
+        .entries
+        .iter()
+        .filter(|e| e.connection.as_deref() == Some("Office trunk"))
+        .collect();
+    assert_eq!(sip_entries.len(), 2);
+    assert_eq!(sip_entries[0].target, "local");
+    assert_eq!(sip_entries[0].number_count, 500);
+    assert!(
+        sip_entries[0].summary.contains("7 rows left out"),
+        "{}",
+        sip_entries[0].summary
+    );
+
+    // Sync of the whole workspace leaves the trunk alone; of the trunk alone, says why not.
+    let synced = world.app.carriers().sync(workspace, None).await.unwrap();
+    assert_eq!(synced.reports.len(), 1);
+    assert!(synced.errors.is_empty(), "{:?}", synced.errors);
+    let refused = world
+        .app
+        .carriers()
+        .sync(workspace, Some(trunk.connection_id))
+        .await
+        .unwrap();
+    assert!(
+        refused.errors[0].message.contains("no API"),
+        "{:?}",
+        refused.errors
+    );
+
+    // Disconnect: the numbers, the trunk and its keyring entry go; the Twilio number stays.
+    let preview = world
+        .app
+        .carriers()
+        .preview_disconnect(workspace, trunk.connection_id)
+        .await
+        .unwrap();
+    assert_eq!((preview.number_count, preview.restorable), (503, 0));
+    let report = world
+        .app
+        .carriers()
+        .disconnect(workspace, trunk.connection_id, true, false)
+        .await
+        .unwrap();
+    assert_eq!(report.removed_numbers, 503);
+    assert!(report.restored.is_empty());
+    assert!(sip_numbers(&world, workspace).await.is_empty());
+    assert_eq!(
+        world.numbers(workspace, NumberFilter::default()).await,
+        [twilio_number]
+    );
+    assert!(keyring
+        .get(SecretKey::new(workspace, trunk.connection_id))
+        .unwrap()
+        .is_none());
+    let left = world.app.workspaces().connections(workspace).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].connection.carrier, CarrierKind::Twilio);
+}
+
+async fn twilio_connection_name(
+    world: &AppWorld,
+    workspace: WorkspaceId,
+    id: numberdesk::domain::ids::ConnectionId,
+) -> String {
+    world
+        .app
+        .workspaces()
+        .connections(workspace)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.connection.id == id)
+        .unwrap()
+        .connection
+        .name
+}
+
+#[tokio::test]
+async fn each_bad_trunk_field_is_named_and_nothing_is_saved() {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let cases: Vec<(SipTrunkForm, SipTrunkError)> = vec![
+        (
+            SipTrunkForm {
+                termination: "pbx example net".into(),
+                ..trunk_form("A")
+            },
+            SipTrunkError::NotAHost("pbx example net".into()),
+        ),
+        (
+            SipTrunkForm {
+                port: Some("70000".into()),
+                ..trunk_form("A")
+            },
+            SipTrunkError::PortOutOfRange("70000".into()),
+        ),
+        (
+            SipTrunkForm {
+                termination: "pbx.example.net".into(),
+                transport: Some("tls".into()),
+                port: Some("5060".into()),
+                ..trunk_form("A")
+            },
+            SipTrunkError::TlsOn5060,
+        ),
+        (
+            SipTrunkForm {
+                password: None,
+                ..trunk_form("A")
+            },
+            SipTrunkError::UsernameWithoutPassword,
+        ),
+        (
+            SipTrunkForm {
+                allowed_ranges: vec!["203.0.113.0/33".into()],
+                ..trunk_form("A")
+            },
+            SipTrunkError::BadRange("203.0.113.0/33".into()),
+        ),
+    ];
+    for (form, expected) in cases {
+        let error = world
+            .app
+            .trunks()
+            .connect(workspace, form)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, SipError::Trunk(found) if *found == expected),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains(PASSWORD));
+    }
+    let no_name = world
+        .app
+        .trunks()
+        .connect(workspace, trunk_form("  "))
+        .await
+        .unwrap_err();
+    assert!(no_name.to_string().contains("name"), "{no_name}");
+    assert!(world
+        .app
+        .workspaces()
+        .connections(workspace)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// A number another connection takes between the preview and the import is reported by the
+/// import, never written twice; the other rows still go in.
+#[tokio::test]
+async fn a_number_taken_after_the_preview_is_reported_not_doubled() {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let trunks = world.app.trunks();
+    let office = trunks
+        .connect(workspace, trunk_form("Office"))
+        .await
+        .unwrap();
+    let backup = trunks
+        .connect(workspace, trunk_form("Backup"))
+        .await
+        .unwrap();
+    let file =
+        NumbersInput::Csv(format!("number\n{}\n{}\n", good_number(1), good_number(2)).into_bytes());
+    let preview = trunks
+        .preview_numbers(workspace, office.connection_id, file.clone())
+        .await
+        .unwrap();
+    assert_eq!((preview.good, preview.bad), (2, 0));
+    trunks
+        .add_numbers(
+            workspace,
+            backup.connection_id,
+            NumbersInput::Typed(vec![good_number(2)]),
+        )
+        .await
+        .unwrap();
+    let added = trunks
+        .add_numbers(workspace, office.connection_id, file)
+        .await
+        .unwrap();
+    assert_eq!(added.added, [good_number(1)]);
+    assert_eq!(added.rejected.len(), 1);
+    assert_eq!(
+        added.rejected[0].problem,
+        Some(RowProblem::InOtherConnection {
+            connection: "Backup".into()
+        })
+    );
+    assert_eq!(sip_numbers(&world, workspace).await.len(), 2);
+}
+
+/// A file NumberDesk cannot read as a list of numbers changes nothing and says why.
+#[tokio::test]
+async fn a_file_without_a_number_column_is_refused_whole() {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let trunk = world
+        .app
+        .trunks()
+        .connect(workspace, trunk_form("Office"))
+        .await
+        .unwrap();
+    let error = world
+        .app
+        .trunks()
+        .add_numbers(
+            workspace,
+            trunk.connection_id,
+            NumbersInput::Csv(b"city,owner\nParis,Ann\n".to_vec()),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("city, owner"), "{error}");
+    assert!(sip_numbers(&world, workspace).await.is_empty());
+}
