@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod http;
+pub mod sip;
 pub mod telnyx;
 pub mod twilio;
 

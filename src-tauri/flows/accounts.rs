@@ -135,6 +135,11 @@ impl Accounts {
         &self.inner.ctx
     }
 
+    /// The options every carrier client is opened with (timeouts, retries).
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
     /// Tells the router where the sandbox runs now (`None`: it stopped). Clients opened against
     /// an earlier sandbox are dropped, because its address is gone.
     pub fn set_sandbox(&self, route: Option<SandboxRoute>) -> Result<(), CarrierError> {

@@ -10,6 +10,7 @@ mod clock;
 mod faults;
 mod inspect;
 mod inventory;
+mod sip;
 mod snapshot;
 pub mod spec;
 mod state;
@@ -38,6 +39,7 @@ pub use faults::{
     OrderOutcome,
 };
 pub use inspect::{CallOutcome, CallRecord};
+pub use sip::{SipBehaviour, SipInfo, SipResponder, SipSeen};
 pub use snapshot::{AccountState, NumberState, OrderState};
 pub use state::OrderStatus;
 pub use twilio::RoutedCall;
@@ -192,6 +194,9 @@ pub struct StartupInfo {
     /// A Telnyx account whose balance cannot pay for a single number.
     #[serde(default)]
     pub telnyx_low_balance: Option<TelnyxAccountInfo>,
+    /// The SIP trunk on loopback (UDP and TCP) and its digest credentials.
+    #[serde(default)]
+    pub sip: Option<SipInfo>,
 }
 
 fn telnyx_info(account: &state::TelnyxAccount) -> TelnyxAccountInfo {
@@ -296,6 +301,7 @@ impl Sandbox {
                 .iter()
                 .find(|account| !can_buy(account))
                 .map(telnyx_info),
+            sip: None,
         };
         let shared = Arc::new(Shared {
             world: RwLock::new(world),
@@ -308,11 +314,20 @@ impl Sandbox {
         });
         let router = router(Arc::clone(&shared));
         let (shutdown, shutdown_signal) = watch::channel(false);
+        let sip = SipResponder::start(shutdown_signal.clone())
+            .await
+            .map_err(|source| Error::Bind {
+                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                source,
+            })?;
+        let mut info = info;
+        info.sip = Some(sip.info().clone());
         let task = tokio::spawn(serve(listener, router, shutdown_signal));
         tracing::info!(%addr, "carrier sandbox listening");
         Ok(SandboxHandle {
             info,
             shared,
+            sip,
             shutdown,
             task: Some(task),
         })
@@ -323,6 +338,7 @@ impl Sandbox {
 pub struct SandboxHandle {
     info: StartupInfo,
     shared: Arc<Shared>,
+    sip: SipResponder,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -374,6 +390,11 @@ impl SandboxHandle {
     /// What the binary prints at start-up (owned counts as seeded).
     pub fn startup_info(&self) -> &StartupInfo {
         &self.info
+    }
+
+    /// The SIP trunk on loopback: where it listens, how it answers, what it read.
+    pub fn sip(&self) -> &SipResponder {
+        &self.sip
     }
 
     /// Sets faults from Rust; the same settings are reachable over HTTP under `/_sandbox/faults`.

@@ -448,3 +448,289 @@ async fn a_file_without_a_number_column_is_refused_whole() {
     assert!(error.to_string().contains("city, owner"), "{error}");
     assert!(sip_numbers(&world, workspace).await.is_empty());
 }
+
+/// A trunk at the sandbox's SIP responder (or its silent port), checked through the App.
+async fn check_trunk(
+    world: &AppWorld,
+    workspace: WorkspaceId,
+    name: &str,
+    form: SipTrunkForm,
+) -> numberdesk::flows::manage::diagnostics::Diagnosis {
+    let trunk = world
+        .app
+        .trunks()
+        .connect(
+            workspace,
+            SipTrunkForm {
+                name: name.to_owned(),
+                ..form
+            },
+        )
+        .await
+        .unwrap();
+    world
+        .app
+        .carriers()
+        .check_connection(workspace, trunk.connection_id)
+        .await
+        .unwrap()
+}
+
+/// The responder's address as a trunk form: `transport`, its port, its credentials (or
+/// `password` instead), no ranges.
+fn sandbox_trunk(world: &AppWorld, transport: &str, password: Option<&str>) -> SipTrunkForm {
+    let sip = world.sandbox.sip().info();
+    SipTrunkForm {
+        name: String::new(),
+        termination: sip.host.clone(),
+        transport: Some(transport.to_owned()),
+        port: Some(sip.port.to_string()),
+        username: password.map(|_| sip.username.clone()),
+        password: password.map(Sensitive::from),
+        allowed_ranges: Vec::new(),
+    }
+}
+
+fn result<'a>(
+    diagnosis: &'a numberdesk::flows::manage::diagnostics::Diagnosis,
+    id: &str,
+) -> &'a numberdesk::flows::manage::diagnostics::CheckResult {
+    diagnosis
+        .results
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no {id} step in {diagnosis:#?}"))
+}
+
+fn is_ok(check: &numberdesk::flows::manage::diagnostics::CheckResult) -> bool {
+    check.status == numberdesk::flows::manage::diagnostics::CheckStatus::Ok
+}
+
+/// Check answers a digest challenge with the trunk's credentials and reports 200 OK with the
+/// round trip, over UDP and TCP; a wrong password is named as a 401, no credentials as the
+/// trunk asking for them.
+#[tokio::test]
+async fn check_answers_the_digest_challenge_and_names_a_wrong_password() {
+    use numberdesk::sandbox::SipBehaviour;
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let right = world.sandbox.sip().info().password.clone();
+
+    for transport in ["udp", "tcp"] {
+        let form = sandbox_trunk(&world, transport, Some(&right));
+        let diagnosis = check_trunk(&world, workspace, &format!("Good {transport}"), form).await;
+        assert!(diagnosis.all_ok(), "{diagnosis:#?}");
+        assert!(result(&diagnosis, "dns")
+            .detail
+            .contains("is an IP address"));
+        let answered = &result(&diagnosis, "sip_answer").detail;
+        assert!(
+            answered.contains(&format!("over {}", transport.to_uppercase()))
+                && answered.contains(" ms"),
+            "{answered}"
+        );
+        let status = &result(&diagnosis, "sip_status").detail;
+        assert!(
+            status.contains("200 OK once the username and password"),
+            "{status}"
+        );
+    }
+    let seen = world.sandbox.sip().seen();
+    assert_eq!(seen.len(), 4, "a challenge and an answer each: {seen:?}");
+    assert!(!seen[0].with_credentials && seen[1].with_credentials);
+    assert_eq!((seen[0].answered, seen[1].answered), (Some(401), Some(200)));
+
+    let wrong = check_trunk(
+        &world,
+        workspace,
+        "Wrong password",
+        sandbox_trunk(&world, "udp", Some("not-the-password")),
+    )
+    .await;
+    let status = result(&wrong, "sip_status");
+    assert!(!is_ok(status));
+    assert!(
+        status.detail.contains("401 Unauthorized"),
+        "{}",
+        status.detail
+    );
+    assert!(status.detail.contains("refused the username or password"));
+    assert!(status
+        .fix
+        .as_deref()
+        .unwrap()
+        .contains("digest username and password"));
+
+    let none = check_trunk(
+        &world,
+        workspace,
+        "No credentials",
+        sandbox_trunk(&world, "tcp", None),
+    )
+    .await;
+    assert!(result(&none, "sip_status")
+        .detail
+        .contains("asks for a username and password"));
+
+    // A proxy challenge (407) is answered the same way.
+    world.sandbox.sip().set_behaviour(SipBehaviour::Digest {
+        username: world.sandbox.sip().info().username.clone(),
+        password: right.clone(),
+        proxy: true,
+    });
+    let proxied = check_trunk(
+        &world,
+        workspace,
+        "Proxy",
+        sandbox_trunk(&world, "udp", Some(&right)),
+    )
+    .await;
+    assert!(proxied.all_ok(), "{proxied:#?}");
+}
+
+/// Every other answer a trunk gives is named with what to change: 403, 404, 488, 503.
+#[tokio::test]
+async fn check_names_each_refusal_with_its_fix() {
+    use numberdesk::sandbox::SipBehaviour;
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    for (code, said, fix) in [
+        (403, "403 Forbidden", "allowed IPs"),
+        (404, "404 Not Found", "termination URI"),
+        (488, "488 Not Acceptable Here", "codec"),
+        (503, "503 Service Unavailable", "few minutes"),
+    ] {
+        world
+            .sandbox
+            .sip()
+            .set_behaviour(SipBehaviour::Status { code });
+        let diagnosis = check_trunk(
+            &world,
+            workspace,
+            &format!("Trunk {code}"),
+            sandbox_trunk(&world, "tcp", None),
+        )
+        .await;
+        assert!(is_ok(result(&diagnosis, "sip_answer")));
+        let status = result(&diagnosis, "sip_status");
+        assert!(!is_ok(status), "{code}");
+        assert!(status.detail.contains(said), "{code}: {}", status.detail);
+        assert!(
+            status.fix.as_deref().unwrap().contains(fix),
+            "{code}: {:?}",
+            status.fix
+        );
+    }
+}
+
+/// A trunk that never answers is named as a timeout (UDP: after its retransmissions; TCP: on a
+/// connection that stays open), and a closed port as unreachable.
+#[tokio::test]
+async fn check_names_a_silent_trunk_as_a_timeout_and_a_closed_port_as_unreachable() {
+    use numberdesk::sandbox::SipBehaviour;
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let silent_port = world.sandbox.sip().info().silent_port;
+    let silent = check_trunk(
+        &world,
+        workspace,
+        "Silent UDP",
+        SipTrunkForm {
+            port: Some(silent_port.to_string()),
+            ..sandbox_trunk(&world, "udp", None)
+        },
+    )
+    .await;
+    let answer = result(&silent, "sip_answer");
+    assert!(!is_ok(answer));
+    assert!(
+        answer.detail.contains("did not answer over UDP within"),
+        "{}",
+        answer.detail
+    );
+    assert!(answer.fix.as_deref().unwrap().contains("try TCP"));
+    assert!(silent.results.iter().all(|r| r.id != "sip_status"));
+
+    world.sandbox.sip().set_behaviour(SipBehaviour::Silence);
+    let held = check_trunk(
+        &world,
+        workspace,
+        "Silent TCP",
+        sandbox_trunk(&world, "tcp", None),
+    )
+    .await;
+    assert!(result(&held, "sip_answer")
+        .detail
+        .contains("did not answer over TCP"));
+
+    // A TCP port nothing listens on: the silent port is UDP only.
+    let closed = check_trunk(
+        &world,
+        workspace,
+        "Closed",
+        SipTrunkForm {
+            port: Some(silent_port.to_string()),
+            ..sandbox_trunk(&world, "tcp", None)
+        },
+    )
+    .await;
+    let answer = result(&closed, "sip_answer");
+    assert!(
+        answer.detail.contains("could not be reached over TCP"),
+        "{}",
+        answer.detail
+    );
+}
+
+/// The answering address is checked against the ranges listed for the trunk, and a host name
+/// is looked up first.
+#[tokio::test]
+async fn check_says_whether_the_answer_came_from_an_allowed_range() {
+    use numberdesk::sandbox::SipBehaviour;
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    world
+        .sandbox
+        .sip()
+        .set_behaviour(SipBehaviour::Status { code: 200 });
+    let inside = check_trunk(
+        &world,
+        workspace,
+        "Inside",
+        SipTrunkForm {
+            termination: "localhost".into(),
+            allowed_ranges: vec!["127.0.0.0/8".into()],
+            ..sandbox_trunk(&world, "udp", None)
+        },
+    )
+    .await;
+    assert!(inside.all_ok(), "{inside:#?}");
+    assert!(
+        result(&inside, "dns")
+            .detail
+            .contains("localhost has the address"),
+        "{}",
+        result(&inside, "dns").detail
+    );
+    assert!(result(&inside, "allow_list")
+        .detail
+        .contains("127.0.0.1 is inside"));
+
+    let outside = check_trunk(
+        &world,
+        workspace,
+        "Outside",
+        SipTrunkForm {
+            allowed_ranges: vec!["203.0.113.0/24".into()],
+            ..sandbox_trunk(&world, "udp", None)
+        },
+    )
+    .await;
+    let listed = result(&outside, "allow_list");
+    assert!(!is_ok(listed));
+    assert!(
+        listed.detail.contains("outside the ranges"),
+        "{}",
+        listed.detail
+    );
+}

@@ -16,6 +16,9 @@ use crate::domain::target::expected_texml_voice_url;
 use crate::flows::accounts::Accounts;
 use crate::flows::connect::connections::{ConnectionError, Connections};
 use crate::flows::manage::sync::{drift_of, target_of};
+use crate::flows::sip::check::{trunk_results, SIP_CHECK_TIMEOUT};
+use crate::flows::sip::SipTrunks;
+use crate::secrets::credentials::Credentials;
 use crate::secrets::SecretKey;
 use crate::store::connections::ConnectionRow;
 use crate::store::sync_state;
@@ -43,7 +46,7 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn ok(id: &'static str, label: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn ok(id: &'static str, label: &'static str, detail: impl Into<String>) -> Self {
         Self {
             id,
             label,
@@ -53,7 +56,7 @@ impl CheckResult {
         }
     }
 
-    fn problem(
+    pub(crate) fn problem(
         id: &'static str,
         label: &'static str,
         detail: impl Into<String>,
@@ -199,6 +202,40 @@ async fn region_result(
 
 /// Credentials stored, accepted, account active, and for Telnyx the TeXML application. Returns
 /// the results and the account when the credentials work.
+/// A SIP trunk has no API to ask: its check is an OPTIONS sent to the trunk itself.
+async fn sip_trunk_results(
+    accounts: &Accounts,
+    connection: &ConnectionRow,
+    secret: &crate::secrets::Sensitive<String>,
+) -> Vec<CheckResult> {
+    let (workspace_id, connection_id) = (connection.workspace_id, connection.id);
+    let trunk = blocking(accounts.context(), move |ctx| {
+        SipTrunks::new(ctx)
+            .get(workspace_id, connection_id)
+            .map(|(_, trunk)| trunk)
+    })
+    .await;
+    let credentials = Credentials::from_secret(secret);
+    match (trunk, credentials) {
+        (Ok(trunk), Ok(credentials)) => {
+            let timeout = accounts.options().request_timeout.min(SIP_CHECK_TIMEOUT);
+            trunk_results(&trunk, &credentials, timeout).await
+        }
+        (Err(error), _) => vec![CheckResult::problem(
+            "sip_trunk",
+            "Trunk settings",
+            error.to_string(),
+            "Disconnect this trunk and connect it again.",
+        )],
+        (_, Err(error)) => vec![CheckResult::problem(
+            "credentials_stored",
+            "Credentials in the keyring",
+            error.to_string(),
+            "Disconnect this trunk and connect it again to enter its credentials.",
+        )],
+    }
+}
+
 async fn connection_results(
     accounts: &Accounts,
     connection: &ConnectionRow,
@@ -222,11 +259,17 @@ async fn connection_results(
         }
     };
     match stored {
-        Ok(Some(_)) => results.push(CheckResult::ok(
-            "credentials_stored",
-            "Credentials in the keyring",
-            "The credentials are in the system keyring.",
-        )),
+        Ok(Some(secret)) => {
+            results.push(CheckResult::ok(
+                "credentials_stored",
+                "Credentials in the keyring",
+                "The credentials are in the system keyring.",
+            ));
+            if !connection.carrier.has_api() {
+                results.extend(sip_trunk_results(accounts, connection, &secret).await);
+                return (results, None);
+            }
+        }
         Ok(None) => {
             results.push(CheckResult::problem(
                 "credentials_stored",

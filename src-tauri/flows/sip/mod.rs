@@ -3,6 +3,7 @@
 //! signalling ranges; its numbers are added by hand or from a CSV file. Nothing is ever changed
 //! at the carrier, so there is nothing to snapshot or restore.
 
+pub mod check;
 pub mod csv_in;
 pub mod numbers;
 pub mod trunk;
