@@ -74,5 +74,10 @@ fn numberdesk_commands() -> &'static [&'static str] {
         "check_number",
         "check_connection",
         "forwarding_guide",
+        "connect_sip_trunk",
+        "get_sip_trunk",
+        "preview_trunk_numbers",
+        "add_trunk_numbers",
+        "sandbox_sip_trunk",
     ]
 }

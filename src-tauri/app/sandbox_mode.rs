@@ -41,6 +41,8 @@ pub fn config() -> SandboxConfig {
         owned_numbers: 60,
         latency: Duration::from_millis(120),
         seed: SANDBOX_SEED,
+        // SIP's 5060 and 5061 moved up out of the privileged range.
+        sip_ports: Some((45_060, 45_061)),
         ..SandboxConfig::default()
     }
 }
@@ -178,6 +180,17 @@ impl<'a> SandboxMode<'a> {
             .await?;
         self.app.stop_sandbox().await;
         Ok(())
+    }
+
+    /// Where the running sandbox's SIP trunk answers, and its credentials, for the SIP connect
+    /// form of the Sandbox workspace. `None` while the sandbox is not running.
+    pub async fn sip_trunk(&self) -> Option<crate::sandbox::SipInfo> {
+        self.app
+            .inner
+            .sandbox
+            .startup_info()
+            .await
+            .and_then(|info| info.sip)
     }
 
     /// Whether the carrier sandbox runs in this process.

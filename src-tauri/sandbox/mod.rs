@@ -85,6 +85,10 @@ pub struct SandboxConfig {
     /// times are read from. Tests give a [`ManualClock`] to decide when a delayed answer goes
     /// out instead of waiting for it.
     pub clock: Arc<dyn Clock>,
+    /// The SIP trunk's port (UDP and TCP) and its silent port, tried first so a trunk saved
+    /// against the sandbox still answers after a restart; any free ports when they are taken,
+    /// or when this is `None`.
+    pub sip_ports: Option<(u16, u16)>,
 }
 
 impl Default for SandboxConfig {
@@ -98,6 +102,7 @@ impl Default for SandboxConfig {
             seed: 1,
             order_completion: OrderCompletion::default(),
             clock: Arc::new(SystemClock::new()),
+            sip_ports: None,
         }
     }
 }
@@ -314,7 +319,7 @@ impl Sandbox {
         });
         let router = router(Arc::clone(&shared));
         let (shutdown, shutdown_signal) = watch::channel(false);
-        let sip = SipResponder::start(shutdown_signal.clone())
+        let sip = SipResponder::start(config.sip_ports, shutdown_signal.clone())
             .await
             .map_err(|source| Error::Bind {
                 addr: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -88,10 +88,25 @@ pub struct SipResponder {
 }
 
 impl SipResponder {
-    pub(crate) async fn start(shutdown: watch::Receiver<bool>) -> std::io::Result<SipResponder> {
-        let (udp, tcp) = same_port().await?;
+    pub(crate) async fn start(
+        preferred: Option<(u16, u16)>,
+        shutdown: watch::Receiver<bool>,
+    ) -> std::io::Result<SipResponder> {
+        let (udp, tcp) = match preferred {
+            Some((port, _)) => match pair_at(port).await {
+                Some(pair) => pair,
+                None => same_port().await?,
+            },
+            None => same_port().await?,
+        };
         let port = udp.local_addr()?.port();
-        let silent = UdpSocket::bind("127.0.0.1:0").await?;
+        let silent = match preferred {
+            Some((_, silent)) => match UdpSocket::bind(("127.0.0.1", silent)).await {
+                Ok(socket) => socket,
+                Err(_) => UdpSocket::bind("127.0.0.1:0").await?,
+            },
+            None => UdpSocket::bind("127.0.0.1:0").await?,
+        };
         let responder = SipResponder {
             info: SipInfo {
                 host: "127.0.0.1".to_owned(),
@@ -182,6 +197,13 @@ impl SipResponder {
         drop(state);
         Some(response(&request, status, challenge))
     }
+}
+
+/// UDP and TCP on `port`, if both are free.
+async fn pair_at(port: u16) -> Option<(UdpSocket, TcpListener)> {
+    let udp = UdpSocket::bind(("127.0.0.1", port)).await.ok()?;
+    let tcp = TcpListener::bind(("127.0.0.1", port)).await.ok()?;
+    Some((udp, tcp))
 }
 
 /// A UDP socket and a TCP listener on one loopback port, as a trunk listens. The UDP port is

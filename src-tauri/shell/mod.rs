@@ -14,7 +14,7 @@ use tauri::{Emitter, Manager, WindowEvent};
 
 use crate::app::{App, AppConfig, AppEvent};
 use crate::logging::{self, LogGuard, Redactor};
-use commands::{buy, import, manage, workspaces};
+use commands::{buy, import, manage, sip, workspaces};
 use dto::SessionDto;
 use error::IpcError;
 use settings::{Settings, WindowSize};
@@ -194,6 +194,11 @@ pub fn run() {
             manage::check_number,
             manage::check_connection,
             manage::forwarding_guide,
+            sip::connect_sip_trunk,
+            sip::get_sip_trunk,
+            sip::preview_trunk_numbers,
+            sip::add_trunk_numbers,
+            sip::sandbox_sip_trunk,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
@@ -267,7 +272,7 @@ mod tests {
     /// parameters into `camelCase` keys; `State` is not an argument).
     fn command_arguments() -> BTreeMap<String, BTreeSet<String>> {
         let mut commands = BTreeMap::new();
-        for area in ["workspaces", "import", "buy", "manage"] {
+        for area in ["workspaces", "import", "buy", "manage", "sip"] {
             let source = read(&format!("src-tauri/shell/commands/{area}.rs"));
             for (at, _) in source.match_indices("#[tauri::command]") {
                 let rest = &source[at..];

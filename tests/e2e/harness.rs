@@ -523,6 +523,29 @@ impl App {
         Ok(())
     }
 
+    /// Puts `text` in the field `css` at once, as a paste does (a long text typed key by key
+    /// through WebDriver would take minutes), and tells the page with an `input` event.
+    pub async fn paste(&self, css: &str, text: &str) -> Result {
+        const SCRIPT: &str = r#"
+            const field = document.querySelector(arguments[0]);
+            if (!field) return false;
+            field.focus();
+            field.value = arguments[1];
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+            return true;
+        "#;
+        self.wait_for(css).await?;
+        self.act(format!("pasting {} characters into {css}", text.len()));
+        let pasted = self
+            .client
+            .execute(SCRIPT, vec![css.into(), text.into()])
+            .await?;
+        if pasted != serde_json::Value::Bool(true) {
+            return Err(format!("{css} was gone before the paste").into());
+        }
+        Ok(())
+    }
+
     /// Chooses the option with value `value` of the select `css`.
     pub async fn select(&self, css: &str, value: &str) -> Result {
         let select = self.wait_for(css).await?;
@@ -603,6 +626,15 @@ impl App {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err(format!("{css} [{name}] was {last:?}, expected {expected:?}").into())
+    }
+
+    /// Chooses "Try it with sandbox data" on the welcome screen and waits for the Sandbox
+    /// workspace.
+    pub async fn enter_sandbox_mode(&self) -> Result {
+        self.wait_for("[data-testid='view-welcome']").await?;
+        self.click("[data-testid='try-sandbox']").await?;
+        self.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
+            .await
     }
 
     /// Creates the first workspace from the welcome screen.

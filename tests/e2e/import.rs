@@ -288,10 +288,7 @@ fn sandbox_mode_lets_a_new_user_import_without_an_account() {
     run(|| async {
         let profile = Profile::new();
         let app = App::launch(&profile).await?;
-        app.wait_for("[data-testid='view-welcome']").await?;
-        app.click("[data-testid='try-sandbox']").await?;
-        app.wait_for_text("[data-testid='current-workspace-name']", "Sandbox")
-            .await?;
+        app.enter_sandbox_mode().await?;
         let label = shown_text(&app.find("[data-testid='workspace-switcher']").await?).await?;
         assert!(label.contains("Sandbox"), "{label}");
 

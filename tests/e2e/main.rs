@@ -8,4 +8,5 @@ mod buy;
 mod harness;
 mod import;
 mod manage;
+mod sip;
 mod workspaces;

@@ -12,7 +12,7 @@ import { h } from "./dom.js";
  */
 
 /** @type {Record<Carrier, string>} */
-export const CARRIER_NAMES = { twilio: "Twilio", telnyx: "Telnyx" };
+export const CARRIER_NAMES = { twilio: "Twilio", telnyx: "Telnyx", sip: "SIP trunk" };
 
 /** @type {Record<NumberType, string>} */
 export const NUMBER_TYPE_LABELS = { local: "Local", mobile: "Mobile", toll_free: "Toll-free", national: "National" };
@@ -23,12 +23,22 @@ export function carrierName(carrier) {
 }
 
 /**
+ * How a number's carrier is named in the table: "SIP: <trunk>" for a SIP trunk's numbers (the
+ * trunk is the carrier there), the carrier's name otherwise.
+ * @param {string} carrier
+ * @param {string | null | undefined} connectionName
+ */
+export function carrierLabel(carrier, connectionName) {
+  return carrier === "sip" && connectionName ? `SIP: ${connectionName}` : carrierName(carrier);
+}
+
+/**
  * The carrier's coloured letter mark (decorative).
  * @param {string} carrier
  * @param {"md" | "sm"} [size]
  */
 export function carrierLogo(carrier, size = "md") {
-  const known = carrier === "twilio" || carrier === "telnyx";
+  const known = carrier === "twilio" || carrier === "telnyx" || carrier === "sip";
   return h(
     "span",
     { class: ["carrier-card__logo", known && `carrier-card__logo--${carrier}`, size === "sm" && "carrier-card__logo--sm"], "aria-hidden": "true" },

@@ -4,4 +4,5 @@
 pub mod buy;
 pub mod import;
 pub mod manage;
+pub mod sip;
 pub mod workspaces;

@@ -7,7 +7,7 @@
 import { call, openChannel, engineMissing, listen } from "./core.js";
 
 /**
- * @typedef {"twilio" | "telnyx"} Carrier
+ * @typedef {"twilio" | "telnyx" | "sip"} Carrier
  *
  * A carrier account connected to a workspace. Carrier-supplied text (accountName) is untrusted.
  * @typedef {object} Connection
@@ -205,4 +205,109 @@ export function listImports(workspaceId) {
  */
 export function onImportFinished(callback) {
   return listen("import-finished", callback);
+}
+
+/**
+ * A SIP trunk connection (the core's `SipTrunkView`, snake_case). Host names are user text.
+ * @typedef {object} SipTrunk
+ * @property {number} connection_id
+ * @property {string} name
+ * @property {string} host
+ * @property {"udp" | "tcp" | "tls"} transport
+ * @property {number} port
+ * @property {string} termination_uri where outbound calls go
+ * @property {string} origination_uri what the carrier must send inbound calls to
+ * @property {string[]} allowed_ranges
+ * @property {boolean} has_credentials
+ *
+ * What the SIP trunk form sends. The password goes straight to the keyring.
+ * @typedef {object} SipTrunkForm
+ * @property {string} name
+ * @property {string} termination a host, host:port, or a SIP URI
+ * @property {string | null} transport "udp", "tcp", "tls", or null for the URI's own
+ * @property {string | null} port
+ * @property {string | null} username
+ * @property {string | null} password
+ * @property {string[]} allowedRanges
+ *
+ * Numbers for a trunk: a CSV file's text, or typed lines.
+ * @typedef {{ csv: string } | { typed: string[] }} NumbersInput
+ *
+ * @typedef {object} RowProblem
+ * @property {"not_e164" | "duplicate" | "already_on_this_trunk" | "in_other_connection" | "held_by_workspace"} kind
+ *
+ * One row of a list, judged. Its text and label are the file's (untrusted).
+ * @typedef {object} PreviewRow
+ * @property {number} line
+ * @property {string} text
+ * @property {string | null} e164
+ * @property {string | null} label
+ * @property {RowProblem | null} problem
+ * @property {string | null} message the problem in a sentence
+ *
+ * @typedef {object} NumbersPreview
+ * @property {PreviewRow[]} rows
+ * @property {number} good
+ * @property {number} bad
+ *
+ * @typedef {object} NumbersAdded
+ * @property {string[]} added
+ * @property {PreviewRow[]} rejected
+ *
+ * The in-app sandbox's SIP trunk.
+ * @typedef {object} SandboxSipTrunk
+ * @property {string} host
+ * @property {number} port
+ * @property {number} silent_port a port where nothing ever answers
+ * @property {string} username
+ * @property {string} password
+ */
+
+/**
+ * Check the form and save the trunk (its credentials to the keyring), or nothing.
+ * @param {number} workspaceId
+ * @param {SipTrunkForm} form
+ * @returns {Promise<SipTrunk>}
+ */
+export function connectSipTrunk(workspaceId, form) {
+  return call("connect_sip_trunk", { workspaceId, form });
+}
+
+/**
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @returns {Promise<SipTrunk>}
+ */
+export function getSipTrunk(workspaceId, connectionId) {
+  return call("get_sip_trunk", { workspaceId, connectionId });
+}
+
+/**
+ * Every row judged; nothing is written.
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {NumbersInput} input
+ * @returns {Promise<NumbersPreview>}
+ */
+export function previewTrunkNumbers(workspaceId, connectionId, input) {
+  return call("preview_trunk_numbers", { workspaceId, connectionId, input });
+}
+
+/**
+ * Adds the good rows in one go and reports the rest.
+ * @param {number} workspaceId
+ * @param {number} connectionId
+ * @param {NumbersInput} input
+ * @returns {Promise<NumbersAdded>}
+ */
+export function addTrunkNumbers(workspaceId, connectionId, input) {
+  return call("add_trunk_numbers", { workspaceId, connectionId, input });
+}
+
+/**
+ * The in-app sandbox's SIP trunk while it runs, else null.
+ * @returns {Promise<SandboxSipTrunk | null>}
+ */
+export function sandboxSipTrunk() {
+  return call("sandbox_sip_trunk", {});
 }

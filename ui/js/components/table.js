@@ -245,7 +245,7 @@ export function createTable(options) {
       rowEl.appendChild(h("div", { class: "data-table__cell data-table__cell--check", role: "gridcell" }, checkbox));
     }
     for (const column of columns) {
-      const cell = h("div", { class: ["data-table__cell", column.align && `align-${column.align}`, column.mono && "is-mono"], role: "gridcell" });
+      const cell = h("div", { class: ["data-table__cell", column.align && `align-${column.align}`, column.mono && "is-mono"], role: "gridcell", "data-column": column.key });
       if (column.render) {
         append(cell, column.render(row) ?? "");
       } else {

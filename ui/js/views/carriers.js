@@ -17,6 +17,7 @@ import { showDiagnosis } from "../components/diagnosis.js";
 import { sandboxBadge } from "../workspace.js";
 import { carrierLogo, carrierName, plural, formatRelative } from "../format.js";
 import { openImportWizard } from "./import/index.js";
+import { openSipConnectDialog, openSipNumbersDialog, trunkFacts } from "./sip-trunk.js";
 
 /**
  * @typedef {import("../main.js").ViewContext} ViewContext
@@ -25,7 +26,7 @@ import { openImportWizard } from "./import/index.js";
  */
 
 /** @type {Carrier[]} */
-const CARRIERS = ["twilio", "telnyx"];
+const CARRIERS = ["twilio", "telnyx", "sip"];
 
 /**
  * @param {HTMLElement} root
@@ -40,13 +41,17 @@ export function mount(root, ctx) {
     ? h("p", { class: "muted-note" }, icon("info", { size: 14 }), "Credentials are stored in your system keychain, never in NumberDesk's database.")
     : h("p", { class: "muted-note muted-note--warning" }, icon("alert", { size: 14 }), "Connecting a carrier needs the system keychain, which is unavailable right now (see the warning above).");
 
+  /** @param {Carrier} carrier */
+  const connectLabel = (carrier) => `Connect ${carrierName(carrier)}`;
+  /** @param {Carrier} carrier */
+  const connect = (carrier) => (carrier === "sip" ? connectSip() : openWizard({ carrier }));
   /** @param {Carrier} carrier @param {"primary" | "secondary"} variant */
   const connectButton = (carrier, variant) =>
     h(
       "button",
-      { type: "button", class: ["btn", `btn--${variant}`], "data-testid": `connect-${carrier}`, onclick: () => openWizard({ carrier }) },
+      { type: "button", class: ["btn", `btn--${variant}`], "data-testid": `connect-${carrier}`, onclick: () => connect(carrier) },
       icon("plug"),
-      `Connect ${carrierName(carrier)}`,
+      connectLabel(carrier),
     );
 
   // Filled only when there are tiles: with none, the empty state holds the connect buttons (one
@@ -61,14 +66,31 @@ export function mount(root, ctx) {
   /** @param {import("./import/index.js").WizardStart} start */
   async function openWizard(start) {
     const result = await openImportWizard(ctx, start);
-    if (!disposed && (result.connection || result.importId !== null)) load();
+    if (!disposed && (result.connection || result.importId !== null || result.sipTrunk)) load();
+  }
+
+  async function connectSip() {
+    const trunk = await openSipConnectDialog(ctx);
+    if (!trunk || disposed) return;
+    load();
+    await openSipNumbersDialog(ctx, { id: trunk.connection_id, name: trunk.name }, { originationUri: trunk.origination_uri });
+    if (!disposed) load();
   }
 
   async function load() {
     try {
-      const connections = await ctx.api.listConnections(/** @type {number} */ (workspace?.id));
+      const workspaceId = /** @type {number} */ (workspace?.id);
+      const connections = await ctx.api.listConnections(workspaceId);
+      // A trunk's tile shows where its calls go and what to give the carrier.
+      const trunks = new Map(
+        await Promise.all(
+          connections
+            .filter((c) => c.carrier === "sip")
+            .map(async (c) => /** @type {const} */ ([c.id, await ctx.api.getSipTrunk(workspaceId, c.id).catch(() => null)])),
+        ),
+      );
       if (disposed) return;
-      show(connections);
+      show(connections, trunks);
     } catch (error) {
       if (disposed) return;
       body.removeAttribute("aria-busy");
@@ -83,8 +105,11 @@ export function mount(root, ctx) {
     }
   }
 
-  /** @param {Connection[]} connections */
-  function show(connections) {
+  /**
+   * @param {Connection[]} connections
+   * @param {Map<number, import("../api.js").SipTrunk | null>} trunks
+   */
+  function show(connections, trunks) {
     body.removeAttribute("aria-busy");
     actions.hidden = connections.length === 0;
     actions.replaceChildren(...(connections.length ? CARRIERS.map((carrier) => connectButton(carrier, "secondary")) : []));
@@ -96,24 +121,28 @@ export function mount(root, ctx) {
           emptyState({
             icon: "plug",
             title: "No carrier account connected",
-            text: "Connect the Twilio or Telnyx account that owns your numbers, then import them. You can connect several accounts.",
+            text: "Connect the Twilio or Telnyx account that owns your numbers and import them, or a SIP trunk from any other carrier. You can connect several.",
             actions: CARRIERS.map((carrier, i) => ({
-              label: `Connect ${carrierName(carrier)}`,
+              label: connectLabel(carrier),
               icon: /** @type {const} */ ("plug"),
               variant: i === 0 ? /** @type {const} */ ("primary") : /** @type {const} */ ("secondary"),
               testid: `connect-${carrier}`,
-              onClick: () => openWizard({ carrier }),
+              onClick: () => connect(carrier),
             })),
           }),
         ),
       );
       return;
     }
-    body.replaceChildren(h("div", { class: "carrier-grid connection-list", "data-testid": "connection-list" }, connections.map((connection) => tile(connection))));
+    body.replaceChildren(h("div", { class: "carrier-grid connection-list", "data-testid": "connection-list" }, connections.map((connection) => tile(connection, trunks.get(connection.id) ?? null))));
   }
 
-  /** @param {Connection} connection */
-  function tile(connection) {
+  /**
+   * @param {Connection} connection
+   * @param {import("../api.js").SipTrunk | null} trunk a SIP trunk's details
+   */
+  function tile(connection, trunk) {
+    const isTrunk = connection.carrier === "sip";
     return h(
       "article",
       {
@@ -162,18 +191,33 @@ export function mount(root, ctx) {
         h("dd", { "data-testid": "connection-number-count" }, plural(connection.numberCount, "number")),
         connection.accountRef ? [h("dt", null, connection.carrier === "twilio" ? "Account SID" : "Account"), h("dd", { class: "is-mono", title: connection.accountRef }, connection.accountRef)] : null,
         connection.texmlConnectionId ? [h("dt", null, "TeXML app"), h("dd", { class: "is-mono", title: connection.texmlConnectionId }, connection.texmlConnectionId)] : null,
-        h("dt", null, "Last sync"),
-        h("dd", null, connection.lastSyncedAt ? formatRelative(connection.lastSyncedAt) : "Not yet"),
+        trunk ? trunkFacts(trunk) : null,
+        isTrunk ? null : [h("dt", null, "Last sync"), h("dd", null, connection.lastSyncedAt ? formatRelative(connection.lastSyncedAt) : "Not yet")],
       ),
       h(
         "div",
         { class: "connection-tile__actions" },
-        h(
-          "button",
-          { type: "button", class: "btn btn--primary", "data-testid": "import-numbers", onclick: () => openWizard({ connection }) },
-          icon("download"),
-          "Import numbers",
-        ),
+        isTrunk
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn--primary",
+                "data-testid": "add-numbers",
+                onclick: async () => {
+                  const added = await openSipNumbersDialog(ctx, connection);
+                  if (added && !disposed) load();
+                },
+              },
+              icon("plus"),
+              "Add numbers",
+            )
+          : h(
+              "button",
+              { type: "button", class: "btn btn--primary", "data-testid": "import-numbers", onclick: () => openWizard({ connection }) },
+              icon("download"),
+              "Import numbers",
+            ),
         h(
           "button",
           {

@@ -104,6 +104,7 @@ export function createConnectSteps(w) {
       options: [
         { value: "twilio", title: "Twilio", description: "Account SID with an Auth Token or an API key.", testid: "carrier-twilio" },
         { value: "telnyx", title: "Telnyx", description: "An API key, plus the Connection ID of a TeXML application.", testid: "carrier-telnyx" },
+        { value: "sip", title: "Other SIP carrier", description: "A SIP trunk: where outbound calls go and optional digest credentials; its numbers typed or from a CSV file.", testid: "carrier-sip" },
       ],
       onChange: (value) => {
         state.carrier = /** @type {Carrier} */ (value);

@@ -32,6 +32,7 @@ import { createPickStep } from "./pick.js";
 import { createPreview } from "./preview.js";
 import { createModeStep } from "./mode.js";
 import { createImportStep } from "./progress.js";
+import { openSipConnectDialog, openSipNumbersDialog } from "../sip-trunk.js";
 
 /**
  * @typedef {import("../../main.js").ViewContext} ViewContext
@@ -101,6 +102,11 @@ export async function openImportWizard(ctx, start) {
   await closing;
   state.closed = true;
   pick.destroy();
+  if (state.sipName !== null) {
+    const sipTrunk = await openSipConnectDialog(ctx, { name: state.sipName });
+    if (sipTrunk) await openSipNumbersDialog(ctx, { id: sipTrunk.connection_id, name: sipTrunk.name }, { originationUri: sipTrunk.origination_uri });
+    return { connection: null, importId: null, sipTrunk };
+  }
   if (state.phase === "running") {
     showToast("The import goes on in the background. Phone Numbers shows its progress.", { kind: "info" });
   }
@@ -283,6 +289,12 @@ export async function openImportWizard(ctx, start) {
         if (!connectSteps.nameInput.value.trim()) {
           showStepError(`Give this connection a name, e.g. “Main ${carrierName(state.carrier)} account”.`);
           connectSteps.nameInput.focus();
+          return;
+        }
+        if (state.carrier === "sip") {
+          // A SIP trunk asks only for what a SIP carrier needs: its own dialog takes over.
+          state.sipName = connectSteps.nameInput.value.trim();
+          control?.close(null);
           return;
         }
         go("credentials");

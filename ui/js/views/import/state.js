@@ -20,7 +20,7 @@ import { h } from "../../dom.js";
  * @typedef {"carrier" | "credentials" | "texml" | "numbers" | "webhooks" | "import"} StepId
  *
  * @typedef {{ carrier: Carrier } | { connection: Connection }} WizardStart
- * @typedef {{ connection: Connection | null, importId: number | null }} WizardResult
+ * @typedef {{ connection: Connection | null, importId: number | null, sipTrunk?: import("../../api.js").SipTrunk | null }} WizardResult
  *
  * One row of the change preview: a setting of a number, or a number with nothing to change.
  * @typedef {{ key: string, e164: string, field: string, label: string, current: string | null, next: string | null, none: boolean, first: boolean }} PreviewRow
@@ -60,6 +60,9 @@ export function createState(start) {
     texmlKey: "",
     /** @type {Connection | null} */
     connection: "connection" in start ? start.connection : null,
+    /** the connection name, when step 1 chose a SIP trunk (its own dialog takes over) */
+    /** @type {string | null} */
+    sipName: null,
     /** @type {ImportableNumber[] | null} */
     numbers: null,
     /** @type {string | null} */

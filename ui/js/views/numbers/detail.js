@@ -9,7 +9,7 @@ import { openInfoDialog } from "../../components/info-dialog.js";
 import { callout } from "../../components/callout.js";
 import { showDiagnosis } from "../../components/diagnosis.js";
 import { showForwardingGuide } from "../../components/forwarding-guide.js";
-import { carrierName, numberTypeLabel, formatCount, formatRelative } from "../../format.js";
+import { carrierName, carrierLabel, numberTypeLabel, formatCount, formatRelative } from "../../format.js";
 import { STATUS_KIND, SOURCE, WEBHOOK_MODE, featureText } from "./shared.js";
 
 /**
@@ -68,7 +68,7 @@ export function openDetail(view, row) {
         { class: "definition-list" },
         detail("Status", h("span", { class: ["badge", `badge--${STATUS_KIND[row.status] ?? "neutral"}`] }, row.status_label)),
         row.missing_since ? detail("Missing since", formatRelative(row.missing_since)) : null,
-        detail("Carrier", `${carrierName(row.carrier)}${row.connection_name ? ` · ${row.connection_name}` : ""}`),
+        detail("Carrier", row.carrier === "sip" ? carrierLabel(row.carrier, row.connection_name) : `${carrierName(row.carrier)}${row.connection_name ? ` · ${row.connection_name}` : ""}`),
         detail("Source", SOURCE[row.source] ?? row.source),
         detail("Type", numberTypeLabel(row.number_type)),
         detail("Region", row.region ?? "—"),

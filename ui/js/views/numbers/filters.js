@@ -34,7 +34,7 @@ export function createFilters(view, onChange) {
 
   const carrierFilter = selectInput({
     name: "carrierFilter",
-    options: [{ value: "", label: "All carriers" }, { value: "twilio", label: "Twilio" }, { value: "telnyx", label: "Telnyx" }],
+    options: [{ value: "", label: "All carriers" }, { value: "twilio", label: "Twilio" }, { value: "telnyx", label: "Telnyx" }, { value: "sip", label: "SIP trunk" }],
     value: "",
     attrs: { "aria-label": "Carrier", "data-testid": "filter-carrier", onchange: () => onChange() },
   });

@@ -7,7 +7,7 @@
 import { h } from "../../dom.js";
 import { createTable } from "../../components/table.js";
 import { icon } from "../../components/icons.js";
-import { carrierName, numberTypeLabel, formatCount, formatRelative } from "../../format.js";
+import { carrierName, carrierLabel, numberTypeLabel, formatCount, formatRelative } from "../../format.js";
 import { ROW_HEIGHT, STATUS_KIND, STATUS_LABELS, SOURCE, WEBHOOK_MODE, featureText } from "./shared.js";
 
 /**
@@ -31,7 +31,7 @@ export function createNumbersTable(view, hooks) {
         width: "minmax(150px, 1.3fr)",
         render: (n) => (n.loaded ? twoLines(h("span", { class: "is-mono", "data-testid": "number-e164" }, n.e164), n.friendly_name) : skeleton()),
       },
-      { key: "carrier", label: "Carrier", sortable: true, width: "minmax(130px, 1fr)", render: (n) => (n.loaded ? twoLines(carrierName(n.carrier), n.connection_name) : null) },
+      { key: "carrier", label: "Carrier", sortable: true, width: "minmax(130px, 1fr)", render: (n) => (n.loaded ? (n.carrier === "sip" ? twoLines(carrierLabel(n.carrier, n.connection_name), null) : twoLines(carrierName(n.carrier), n.connection_name)) : null) },
       { key: "source", label: "Source", sortable: true, width: "104px", render: (n) => (n.loaded ? h("span", { "data-testid": "number-source" }, SOURCE[n.source] ?? n.source) : null) },
       {
         key: "status",
