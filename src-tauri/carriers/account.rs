@@ -31,6 +31,9 @@ pub struct CarrierEndpoints {
     #[serde(default = "real_twilio_regional")]
     pub twilio_regional: String,
     pub telnyx: String,
+    /// The name server SIP trunk checks ask (`host:port`, UDP); empty for the system's resolver.
+    #[serde(default)]
+    pub sip_dns: String,
 }
 
 fn real_twilio_numbers() -> String {
@@ -46,13 +49,14 @@ pub type HostOf = fn(&mut CarrierEndpoints) -> &mut String;
 
 /// Environment variables that override each real carrier host (for pointing a build at the
 /// sandbox binary, as the end-to-end tests do), with the host each one sets.
-pub const ENDPOINT_ENV: [(&str, HostOf); 6] = [
+pub const ENDPOINT_ENV: [(&str, HostOf); 7] = [
     ("NUMBERDESK_TWILIO_API_URL", |e| &mut e.twilio_api),
     ("NUMBERDESK_TWILIO_PRICING_URL", |e| &mut e.twilio_pricing),
     ("NUMBERDESK_TWILIO_ROUTES_URL", |e| &mut e.twilio_routes),
     ("NUMBERDESK_TWILIO_NUMBERS_URL", |e| &mut e.twilio_numbers),
     ("NUMBERDESK_TWILIO_REGIONAL_URL", |e| &mut e.twilio_regional),
     ("NUMBERDESK_TELNYX_URL", |e| &mut e.telnyx),
+    ("NUMBERDESK_SIP_DNS", |e| &mut e.sip_dns),
 ];
 
 impl Default for CarrierEndpoints {
@@ -64,6 +68,7 @@ impl Default for CarrierEndpoints {
             twilio_numbers: real_twilio_numbers(),
             twilio_regional: real_twilio_regional(),
             telnyx: "https://api.telnyx.com".into(),
+            sip_dns: String::new(),
         }
     }
 }
@@ -118,6 +123,7 @@ impl From<&crate::sandbox::BaseUrls> for CarrierEndpoints {
             twilio_numbers: urls.twilio_numbers.clone(),
             twilio_regional: urls.twilio_regional.clone(),
             telnyx: urls.telnyx.clone(),
+            sip_dns: urls.sip_dns.clone(),
         }
     }
 }

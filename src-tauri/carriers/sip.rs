@@ -37,7 +37,12 @@ impl SipWire {
 #[derive(Clone)]
 pub struct OptionsRequest {
     pub host: String,
+    /// The port given, or the transport's default.
     pub port: u16,
+    /// Whether the port was given: without one, a host name's SRV records are asked first.
+    pub port_given: bool,
+    /// The name server to ask (UDP); `None` for the system's resolver.
+    pub name_server: Option<SocketAddr>,
     pub wire: SipWire,
     /// Digest username and password, to answer a 401 or 407 once.
     pub digest: Option<(String, Sensitive<String>)>,
@@ -50,10 +55,22 @@ pub struct OptionsRequest {
 pub enum Lookup {
     /// The host is an IP address: nothing to look up.
     Literal(IpAddr),
-    /// The host's addresses, in the order they are tried.
-    Resolved(Vec<IpAddr>),
+    /// The addresses of the host (or of the SRV record's target), in the order they are tried.
+    Resolved {
+        srv: Option<SrvFound>,
+        ips: Vec<IpAddr>,
+    },
     /// The name has no address (or the resolver failed), with why.
     Failed(String),
+}
+
+/// The SRV record a lookup followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvFound {
+    /// e.g. `_sip._udp.sip.example.com`
+    pub name: String,
+    pub target: String,
+    pub port: u16,
 }
 
 /// One final answer to the OPTIONS.
@@ -102,10 +119,10 @@ const MAX_ANSWER: usize = 64 * 1024;
 
 /// Sends one OPTIONS (and, after a challenge, one more with the credentials).
 pub async fn options(request: &OptionsRequest) -> OptionsOutcome {
-    let lookup = lookup(&request.host, request.port).await;
-    let address = match &lookup {
-        Lookup::Literal(ip) => *ip,
-        Lookup::Resolved(ips) => ips[0],
+    let lookup = lookup(request).await;
+    let (address, port) = match &lookup {
+        Lookup::Literal(ip) => (*ip, request.port),
+        Lookup::Resolved { srv, ips } => (ips[0], srv.as_ref().map_or(request.port, |s| s.port)),
         Lookup::Failed(why) => {
             return OptionsOutcome {
                 answer: Err(SipFailure::Unreachable(why.clone())),
@@ -114,7 +131,7 @@ pub async fn options(request: &OptionsRequest) -> OptionsOutcome {
             }
         }
     };
-    let target = SocketAddr::new(address, request.port);
+    let target = SocketAddr::new(address, port);
     let answer = exchange(request, target).await;
     OptionsOutcome {
         lookup,
@@ -123,16 +140,47 @@ pub async fn options(request: &OptionsRequest) -> OptionsOutcome {
     }
 }
 
-async fn lookup(host: &str, port: u16) -> Lookup {
-    if let Ok(ip) = host.parse::<IpAddr>() {
+/// RFC 3263 in short: an IP address is used as it is; a host name without a port is asked for
+/// its SIP SRV record (`_sip._udp`, `_sip._tcp` or `_sips._tcp` by transport) first, whose
+/// target and port are then used; then the name's addresses are looked up.
+async fn lookup(request: &OptionsRequest) -> Lookup {
+    if let Ok(ip) = request.host.parse::<IpAddr>() {
         return Lookup::Literal(ip);
     }
-    match tokio::net::lookup_host((host, port)).await {
+    let resolver = match resolver(request.name_server) {
+        Ok(resolver) => resolver,
+        Err(why) => return Lookup::Failed(format!("the name server could not be used: {why}")),
+    };
+    let mut host = request.host.clone();
+    let mut srv = None;
+    if !request.port_given {
+        let service = match request.wire {
+            SipWire::Udp => "_sip._udp",
+            SipWire::Tcp => "_sip._tcp",
+            SipWire::Tls => "_sips._tcp",
+        };
+        let name = format!("{service}.{}.", request.host);
+        if let Ok(found) = resolver.srv_lookup(name.as_str()).await {
+            // The lowest priority wins; among equals, the heaviest.
+            if let Some(best) = found
+                .iter()
+                .min_by_key(|r| (r.priority(), std::cmp::Reverse(r.weight())))
+            {
+                host = best.target().to_utf8().trim_end_matches('.').to_owned();
+                srv = Some(SrvFound {
+                    name: name.trim_end_matches('.').to_owned(),
+                    target: host.clone(),
+                    port: best.port(),
+                });
+            }
+        }
+    }
+    match resolver.lookup_ip(format!("{host}.").as_str()).await {
         Ok(found) => {
             let mut ips: Vec<IpAddr> = Vec::new();
-            for address in found {
-                if !ips.contains(&address.ip()) {
-                    ips.push(address.ip());
+            for ip in found.iter() {
+                if !ips.contains(&ip) {
+                    ips.push(ip);
                 }
             }
             // IPv4 first: most trunks publish it, and many hosts have no IPv6 route.
@@ -140,10 +188,36 @@ async fn lookup(host: &str, port: u16) -> Lookup {
             if ips.is_empty() {
                 Lookup::Failed(format!("{host} has no address"))
             } else {
-                Lookup::Resolved(ips)
+                Lookup::Resolved { srv, ips }
             }
         }
-        Err(error) => Lookup::Failed(format!("{host} could not be looked up: {error}")),
+        Err(error) => match error.kind() {
+            hickory_resolver::error::ResolveErrorKind::NoRecordsFound { .. } => {
+                Lookup::Failed(format!("{host} has no address in DNS"))
+            }
+            _ => Lookup::Failed(format!("{host} could not be looked up ({error})")),
+        },
+    }
+}
+
+/// The resolver of one check: the given name server, or the system's configuration.
+fn resolver(
+    name_server: Option<SocketAddr>,
+) -> Result<hickory_resolver::TokioAsyncResolver, String> {
+    use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
+    match name_server {
+        Some(server) => {
+            let mut options = ResolverOpts::default();
+            options.timeout = Duration::from_secs(2);
+            options.attempts = 1;
+            let group = NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true);
+            Ok(hickory_resolver::TokioAsyncResolver::tokio(
+                ResolverConfig::from_parts(None, vec![], group),
+                options,
+            ))
+        }
+        None => hickory_resolver::TokioAsyncResolver::tokio_from_system_conf()
+            .map_err(|error| error.to_string()),
     }
 }
 

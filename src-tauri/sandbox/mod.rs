@@ -7,6 +7,7 @@
 //! memory and shared through an `Arc`; start as many sandboxes as you like, each on its own port.
 
 mod clock;
+mod dns;
 mod faults;
 mod inspect;
 mod inventory;
@@ -125,6 +126,9 @@ pub struct BaseUrls {
     #[serde(default)]
     pub twilio_regional: String,
     pub telnyx: String,
+    /// The name server of the sandbox's SIP zone (`host:port` on UDP), standing for DNS.
+    #[serde(default)]
+    pub sip_dns: String,
 }
 
 impl BaseUrls {
@@ -137,6 +141,7 @@ impl BaseUrls {
             twilio_numbers: format!("{root}{}", twilio::NUMBERS_PREFIX),
             twilio_regional: format!("{root}{}/api.{{edge}}.{{region}}", twilio::REGIONAL_PREFIX),
             telnyx: format!("{root}{}", telnyx::PREFIX),
+            sip_dns: String::new(),
         }
     }
 }
@@ -325,7 +330,23 @@ impl Sandbox {
                 addr: SocketAddr::from(([127, 0, 0, 1], 0)),
                 source,
             })?;
+        let dns = dns::start(
+            sip.info().port,
+            sip.info().silent_port,
+            shutdown_signal.clone(),
+        )
+        .await
+        .map_err(|source| Error::Bind {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            source,
+        })?;
+        let sip = sip.named(
+            format!("sip.{}", dns::SIP_ZONE),
+            format!("silent.{}", dns::SIP_ZONE),
+            dns.to_string(),
+        );
         let mut info = info;
+        info.base_urls.sip_dns = dns.to_string();
         info.sip = Some(sip.info().clone());
         let task = tokio::spawn(serve(listener, router, shutdown_signal));
         tracing::info!(%addr, "carrier sandbox listening");

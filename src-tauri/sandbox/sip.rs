@@ -55,6 +55,15 @@ impl Default for SipBehaviour {
 pub struct SipInfo {
     /// UDP and TCP on the same port.
     pub host: String,
+    /// The trunk's name in the sandbox's DNS zone: its SRV records give the port.
+    #[serde(default)]
+    pub host_name: String,
+    /// A name whose SRV record points at the silent port.
+    #[serde(default)]
+    pub silent_host_name: String,
+    /// The sandbox's name server (`127.0.0.1:port`, UDP).
+    #[serde(default)]
+    pub dns: String,
     pub port: u16,
     /// A UDP port where nothing ever answers.
     pub silent_port: u16,
@@ -110,6 +119,9 @@ impl SipResponder {
         let responder = SipResponder {
             info: SipInfo {
                 host: "127.0.0.1".to_owned(),
+                host_name: String::new(),
+                silent_host_name: String::new(),
+                dns: String::new(),
                 port,
                 silent_port: silent.local_addr()?.port(),
                 username: SIP_USERNAME.to_owned(),
@@ -121,6 +133,19 @@ impl SipResponder {
         tokio::spawn(serve_tcp(tcp, responder.clone(), shutdown.clone()));
         tokio::spawn(drain_silently(silent, shutdown));
         Ok(responder)
+    }
+
+    /// The responder with its names in the sandbox's DNS zone and that zone's name server.
+    pub(crate) fn named(
+        mut self,
+        host_name: String,
+        silent_host_name: String,
+        dns: String,
+    ) -> Self {
+        self.info.host_name = host_name;
+        self.info.silent_host_name = silent_host_name;
+        self.info.dns = dns;
+        self
     }
 
     pub fn info(&self) -> &SipInfo {

@@ -12,6 +12,8 @@ pub struct SipTrunkRow {
     /// `udp`, `tcp` or `tls`, as the table's CHECK allows.
     pub transport: String,
     pub port: u16,
+    /// Whether the user gave the port (else SRV records decide, `port` being the fallback).
+    pub port_given: bool,
     /// IPs and CIDR ranges, one per entry.
     pub allowed_ranges: Vec<String>,
     pub has_digest: bool,
@@ -25,14 +27,15 @@ pub fn insert(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO sip_trunks (connection_id, workspace_id, host, transport, port,
-             allowed_ranges, has_digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             port_given, allowed_ranges, has_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             connection_id,
             workspace_id,
             row.host,
             row.transport,
             row.port,
+            row.port_given,
             row.allowed_ranges.join("\n"),
             row.has_digest
         ],
@@ -48,7 +51,7 @@ pub fn get(
 ) -> Result<Option<SipTrunkRow>, StoreError> {
     Ok(connection
         .query_row(
-            "SELECT host, transport, port, allowed_ranges, has_digest
+            "SELECT host, transport, port, allowed_ranges, has_digest, port_given
              FROM sip_trunks WHERE workspace_id = ?1 AND connection_id = ?2",
             params![workspace_id, id],
             |row| {
@@ -63,6 +66,7 @@ pub fn get(
                         .map(str::to_owned)
                         .collect(),
                     has_digest: row.get(4)?,
+                    port_given: row.get(5)?,
                 })
             },
         )

@@ -734,3 +734,78 @@ async fn check_says_whether_the_answer_came_from_an_allowed_range() {
         listed.detail
     );
 }
+
+/// A trunk given by name and no port is found the way RFC 3263 says: its SIP SRV record names
+/// the target and port, then the target's address; a name without SRV falls back to 5060; a
+/// name that does not exist is named as such and nothing is sent. (The sandbox's name server
+/// answers for its zone.)
+#[tokio::test]
+async fn check_follows_the_srv_record_of_a_trunk_given_without_a_port() {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let sip = world.sandbox.sip().info().clone();
+    let by_name = |host: &str, password: Option<&str>| SipTrunkForm {
+        termination: host.to_owned(),
+        port: None,
+        ..sandbox_trunk(&world, "udp", password)
+    };
+
+    let found = check_trunk(
+        &world,
+        workspace,
+        "By SRV",
+        by_name(&sip.host_name, Some(&sip.password)),
+    )
+    .await;
+    assert!(found.all_ok(), "{found:#?}");
+    let dns = &result(&found, "dns").detail;
+    assert!(
+        dns.contains(&format!(
+            "_sip._udp.{} points at {} port {}",
+            sip.host_name, sip.host_name, sip.port
+        )) && dns.contains("127.0.0.1"),
+        "{dns}"
+    );
+
+    let silent = check_trunk(
+        &world,
+        workspace,
+        "Silent by SRV",
+        by_name(&sip.silent_host_name, None),
+    )
+    .await;
+    assert!(result(&silent, "dns")
+        .detail
+        .contains(&format!("port {}", sip.silent_port)));
+    assert!(result(&silent, "sip_answer")
+        .detail
+        .contains("did not answer"));
+
+    let no_srv = check_trunk(
+        &world,
+        workspace,
+        "No SRV",
+        by_name("nosrv.sandbox.numberdesk.test", None),
+    )
+    .await;
+    let dns = &result(&no_srv, "dns").detail;
+    assert!(
+        dns.contains("has no SIP SRV record, so port 5060 is used"),
+        "{dns}"
+    );
+
+    let missing = check_trunk(
+        &world,
+        workspace,
+        "Missing",
+        by_name("nothere.sandbox.numberdesk.test", None),
+    )
+    .await;
+    let dns = result(&missing, "dns");
+    assert!(!is_ok(dns));
+    assert!(dns.detail.contains("has no address"), "{}", dns.detail);
+    assert!(
+        missing.results.iter().all(|r| r.id != "sip_answer"),
+        "nothing is sent"
+    );
+}

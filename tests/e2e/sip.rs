@@ -257,8 +257,9 @@ fn a_sip_trunk_takes_typed_and_csv_numbers_and_check_names_each_outcome() {
     });
 }
 
-/// In Sandbox mode the connect form offers the in-app sandbox's trunk: one click fills it in,
-/// and Check shows it answering 200 OK. The trunk is labelled Sandbox like everything there.
+/// In Sandbox mode the connect form offers the in-app sandbox's trunk: one click fills in its name
+/// (no port: the sandbox's DNS gives it through an SRV record), and Check shows it found and
+/// answering 200 OK. The trunk is labelled Sandbox like everything there.
 #[test]
 fn in_sandbox_mode_the_sandbox_trunk_is_filled_in_and_checks_out() {
     run(|| async {
@@ -278,6 +279,11 @@ fn in_sandbox_mode_the_sandbox_trunk_is_filled_in_and_checks_out() {
         skip_numbers(&app).await?;
         let answered = check_step(&app, "Sandbox trunk", "sip_status").await?;
         assert!(answered.contains("200 OK"), "{answered}");
+        let found = check_step(&app, "Sandbox trunk", "dns").await?;
+        assert!(
+            found.contains("_sip._udp.sip.sandbox.numberdesk.test points at"),
+            "{found}"
+        );
         let tile = app
             .texts("[data-testid='connection-tile'][data-carrier='sip']")
             .await?;

@@ -219,7 +219,12 @@ async fn sip_trunk_results(
     match (trunk, credentials) {
         (Ok(trunk), Ok(credentials)) => {
             let timeout = accounts.options().request_timeout.min(SIP_CHECK_TIMEOUT);
-            trunk_results(&trunk, &credentials, timeout).await
+            // A sandbox trunk's names are in the sandbox's own zone.
+            let name_server = match accounts.endpoints(connection.is_sandbox).await {
+                Ok(endpoints) => endpoints.sip_dns.parse().ok(),
+                Err(_) => None,
+            };
+            trunk_results(&trunk, &credentials, timeout, name_server).await
         }
         (Err(error), _) => vec![CheckResult::problem(
             "sip_trunk",

@@ -18,6 +18,7 @@ pub async fn trunk_results(
     trunk: &SipTrunk,
     credentials: &Credentials,
     timeout: Duration,
+    name_server: Option<std::net::SocketAddr>,
 ) -> Vec<CheckResult> {
     let digest = match credentials {
         Credentials::Sip(sip) => sip.username.clone().zip(sip.password.clone()),
@@ -27,6 +28,8 @@ pub async fn trunk_results(
     let request = OptionsRequest {
         host: trunk.host.clone(),
         port: trunk.port,
+        port_given: trunk.port_given,
+        name_server,
         wire: match trunk.transport {
             SipTransport::Udp => SipWire::Udp,
             SipTransport::Tcp => SipWire::Tcp,
@@ -75,16 +78,27 @@ fn lookup_result(trunk: &SipTrunk, lookup: &Lookup) -> CheckResult {
             "Host name",
             format!("{ip} is an IP address: there is no name to look up."),
         ),
-        Lookup::Resolved(ips) => CheckResult::ok(
-            "dns",
-            "Host name",
-            format!(
-                "{} has {}: {}.",
-                trunk.host,
+        Lookup::Resolved { srv, ips } => {
+            let addresses = format!(
+                "{}: {}",
                 if ips.len() == 1 { "the address" } else { "the addresses" },
                 ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>().join(", ")
-            ),
-        ),
+            );
+            let detail = match srv {
+                Some(found) => format!(
+                    "{} points at {} port {}, which has {addresses}.",
+                    found.name,
+                    found.target,
+                    found.port
+                ),
+                None if trunk.port_given => format!("{} has {addresses}.", trunk.host),
+                None => format!(
+                    "{} has no SIP SRV record, so port {} is used; it has {addresses}.",
+                    trunk.host, trunk.port
+                ),
+            };
+            CheckResult::ok("dns", "Host name", detail)
+        }
         Lookup::Failed(why) => CheckResult::problem(
             "dns",
             "Host name",

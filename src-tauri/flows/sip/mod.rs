@@ -133,6 +133,7 @@ impl<'a> SipTrunks<'a> {
             host: trunk.host.clone(),
             transport: trunk.transport.as_str().to_owned(),
             port: trunk.port,
+            port_given: trunk.port_given,
             allowed_ranges: trunk.allowed_ranges.iter().map(|r| r.to_string()).collect(),
             has_digest: digest.is_some(),
         };

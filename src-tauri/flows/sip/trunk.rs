@@ -82,7 +82,11 @@ pub struct SipTrunkForm {
 pub struct SipTrunk {
     pub host: String,
     pub transport: SipTransport,
+    /// The port given, or the transport's default when none was.
     pub port: u16,
+    /// Whether a port was given. Without one, a host name's SIP SRV records say where the trunk
+    /// listens (RFC 3263), and `port` is only the fallback.
+    pub port_given: bool,
     pub allowed_ranges: Vec<IpNet>,
 }
 
@@ -94,6 +98,7 @@ impl SipTrunk {
             transport: SipTransport::parse(&row.transport)
                 .ok_or_else(|| SipTrunkError::UnknownTransport(row.transport.clone()))?,
             port: row.port,
+            port_given: row.port_given,
             allowed_ranges: ranges(&row.allowed_ranges)?,
         })
     }
@@ -109,9 +114,13 @@ impl SipTrunk {
         } else {
             "sip"
         };
+        let port = if self.port_given {
+            format!(":{}", self.port)
+        } else {
+            String::new()
+        };
         format!(
-            "{scheme}:{host}:{};transport={}",
-            self.port,
+            "{scheme}:{host}{port};transport={}",
             self.transport.as_str()
         )
     }
@@ -226,12 +235,12 @@ pub fn validate(form: &SipTrunkForm) -> Result<(SipTrunk, Option<SipDigest>), Si
         None => None,
         Some(text) => Some(port(text)?),
     };
-    let port = match (target.port, form_port) {
+    let (port, port_given) = match (target.port, form_port) {
         (Some(uri), Some(form)) if uri != form => {
             return Err(SipTrunkError::PortClash { uri, form })
         }
-        (Some(chosen), _) | (None, Some(chosen)) => chosen,
-        (None, None) => transport.default_port(),
+        (Some(chosen), _) | (None, Some(chosen)) => (chosen, true),
+        (None, None) => (transport.default_port(), false),
     };
     if transport == SipTransport::Tls && port == 5060 {
         return Err(SipTrunkError::TlsOn5060);
@@ -254,6 +263,7 @@ pub fn validate(form: &SipTrunkForm) -> Result<(SipTrunk, Option<SipDigest>), Si
             host: target.host,
             transport,
             port,
+            port_given,
             allowed_ranges,
         },
         digest,
@@ -420,9 +430,10 @@ mod tests {
         );
         let (trunk, _) = validate(&form("sips:pbx.example.net")).unwrap();
         assert_eq!((trunk.transport, trunk.port), (SipTransport::Tls, 5061));
+        assert!(!trunk.port_given);
         assert_eq!(
             trunk.termination_uri(),
-            "sips:pbx.example.net:5061;transport=tls"
+            "sips:pbx.example.net;transport=tls"
         );
         let (trunk, _) = validate(&form("[2001:db8::5]:5070")).unwrap();
         assert_eq!((trunk.host.as_str(), trunk.port), ("2001:db8::5", 5070));

@@ -11,6 +11,8 @@ CREATE TABLE sip_trunks (
     host           TEXT    NOT NULL CHECK (length(host) BETWEEN 1 AND 253),
     transport      TEXT    NOT NULL CHECK (transport IN ('udp', 'tcp', 'tls')),
     port           INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    -- 0: no port was given, so SRV records say where the trunk listens and `port` is the default.
+    port_given     INTEGER NOT NULL DEFAULT 1 CHECK (port_given IN (0, 1)),
     -- IPs and CIDR ranges, one per line; empty when no allow-list was given.
     allowed_ranges TEXT    NOT NULL DEFAULT '',
     has_digest     INTEGER NOT NULL DEFAULT 0 CHECK (has_digest IN (0, 1)),

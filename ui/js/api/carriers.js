@@ -259,6 +259,8 @@ export function onImportFinished(callback) {
  * @property {string} host
  * @property {number} port
  * @property {number} silent_port a port where nothing ever answers
+ * @property {string} host_name its name in the sandbox's DNS (SRV records give the port)
+ * @property {string} silent_host_name a name whose SRV record points at the silent port
  * @property {string} username
  * @property {string} password
  */

@@ -60,9 +60,11 @@ export async function openSipConnectDialog(ctx, start = {}) {
   if (workspace.isSandbox) {
     ctx.api.sandboxSipTrunk().then((trunk) => {
       if (!trunk) return;
-      const fill = (/** @type {number} */ at, /** @type {boolean} */ withCredentials) => {
-        termination.value = trunk.host;
-        port.value = String(at);
+      // By name and without a port: the sandbox's DNS gives the port through the trunk's SRV
+      // record, as a carrier's does, so the trunk still answers after a restart.
+      const fill = (/** @type {string} */ host, /** @type {boolean} */ withCredentials) => {
+        termination.value = host;
+        port.value = "";
         transport.select.value = "udp";
         username.value = withCredentials ? trunk.username : "";
         password.input.value = withCredentials ? trunk.password : "";
@@ -73,12 +75,12 @@ export async function openSipConnectDialog(ctx, start = {}) {
           testid: "sip-sandbox-trunk",
           title: "The sandbox has a SIP trunk on this computer",
           children: [
-            h("p", { class: "callout__text" }, `It answers at ${trunk.host}:${trunk.port} over UDP and TCP, with the username ${trunk.username} and the password ${trunk.password}. Port ${trunk.silent_port} never answers.`),
+            h("p", { class: "callout__text" }, `It answers as ${trunk.host_name} (${trunk.host}:${trunk.port}, over UDP and TCP), with the username ${trunk.username} and the password ${trunk.password}. ${trunk.silent_host_name} never answers.`),
             h(
               "div",
               { class: "sip-numbers__actions" },
-              h("button", { type: "button", class: "btn btn--secondary btn--sm", "data-testid": "sip-use-sandbox", onclick: () => fill(trunk.port, true) }, "Use the sandbox trunk"),
-              h("button", { type: "button", class: "btn btn--ghost btn--sm", "data-testid": "sip-use-silent", onclick: () => fill(trunk.silent_port, false) }, "Use the silent port"),
+              h("button", { type: "button", class: "btn btn--secondary btn--sm", "data-testid": "sip-use-sandbox", onclick: () => fill(trunk.host_name, true) }, "Use the sandbox trunk"),
+              h("button", { type: "button", class: "btn btn--ghost btn--sm", "data-testid": "sip-use-silent", onclick: () => fill(trunk.silent_host_name, false) }, "Use the silent host"),
             ),
           ],
         }),
