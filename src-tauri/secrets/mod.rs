@@ -146,11 +146,12 @@ pub fn missing(
 }
 
 /// Registers a secret with the redactor: the whole value and, when it is a JSON object of
-/// credentials, each string field in it.
+/// credentials, each string field in it but the `carrier` tag (a carrier's name, `twilio` or
+/// `telnyx`, is no secret, and masking it would blank it from every log line).
 fn register_with(redactor: &Redactor, secret: &Sensitive<String>) {
     redactor.register(secret.expose());
     if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(secret.expose()) {
-        for value in fields.values() {
+        for (_, value) in fields.iter().filter(|(key, _)| key.as_str() != "carrier") {
             if let serde_json::Value::String(text) = value {
                 redactor.register(text);
             }
@@ -423,6 +424,18 @@ mod tests {
         assert_eq!(missing(&store, [a, b]).unwrap(), vec![b]);
         // Each credential field is known to the log redactor once it has been stored.
         assert_eq!(redactor.redact("x tok-123456789 y"), "x [REDACTED] y");
+        // The carrier tag of an entry is not.
+        store
+            .put(
+                b,
+                &Sensitive::from(r#"{"carrier":"telnyx","api_key":"KEY-0123456789"}"#),
+            )
+            .unwrap();
+        assert_eq!(
+            redactor.redact("carrier=telnyx key=KEY-0123456789"),
+            "carrier=telnyx key=[REDACTED]"
+        );
+        store.delete(b).unwrap();
         store.delete(a).unwrap();
         store.delete(a).unwrap();
         assert!(store.get(a).unwrap().is_none());
