@@ -809,3 +809,93 @@ async fn check_follows_the_srv_record_of_a_trunk_given_without_a_port() {
         "nothing is sent"
     );
 }
+
+/// A trunk's numbers are numbers like any other: an agent is assigned to them, the export names
+/// their trunk, and the audit log has the assignment.
+#[tokio::test]
+async fn trunk_numbers_take_agents_and_go_into_the_export() {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    let trunk = world
+        .app
+        .trunks()
+        .connect(workspace, trunk_form("Office trunk"))
+        .await
+        .unwrap();
+    world
+        .app
+        .trunks()
+        .add_numbers(
+            workspace,
+            trunk.connection_id,
+            NumbersInput::Typed(vec![good_number(0), good_number(1)]),
+        )
+        .await
+        .unwrap();
+    let ids = world
+        .app
+        .numbers()
+        .ids(workspace, NumberFilter::default())
+        .await
+        .unwrap();
+    let agent = world
+        .app
+        .agents()
+        .create(workspace, "Front desk".into())
+        .await
+        .unwrap();
+    let assigned = world
+        .app
+        .agents()
+        .assign(workspace, ids, "inbound", Some(agent.id))
+        .await
+        .unwrap();
+    assert_eq!(assigned.changed.len(), 2);
+
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let written = world
+        .app
+        .numbers()
+        .export_csv(
+            workspace,
+            NumberFilter::default(),
+            Default::default(),
+            Shared(out.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written, 2);
+    let csv = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let row = csv
+        .lines()
+        .find(|line| line.contains(&good_number(0)))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        row.contains("Office trunk") && row.contains("Front desk"),
+        "{row}"
+    );
+    let audit = world
+        .app
+        .audit()
+        .query(
+            workspace,
+            AuditFilter {
+                actions: vec![AuditAction::Assignment],
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(audit.entries[0].number_count, 2);
+}
