@@ -38,6 +38,18 @@ fn good_number(n: usize) -> String {
     format!("+1415{:03}{:04}", 200 + n / 1000, n % 1000 + 1000)
 }
 
+async fn audit_of(
+    world: &AppWorld,
+    workspace: WorkspaceId,
+    action: AuditAction,
+) -> numberdesk::flows::audit::AuditPage {
+    let filter = AuditFilter {
+        actions: vec![action],
+        ..AuditFilter::default()
+    };
+    world.app.audit().query(workspace, filter).await.unwrap()
+}
+
 async fn sip_numbers(world: &AppWorld, workspace: WorkspaceId) -> Vec<String> {
     world
         .numbers(
@@ -217,18 +229,7 @@ async fn a_trunk_takes_three_typed_numbers_and_500_from_a_csv_with_7_bad_rows_na
     assert_eq!(sip_numbers(&world, workspace).await.len(), 503);
 
     // Two audit entries, local changes of the trunk.
-    let audit = world
-        .app
-        .audit()
-        .query(
-            workspace,
-            AuditFilter {
-                actions: vec![AuditAction::Import],
-                ..AuditFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let audit = audit_of(&world, workspace, AuditAction::Import).await;
     let sip_entries: Vec<_> = audit
         .entries
         .iter()
@@ -884,18 +885,7 @@ async fn trunk_numbers_take_agents_and_go_into_the_export() {
         row.contains("Office trunk") && row.contains("Front desk"),
         "{row}"
     );
-    let audit = world
-        .app
-        .audit()
-        .query(
-            workspace,
-            AuditFilter {
-                actions: vec![AuditAction::Assignment],
-                ..AuditFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let audit = audit_of(&world, workspace, AuditAction::Assignment).await;
     assert_eq!(audit.entries.len(), 1);
     assert_eq!(audit.entries[0].number_count, 2);
 }
