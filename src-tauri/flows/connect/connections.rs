@@ -32,7 +32,7 @@ pub struct ConnectionSummary {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
-    #[error("Give the connection a name, for example \"Main Twilio\".")]
+    #[error("Give the connection a name, for example \"Main Twilio\" or \"Office trunk\".")]
     EmptyName,
     #[error("A connection name can be at most 60 characters.")]
     NameTooLong,
