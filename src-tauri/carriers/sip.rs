@@ -203,7 +203,7 @@ async fn lookup(request: &OptionsRequest) -> Lookup {
 /// The resolver of one check: the given name server, or the system's configuration.
 fn resolver(
     name_server: Option<SocketAddr>,
-) -> Result<hickory_resolver::TokioAsyncResolver, String> {
+) -> Result<hickory_resolver::TokioAsyncResolver, hickory_resolver::error::ResolveError> {
     use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
     match name_server {
         Some(server) => {
@@ -216,8 +216,7 @@ fn resolver(
                 options,
             ))
         }
-        None => hickory_resolver::TokioAsyncResolver::tokio_from_system_conf()
-            .map_err(|error| error.to_string()),
+        None => hickory_resolver::TokioAsyncResolver::tokio_from_system_conf(),
     }
 }
 
@@ -226,20 +225,14 @@ async fn exchange(request: &OptionsRequest, target: SocketAddr) -> Result<SipAns
     let mut transport = Transport::open(request, target).await?;
     let call = Call::new(request, transport.local_address());
     let first = call.request(1, None);
-    let (answer, raw) = transport.round_trip(&first, &call, 1).await?;
+    let (answer, raw, round_trip) = transport.round_trip(&first, &call, 1).await?;
     let status = answer.status_code().code();
     let Some((username, password)) = request
         .digest
         .as_ref()
         .filter(|_| status == 401 || status == 407)
     else {
-        return Ok(summary(
-            &answer,
-            &raw,
-            transport.peer(),
-            call.sent_at(),
-            None,
-        ));
+        return Ok(summary(&answer, &raw, transport.peer(), round_trip, None));
     };
     let Some(authorization) = answer_challenge(&answer, &first, username, password.expose()) else {
         return Err(SipFailure::NotSip(format!(
@@ -247,12 +240,12 @@ async fn exchange(request: &OptionsRequest, target: SocketAddr) -> Result<SipAns
         )));
     };
     let second = call.request(2, Some(authorization));
-    let (answer, raw) = transport.round_trip(&second, &call, 2).await?;
+    let (answer, raw, round_trip) = transport.round_trip(&second, &call, 2).await?;
     Ok(summary(
         &answer,
         &raw,
         transport.peer(),
-        call.sent_at(),
+        round_trip,
         Some(status),
     ))
 }
@@ -261,7 +254,7 @@ fn summary(
     answer: &rsip::Response,
     raw: &[u8],
     from: SocketAddr,
-    sent_at: Instant,
+    round_trip: Duration,
     challenged: Option<u16>,
 ) -> SipAnswer {
     let server = answer.headers.iter().find_map(|header| match header {
@@ -273,7 +266,7 @@ fn summary(
         from,
         status: answer.status_code().code(),
         reason: reason_phrase(raw),
-        round_trip: sent_at.elapsed(),
+        round_trip,
         challenged,
         server,
     }
@@ -377,7 +370,6 @@ struct Call {
     local: SocketAddr,
     call_id: String,
     tag: String,
-    sent_at: std::sync::Mutex<Instant>,
 }
 
 impl Call {
@@ -399,7 +391,6 @@ impl Call {
             local,
             call_id: format!("{}@numberdesk", random_token()),
             tag: random_token(),
-            sent_at: std::sync::Mutex::new(Instant::now()),
         }
     }
 
@@ -439,14 +430,6 @@ impl Call {
             headers,
             body: Vec::new(),
         }
-    }
-
-    fn mark_sent(&self) {
-        *self.sent_at.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-    }
-
-    fn sent_at(&self) -> Instant {
-        *self.sent_at.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether `answer` answers request `cseq` of this call.
@@ -540,8 +523,20 @@ impl Transport {
         }
     }
 
-    /// Sends `request` and waits for its final answer (1xx answers are skipped).
+    /// Sends `request` and waits for its final answer (1xx answers are skipped); with the time
+    /// from the (first) send to that answer.
     async fn round_trip(
+        &mut self,
+        request: &rsip::Request,
+        call: &Call,
+        cseq: u32,
+    ) -> Result<(rsip::Response, Vec<u8>, Duration), SipFailure> {
+        let sent = Instant::now();
+        let (answer, raw) = self.final_answer_to(request, call, cseq).await?;
+        Ok((answer, raw, sent.elapsed()))
+    }
+
+    async fn final_answer_to(
         &mut self,
         request: &rsip::Request,
         call: &Call,
@@ -558,7 +553,6 @@ impl Transport {
                 let started = Instant::now();
                 let mut interval = T1;
                 let mut buffer = vec![0u8; MAX_ANSWER];
-                call.mark_sent();
                 socket
                     .send(&bytes)
                     .await
@@ -603,7 +597,6 @@ impl Transport {
                 ..
             } => {
                 let timeout = *timeout;
-                call.mark_sent();
                 tokio::time::timeout(timeout, stream.write_all(&bytes))
                     .await
                     .map_err(|_| SipFailure::Timeout { waited: timeout })?

@@ -38,6 +38,13 @@ fn good_number(n: usize) -> String {
     format!("+1415{:03}{:04}", 200 + n / 1000, n % 1000 + 1000)
 }
 
+/// A sandbox with no carrier numbers and an App with a workspace "Acme" on it.
+async fn acme() -> (AppWorld, WorkspaceId) {
+    let world = app_world(0, memory()).await;
+    let workspace = world.workspace(input("Acme")).await.id;
+    (world, workspace)
+}
+
 async fn audit_of(
     world: &AppWorld,
     workspace: WorkspaceId,
@@ -310,8 +317,7 @@ async fn twilio_connection_name(
 
 #[tokio::test]
 async fn each_bad_trunk_field_is_named_and_nothing_is_saved() {
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let cases: Vec<(SipTrunkForm, SipTrunkError)> = vec![
         (
             SipTrunkForm {
@@ -384,8 +390,7 @@ async fn each_bad_trunk_field_is_named_and_nothing_is_saved() {
 /// import, never written twice; the other rows still go in.
 #[tokio::test]
 async fn a_number_taken_after_the_preview_is_reported_not_doubled() {
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let trunks = world.app.trunks();
     let office = trunks
         .connect(workspace, trunk_form("Office"))
@@ -428,8 +433,7 @@ async fn a_number_taken_after_the_preview_is_reported_not_doubled() {
 /// A file NumberDesk cannot read as a list of numbers changes nothing and says why.
 #[tokio::test]
 async fn a_file_without_a_number_column_is_refused_whole() {
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let trunk = world
         .app
         .trunks()
@@ -513,8 +517,7 @@ fn is_ok(check: &numberdesk::flows::manage::diagnostics::CheckResult) -> bool {
 #[tokio::test]
 async fn check_answers_the_digest_challenge_and_names_a_wrong_password() {
     use numberdesk::sandbox::SipBehaviour;
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let right = world.sandbox.sip().info().password.clone();
 
     for transport in ["udp", "tcp"] {
@@ -593,8 +596,7 @@ async fn check_answers_the_digest_challenge_and_names_a_wrong_password() {
 #[tokio::test]
 async fn check_names_each_refusal_with_its_fix() {
     use numberdesk::sandbox::SipBehaviour;
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     for (code, said, fix) in [
         (403, "403 Forbidden", "allowed IPs"),
         (404, "404 Not Found", "termination URI"),
@@ -629,8 +631,7 @@ async fn check_names_each_refusal_with_its_fix() {
 #[tokio::test]
 async fn check_names_a_silent_trunk_as_a_timeout_and_a_closed_port_as_unreachable() {
     use numberdesk::sandbox::SipBehaviour;
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let silent_port = world.sandbox.sip().info().silent_port;
     let silent = check_trunk(
         &world,
@@ -688,8 +689,7 @@ async fn check_names_a_silent_trunk_as_a_timeout_and_a_closed_port_as_unreachabl
 #[tokio::test]
 async fn check_says_whether_the_answer_came_from_an_allowed_range() {
     use numberdesk::sandbox::SipBehaviour;
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     world
         .sandbox
         .sip()
@@ -742,8 +742,7 @@ async fn check_says_whether_the_answer_came_from_an_allowed_range() {
 /// answers for its zone.)
 #[tokio::test]
 async fn check_follows_the_srv_record_of_a_trunk_given_without_a_port() {
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let sip = world.sandbox.sip().info().clone();
     let by_name = |host: &str, password: Option<&str>| SipTrunkForm {
         termination: host.to_owned(),
@@ -815,8 +814,7 @@ async fn check_follows_the_srv_record_of_a_trunk_given_without_a_port() {
 /// their trunk, and the audit log has the assignment.
 #[tokio::test]
 async fn trunk_numbers_take_agents_and_go_into_the_export() {
-    let world = app_world(0, memory()).await;
-    let workspace = world.workspace(input("Acme")).await.id;
+    let (world, workspace) = acme().await;
     let trunk = world
         .app
         .trunks()
